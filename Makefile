@@ -1,0 +1,43 @@
+# Two entry points for a fresh machine with only Python 3.11 and make:
+#   make run   - the whole stack (embedded NATS and PostgreSQL unless HELPDESK_*_URL are set)
+#   make test  - lint and the whole test suite against real NATS and PostgreSQL
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test lint typecheck bench bench-backbone asyncapi clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml cli/pyproject.toml $(wildcard services/*/pyproject.toml)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+run: $(VENV)/.synced
+	$(VENV)/bin/helpdesk up
+
+test: $(VENV)/.synced lint
+	$(VENV)/bin/pytest
+
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.synced
+	$(VENV)/bin/mypy shared cli
+
+asyncapi: $(VENV)/.synced
+	$(VENV)/bin/helpdesk asyncapi --output docs/asyncapi.json
+
+bench: bench-backbone
+
+bench-backbone: $(VENV)/.synced
+	$(VENV)/bin/python -m bench.backbone
+
+clean:
+	rm -rf $(VENV) .tools .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,112 @@
+"""The `helpdesk` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from cryptography.fernet import Fernet
+from helpdesk_common.asyncapi import build_document
+from helpdesk_common.auth import generate_key_pair
+from helpdesk_common.provisioning import ServiceAccount, provision, with_database
+from helpdesk_common.service import ROLES, run_service
+
+from helpdesk_cli.services import all_services, env_suffix
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+
+
+@app.command()
+def up(
+    var_dir: Annotated[Path, typer.Option("--var", help="Where embedded servers keep their data.")] = Path(
+        "var"
+    ),
+) -> None:
+    """Start the whole stack: embedded NATS and PostgreSQL unless HELPDESK_NATS_URL /
+    HELPDESK_DATABASE_URL are set, then every service in its own process."""
+    from helpdesk_cli.stack import up as start
+
+    start(var_dir)
+
+
+@app.command()
+def run(
+    service: Annotated[str, typer.Argument(help="gateway, ticketing, mail-gateway, ...")],
+    role: Annotated[
+        list[str] | None, typer.Option(help=f"One of {', '.join(ROLES)}; repeatable. Default: all.")
+    ] = None,
+) -> None:
+    """Run one service (its own database role in HELPDESK_DATABASE_URL)."""
+    services = all_services()
+    if service not in services:
+        raise typer.BadParameter(f"unknown service {service!r}; known: {', '.join(services)}")
+    roles = set(role or ROLES)
+    unknown = roles - set(ROLES)
+    if unknown:
+        raise typer.BadParameter(f"unknown role(s) {', '.join(sorted(unknown))}")
+    import uvloop
+
+    uvloop.run(run_service(services[service], roles))
+
+
+@app.command()
+def migrate(
+    service: Annotated[list[str] | None, typer.Argument(help="Default: every service.")] = None,
+    database: Annotated[str, typer.Option(help="Database name.")] = "helpdesk",
+) -> None:
+    """Create roles and schemas and run migrations. HELPDESK_DATABASE_URL is an admin URL here;
+    each role's password comes from HELPDESK_DB_PASSWORD_<SERVICE> (kept as it is when unset)."""
+    admin_url = os.environ.get("HELPDESK_DATABASE_URL")
+    if not admin_url:
+        raise typer.BadParameter("set HELPDESK_DATABASE_URL to an admin connection URL")
+    services = all_services()
+    chosen = {name: services[name] for name in (service or services)}
+    accounts = [
+        ServiceAccount(d.schema, d.database_role, os.environ.get(f"HELPDESK_DB_PASSWORD_{env_suffix(n)}"))
+        for n, d in chosen.items()
+    ]
+    asyncio.run(provision(admin_url, database, accounts))
+    for name, definition in chosen.items():
+        definition.migrate(with_database(admin_url, database), as_role=True)
+        typer.echo(f"{name}: schema {definition.schema} at head")
+
+
+@app.command()
+def asyncapi(
+    output: Annotated[Path, typer.Option(help="Where to write the document.")] = Path("docs/asyncapi.json"),
+) -> None:
+    """Write the event catalogue (AsyncAPI 3.0) generated from the contracts."""
+    all_services()  # importing services registers their consumers in the topology
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(build_document(), indent=2) + "\n")
+    typer.echo(f"wrote {output}")
+
+
+@app.command()
+def keygen(
+    env_file: Annotated[Path, typer.Option(help="The env file to write (refuses to overwrite).")],
+) -> None:
+    """Write fresh secrets for a deployment: internal token key pair, secret key, role passwords."""
+    if env_file.exists():
+        raise typer.BadParameter(f"{env_file} exists; remove it first")
+    private_pem, public_pem = generate_key_pair()
+    lines = {
+        "HELPDESK_SECRET_KEY": Fernet.generate_key().decode(),
+        "HELPDESK_INTERNAL_TOKEN_PRIVATE_KEY": private_pem,
+        "HELPDESK_INTERNAL_TOKEN_PUBLIC_KEY": public_pem,
+        "HELPDESK_POSTGRES_PASSWORD": secrets.token_urlsafe(24),
+        **{f"HELPDESK_DB_PASSWORD_{env_suffix(name)}": secrets.token_urlsafe(24) for name in all_services()},
+    }
+    escaped = {key: value.strip().replace("\n", "\\n") for key, value in lines.items()}
+    env_file.write_text("".join(f'{key}="{value}"\n' for key, value in escaped.items()))
+    env_file.chmod(0o600)
+    typer.echo(f"wrote {env_file}")
+
+
+if __name__ == "__main__":
+    app()

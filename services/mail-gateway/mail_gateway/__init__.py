@@ -1,0 +1,1 @@
+"""The mail-gateway service."""

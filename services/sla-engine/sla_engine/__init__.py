@@ -1,0 +1,1 @@
+"""The sla-engine service."""

@@ -1,0 +1,1 @@
+"""The helpdesk platform library: one import name for every service."""

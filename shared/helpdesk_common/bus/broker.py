@@ -1,0 +1,47 @@
+"""The FastStream broker every process uses, with the platform's defaults set once."""
+
+from __future__ import annotations
+
+from faststream.middlewares import AckPolicy
+from faststream.nats import NatsBroker
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+MINIMUM_SERVER_VERSION = (2, 9, 0)
+
+
+class UnsupportedServer(RuntimeError):
+    pass
+
+
+def create_broker(url: str, *, name: str) -> NatsBroker:
+    # NACK_ON_ERROR, not FastStream's default: a handler that raises must be redelivered,
+    # never terminated (a passing database error would otherwise lose the event).
+    return NatsBroker(
+        url,
+        name=name,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        middlewares=[NatsTelemetryMiddleware()],
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+        graceful_timeout=10.0,
+    )
+
+
+def nats_client(broker: NatsBroker) -> Client:
+    return broker.config.connection_state.connection
+
+
+def jetstream(broker: NatsBroker) -> JetStreamContext:
+    return broker.config.connection_state.stream
+
+
+def check_server_version(client: Client) -> None:
+    version = client.connected_server_version
+    found = (version.major, version.minor, version.patch)
+    if found < MINIMUM_SERVER_VERSION:
+        raise UnsupportedServer(
+            f"NATS server {found} is older than {MINIMUM_SERVER_VERSION}; JetStream features "
+            "this platform relies on need 2.9 or newer"
+        )

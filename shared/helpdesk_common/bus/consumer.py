@@ -1,0 +1,256 @@
+"""The consumer runtime: typed handlers behind a durable pull consumer, exactly once in effect.
+
+A batch of messages is applied in one transaction. Each event id is recorded in the inbox in that
+same transaction, so a redelivered event is recognised and acknowledged without a second effect.
+Messages are acknowledged only after the commit. A handler that fails is retried with a growing
+delay; after `max_deliver` tries (and at once for a message that is no valid event) the message is
+stored in `dead_letters`, published on `deadletter.<consumer>`, and acknowledged, so the consumer
+goes on with the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import orjson
+from faststream.middlewares import AckPolicy
+from faststream.nats import JStream, NatsBroker, PullSub
+from faststream.nats.annotations import NatsMessage
+from nats.aio.msg import Msg
+from opentelemetry import propagate, trace
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from helpdesk_common.bus.broker import jetstream
+from helpdesk_common.bus.topology import ConsumerSpec, dead_letter_subject
+from helpdesk_common.contracts.envelope import ContractViolation, EventEnvelope
+from helpdesk_common.contracts.registry import parse_event
+from helpdesk_common.messaging_tables import dead_letters
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
+
+EventT = TypeVar("EventT", bound=EventEnvelope[Any])
+Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+
+_RECORD_INBOX = text(
+    "INSERT INTO inbox (consumer, event_id) SELECT :consumer, unnest(CAST(:ids AS uuid[])) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+)
+_FORGET_INBOX = text("DELETE FROM inbox WHERE consumer = :consumer AND event_id = :event_id")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_deliver: int = 5
+    backoff_base_seconds: float = 1.0
+    backoff_max_seconds: float = 300.0
+
+    def delay(self, delivery: int) -> float:
+        return min(self.backoff_base_seconds * 2 ** max(delivery - 1, 0), self.backoff_max_seconds)
+
+
+@dataclass
+class _Outcome:
+    acked: list[Msg]
+    failed: list[tuple[Msg, str]]
+
+
+class EventConsumer:
+    """One durable consumer of one service, dispatching events to handlers by their contract."""
+
+    def __init__(
+        self,
+        spec: ConsumerSpec,
+        *,
+        retry: RetryPolicy | None = None,
+        batch_size: int = 256,
+        batch_timeout_seconds: float = 0.05,
+    ) -> None:
+        self.spec = spec
+        self.retry = retry or RetryPolicy()
+        self.batch_size = batch_size
+        self.batch_timeout_seconds = batch_timeout_seconds
+        self.handlers: dict[type[EventEnvelope[Any]], Handler] = {}
+        self.applied_total = 0
+
+    def on(
+        self, contract: type[EventT]
+    ) -> Callable[[Callable[[AsyncSession, EventT], Awaitable[None]]], Any]:
+        def register(handler: Callable[[AsyncSession, EventT], Awaitable[None]]) -> Any:
+            self.handlers[contract] = handler
+            return handler
+
+        return register
+
+    def attach(self, broker: NatsBroker, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        """Subscribe on the broker; every process that attaches shares the one durable consumer."""
+
+        async def on_batch(message: NatsMessage) -> None:
+            raw: list[Msg] = message.raw_message  # type: ignore[assignment]
+            await self.process(raw, session_factory=session_factory, broker=broker)
+
+        broker.subscriber(
+            self.spec.filter_subject,
+            stream=JStream(self.spec.stream, declare=False),
+            durable=self.spec.durable,
+            pull_sub=PullSub(batch_size=self.batch_size, timeout=self.batch_timeout_seconds, batch=True),
+            # Acks are ours: each message of a batch is acked, retried or dead-lettered on its own.
+            ack_policy=AckPolicy.MANUAL,
+            decoder=_raw_batch,
+            title=self.spec.durable,
+            description=self.spec.description or None,
+        )(on_batch)
+
+    async def process(
+        self,
+        messages: list[Msg],
+        *,
+        session_factory: async_sessionmaker[AsyncSession],
+        broker: NatsBroker,
+    ) -> None:
+        events: list[tuple[Msg, EventEnvelope[Any]]] = []
+        refused: list[tuple[Msg, str]] = []
+        for msg in messages:
+            try:
+                events.append((msg, parse_event(msg.data)))
+            except ContractViolation as violation:
+                refused.append((msg, f"contract: {violation}"))
+
+        try:
+            outcome = await self._apply(events, session_factory) if events else _Outcome([], [])
+        except Exception:
+            # The database, not the event, failed: nothing was applied, so everything is tried
+            # again later. Such failures never lead to a dead letter on their own.
+            log.exception("could not apply a batch of %d events; retrying", len(events))
+            for msg, _ in events:
+                await msg.nak(delay=self.retry.delay(msg.metadata.num_delivered))
+            outcome = _Outcome([], [])
+        for msg in outcome.acked:
+            await msg.ack()
+        # A message that is no valid event (yet) is retried like a failing handler: an unknown
+        # version may be understood once this consumer is upgraded in a rolling deploy.
+        for msg, reason in refused + outcome.failed:
+            try:
+                await self._retry_or_dead_letter(msg, reason, session_factory=session_factory, broker=broker)
+            except Exception:
+                log.exception("could not dead-letter stream sequence %s", msg.metadata.sequence.stream)
+                await msg.nak(delay=self.retry.delay(msg.metadata.num_delivered))
+
+    async def _apply(
+        self,
+        events: list[tuple[Msg, EventEnvelope[Any]]],
+        session_factory: async_sessionmaker[AsyncSession],
+    ) -> _Outcome:
+        outcome = _Outcome([], [])
+        async with session_factory() as session, session.begin():
+            ids = [str(event.id) for _, event in events]
+            result = await session.execute(_RECORD_INBOX, {"consumer": self.spec.durable, "ids": ids})
+            unseen = {str(row[0]) for row in result}
+            for msg, event in events:
+                event_id = str(event.id)
+                handler = self.handlers.get(type(event))
+                if event_id not in unseen or handler is None:
+                    outcome.acked.append(msg)
+                    continue
+                unseen.discard(event_id)  # the same id twice in one batch applies once
+                try:
+                    with _span_for(event, msg, self.spec.durable):
+                        async with session.begin_nested():
+                            await handler(session, event)
+                except Exception as error:
+                    log.warning("handler failed for %s %s: %r", event.type, event.id, error)
+                    await session.execute(
+                        _FORGET_INBOX, {"consumer": self.spec.durable, "event_id": event.id}
+                    )
+                    outcome.failed.append((msg, f"handler: {error!r}"))
+                else:
+                    outcome.acked.append(msg)
+        self.applied_total += len(outcome.acked)
+        return outcome
+
+    async def _retry_or_dead_letter(
+        self,
+        msg: Msg,
+        reason: str,
+        *,
+        session_factory: async_sessionmaker[AsyncSession],
+        broker: NatsBroker,
+    ) -> None:
+        delivery = msg.metadata.num_delivered
+        if delivery < self.retry.max_deliver:
+            await msg.nak(delay=self.retry.delay(delivery))
+        else:
+            await self._dead_letter(msg, reason, session_factory=session_factory, broker=broker)
+
+    async def _dead_letter(
+        self,
+        msg: Msg,
+        reason: str,
+        *,
+        session_factory: async_sessionmaker[AsyncSession],
+        broker: NatsBroker,
+    ) -> None:
+        metadata = msg.metadata
+        sequence = metadata.sequence.stream
+        event_id, event_type = _identity(msg.data)
+        headers = dict(msg.headers or {})
+        async with session_factory() as session, session.begin():
+            await session.execute(
+                pg_insert(dead_letters)
+                .values(
+                    consumer=self.spec.durable,
+                    stream=metadata.stream,
+                    stream_sequence=sequence,
+                    subject=msg.subject,
+                    event_id=event_id,
+                    event_type=event_type,
+                    reason=reason[:4000],
+                    deliveries=metadata.num_delivered,
+                    payload=msg.data,
+                    headers=headers,
+                )
+                .on_conflict_do_nothing()
+            )
+        headers.update(
+            {
+                "Nats-Msg-Id": f"{self.spec.durable}:{metadata.stream}:{sequence}",
+                "Helpdesk-Dead-Letter-Reason": reason[:1000],
+                "Helpdesk-Original-Subject": msg.subject,
+            }
+        )
+        await jetstream(broker).publish(dead_letter_subject(self.spec.durable), msg.data, headers=headers)
+        log.error("dead-lettered %s seq=%s from %s: %s", event_type, sequence, msg.subject, reason)
+        await msg.ack()
+
+
+async def _raw_batch(message: Any) -> Any:
+    return message.raw_message
+
+
+def _identity(payload: bytes) -> tuple[str | None, str | None]:
+    try:
+        document = orjson.loads(payload)
+    except Exception:
+        return None, None
+    if not isinstance(document, dict):
+        return None, None
+    event_id, event_type = document.get("id"), document.get("type")
+    return (
+        str(event_id)[:100] if event_id is not None else None,
+        str(event_type)[:100] if event_type is not None else None,
+    )
+
+
+def _span_for(event: EventEnvelope[Any], msg: Msg, consumer: str) -> Any:
+    parent = propagate.extract(dict(msg.headers or {}))
+    return tracer.start_as_current_span(
+        f"{consumer} apply {event.type}",
+        context=parent,
+        kind=trace.SpanKind.CONSUMER,
+        attributes={"messaging.system": "nats", "messaging.message.id": str(event.id)},
+    )

@@ -1,0 +1,111 @@
+"""Every JetStream stream and durable consumer of the platform, declared in this one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nats.js import JetStreamContext
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
+from nats.js.errors import NotFoundError
+
+DAY = 24 * 3600
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str
+    subjects: list[str]
+    max_age_seconds: float = 14 * DAY
+    # JetStream drops a message whose Nats-Msg-Id it saw within this window: a relay that
+    # re-publishes after a crash is harmless inside it, and the inbox catches the rest.
+    duplicate_window_seconds: float = 600
+    work_queue: bool = False
+
+    def config(self, replicas: int) -> StreamConfig:
+        return StreamConfig(
+            name=self.name,
+            subjects=self.subjects,
+            retention=RetentionPolicy.WORK_QUEUE if self.work_queue else RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            max_age=self.max_age_seconds,
+            duplicate_window=self.duplicate_window_seconds,
+            num_replicas=replicas,
+        )
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """A durable pull consumer; every worker process of one kind binds to the same one."""
+
+    durable: str
+    stream: str
+    filter_subject: str
+    ack_wait_seconds: float = 30.0
+    max_ack_pending: int = 2048
+    description: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def config(self) -> ConsumerConfig:
+        # No server-side max_deliver: the server would silently stop delivering a message after
+        # it, even when the tries were spent during a database outage. The consumer runtime
+        # bounds handler failures itself and dead-letters with a record (bus/consumer.py).
+        return ConsumerConfig(
+            durable_name=self.durable,
+            description=self.description or None,
+            filter_subject=self.filter_subject,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=self.ack_wait_seconds,
+            max_ack_pending=self.max_ack_pending,
+            max_deliver=-1,
+        )
+
+
+STREAMS: tuple[StreamSpec, ...] = (
+    StreamSpec("TICKET_EVENTS", ["ticket.>"]),
+    StreamSpec("MAIL", ["mail.>"]),
+    StreamSpec("SLA", ["sla.>"]),
+    StreamSpec("TIME", ["time.>"]),
+    StreamSpec("ITSM", ["itsm.>"]),
+    StreamSpec("ALERTS", ["alerts.>"]),
+    StreamSpec("WEBHOOK_WORK", ["webhook.deliveries"], work_queue=True),
+    StreamSpec("DEAD_LETTERS", ["deadletter.>"], max_age_seconds=90 * DAY),
+)
+
+# Durable consumers, by name. Services add theirs here as their domains arrive, so the whole
+# topology of the platform can be read (and the AsyncAPI document generated) from one module.
+CONSUMERS: dict[str, ConsumerSpec] = {}
+
+
+def declare_consumer(spec: ConsumerSpec) -> ConsumerSpec:
+    CONSUMERS[spec.durable] = spec
+    return spec
+
+
+def dead_letter_subject(consumer: str) -> str:
+    return f"deadletter.{consumer}"
+
+
+async def ensure_streams(js: JetStreamContext, *, replicas: int = 1) -> None:
+    for spec in STREAMS:
+        config = spec.config(replicas)
+        try:
+            await js.stream_info(spec.name)
+        except NotFoundError:
+            await js.add_stream(config)
+        else:
+            await js.update_stream(config)
+
+
+async def ensure_consumer(js: JetStreamContext, spec: ConsumerSpec) -> None:
+    try:
+        await js.consumer_info(spec.stream, spec.durable)
+    except NotFoundError:
+        await js.add_consumer(spec.stream, spec.config())

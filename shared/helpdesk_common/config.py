@@ -1,0 +1,57 @@
+"""Settings every service reads from HELPDESK_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class HelpdeskSettings(BaseSettings):
+    """What a service process needs to reach the platform; a service may subclass it."""
+
+    model_config = SettingsConfigDict(env_prefix="HELPDESK_", extra="ignore")
+
+    service_name: str = "helpdesk"
+    # The service's OWN role (never the admin one): postgresql://helpdesk_ticketing:...@host/db
+    database_url: str = "postgresql://localhost:5432/helpdesk"
+    database_pool_size: int = 10
+    nats_url: str = "nats://127.0.0.1:4222"
+    # 1 on a single server; 3 in a JetStream cluster (DESIGN: clusters use R3 streams).
+    nats_stream_replicas: int = 1
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    # Requests larger than this are refused with 413 before a handler reads them.
+    http_max_body_bytes: int = 1_048_576
+
+    # Ed25519 public key (PEM) of the gateway: verifies the internal token on every request.
+    internal_token_public_key: str = ""
+    internal_token_private_key: str = ""
+    internal_token_ttl_seconds: int = 60
+
+    # Key material for secrets at rest (mailbox passwords, webhook signing keys).
+    secret_key: str = ""
+
+    otlp_endpoint: str = ""
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    # Outbox relay and consumers.
+    relay_batch_size: int = 500
+    relay_idle_seconds: float = 0.05
+    consumer_batch_size: int = 256
+    consumer_batch_timeout_seconds: float = 0.05
+    consumer_max_deliver: int = 5
+    consumer_ack_wait_seconds: float = 30.0
+    consumer_backoff_base_seconds: float = 1.0
+    consumer_backoff_max_seconds: float = 300.0
+    migrate_on_start: bool = False
+
+    readiness_timeout_seconds: float = Field(default=2.0, gt=0)
+
+
+@lru_cache
+def get_settings() -> HelpdeskSettings:
+    return HelpdeskSettings()

@@ -1,0 +1,29 @@
+"""Event contracts: the envelope every event travels in and the pydantic models of each event."""
+
+from helpdesk_common.contracts.envelope import ContractViolation, EventEnvelope
+from helpdesk_common.contracts.registry import EVENT_CONTRACTS, parse_event
+from helpdesk_common.contracts.tickets import (
+    AutoClosed,
+    CommentAdded,
+    SlaBreached,
+    SlaWarning,
+    TicketAssigned,
+    TicketClosed,
+    TicketCreated,
+    TicketUpdated,
+)
+
+__all__ = [
+    "EVENT_CONTRACTS",
+    "AutoClosed",
+    "CommentAdded",
+    "ContractViolation",
+    "EventEnvelope",
+    "SlaBreached",
+    "SlaWarning",
+    "TicketAssigned",
+    "TicketClosed",
+    "TicketCreated",
+    "TicketUpdated",
+    "parse_event",
+]

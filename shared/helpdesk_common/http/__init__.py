@@ -1,0 +1,1 @@
+"""HTTP pieces shared by every service: the app factory, problem details, health."""

@@ -1,0 +1,51 @@
+"""The FastAPI app of a service: problem details, body limits, health and readiness, tracing."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+from helpdesk_common.config import HelpdeskSettings
+from helpdesk_common.http.limits import BodySizeLimit
+from helpdesk_common.http.problems import install_problem_handlers
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+
+
+def create_app(
+    *,
+    title: str,
+    settings: HelpdeskSettings,
+    readiness_checks: dict[str, ReadinessCheck],
+    **fastapi_options: Any,
+) -> FastAPI:
+    app = FastAPI(title=title, **fastapi_options)
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.http_max_body_bytes)
+
+    @app.get("/healthz", tags=["health"], include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        results: dict[str, str] = {}
+        for name, check in readiness_checks.items():
+            try:
+                await check()
+                results[name] = "ok"
+            except Exception as error:
+                results[name] = f"failed: {error.__class__.__name__}"
+        ready = all(result == "ok" for result in results.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": results},
+            status_code=200 if ready else 503,
+        )
+
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
+    return app

@@ -1,0 +1,67 @@
+"""RFC 9457 problem details: one response shape for every error in every service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from helpdesk_common.errors import HelpdeskError
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+def problem_response(
+    status: int, title: str, detail: str, problem_type: str = "about:blank", **extensions: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": problem_type, "title": title, "status": status, "detail": detail}
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+
+
+async def _on_helpdesk_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HelpdeskError)
+    return problem_response(
+        error.status_code,
+        error.title,
+        error.detail,
+        error.problem_type,
+        instance=request.url.path,
+        **error.extensions,
+    )
+
+
+async def _on_validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = [
+        {
+            "field": ".".join(str(part) for part in issue["loc"] if part != "body") or "body",
+            "message": issue["msg"],
+        }
+        for issue in error.errors()
+    ]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem_response(
+        422,
+        "Validation failed",
+        detail,
+        "urn:helpdesk:problem:validation",
+        instance=request.url.path,
+        errors=errors,
+    )
+
+
+async def _on_http_exception(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    return problem_response(
+        error.status_code, str(error.detail), str(error.detail), instance=request.url.path
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(HelpdeskError, _on_helpdesk_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)

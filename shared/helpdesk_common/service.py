@@ -1,0 +1,222 @@
+"""What a service is (its definition) and how one of its processes runs (api, relay, consumers, jobs).
+
+`helpdesk run SERVICE --role ...` calls `run_service`. Each role can run in its own process so that
+HTTP replicas, relays and consumer workers scale on their own; with no role given, one process
+runs them all. Every process serves /healthz and /readyz.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from faststream.nats import NatsBroker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from helpdesk_common.bus.broker import check_server_version, create_broker, jetstream, nats_client
+from helpdesk_common.bus.consumer import EventConsumer, RetryPolicy
+from helpdesk_common.bus.relay import OutboxRelay
+from helpdesk_common.bus.topology import ensure_consumer, ensure_streams
+from helpdesk_common.config import HelpdeskSettings
+from helpdesk_common.db import create_engine, create_session_factory
+from helpdesk_common.http.app import ReadinessCheck, create_app
+from helpdesk_common.logs import configure_logging
+from helpdesk_common.migrations import upgrade
+from helpdesk_common.telemetry import configure_tracing
+
+log = logging.getLogger(__name__)
+
+ROLES = ("api", "relay", "consumers", "jobs")
+
+
+@dataclass
+class ServiceRuntime:
+    """What a running process hands to routes, consumers and jobs."""
+
+    settings: HelpdeskSettings
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    broker: NatsBroker | None = None
+
+
+Job = Callable[[ServiceRuntime, asyncio.Event], Coroutine[Any, Any, None]]
+
+
+@dataclass
+class ServiceDefinition:
+    name: str
+    schema: str
+    migrations_dir: Path
+    title: str
+    configure_api: Callable[[FastAPI, ServiceRuntime], None] | None = None
+    consumers: list[EventConsumer] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
+    publishes_events: bool = True
+
+    @property
+    def database_role(self) -> str:
+        return f"helpdesk_{self.schema}"
+
+    def migrate(self, url: str, *, as_role: bool = False) -> None:
+        """Bring the schema to head; `as_role` when an admin connection migrates for the service."""
+        upgrade(
+            migrations_dir=self.migrations_dir,
+            url=url,
+            schema=self.schema,
+            role=self.database_role if as_role else None,
+        )
+
+
+def _settings_for(definition: ServiceDefinition) -> HelpdeskSettings:
+    return HelpdeskSettings(service_name=definition.name)
+
+
+async def run_service(
+    definition: ServiceDefinition,
+    roles: set[str] | None = None,
+    settings: HelpdeskSettings | None = None,
+) -> None:
+    roles = set(roles or ROLES)
+    settings = settings or _settings_for(definition)
+    configure_logging(definition.name, level=settings.log_level, as_json=settings.log_json)
+    configure_tracing(definition.name, settings.otlp_endpoint)
+
+    if settings.migrate_on_start:
+        await asyncio.to_thread(definition.migrate, settings.database_url)
+
+    engine = create_engine(
+        settings.database_url, schema=definition.schema, pool_size=settings.database_pool_size
+    )
+    runtime = ServiceRuntime(settings, engine, create_session_factory(engine))
+    stop = asyncio.Event()
+    with _stop_on_signals(stop):
+        try:
+            await _run_roles(definition, roles, runtime, stop)
+        finally:
+            if runtime.broker is not None:
+                await runtime.broker.stop()
+            await engine.dispose()
+
+
+async def _run_roles(
+    definition: ServiceDefinition, roles: set[str], runtime: ServiceRuntime, stop: asyncio.Event
+) -> None:
+    settings = runtime.settings
+    consumers = definition.consumers if "consumers" in roles else []
+    relays = "relay" in roles and definition.publishes_events
+    if consumers or relays:
+        runtime.broker = await _start_broker(definition, runtime, consumers)
+
+    tasks: list[asyncio.Task[None]] = []
+    if relays:
+        assert runtime.broker is not None
+        relay = OutboxRelay(
+            runtime.engine,
+            jetstream(runtime.broker),
+            batch_size=settings.relay_batch_size,
+            idle_seconds=settings.relay_idle_seconds,
+        )
+        tasks.append(asyncio.create_task(relay.run(stop), name="relay"))
+    if "jobs" in roles:
+        tasks.extend(asyncio.create_task(job(runtime, stop), name=job.__name__) for job in definition.jobs)
+
+    app = create_app(
+        title=definition.title,
+        settings=settings,
+        readiness_checks=_readiness_checks(runtime),
+    )
+    app.state.session_factory = runtime.session_factory
+    app.state.runtime = runtime
+    if "api" in roles and definition.configure_api is not None:
+        definition.configure_api(app, runtime)
+
+    server = _Server(
+        uvicorn.Config(
+            app,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,
+            lifespan="off",
+        )
+    )
+    serving = asyncio.create_task(server.serve(), name="http")
+    log.info(
+        "%s running roles %s on http://%s:%d",
+        definition.name,
+        ",".join(sorted(roles)),
+        settings.http_host,
+        settings.http_port,
+    )
+    await asyncio.wait([serving, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
+    stop.set()
+    server.should_exit = True
+    await asyncio.gather(serving, *tasks, return_exceptions=True)
+
+
+async def _start_broker(
+    definition: ServiceDefinition, runtime: ServiceRuntime, consumers: list[EventConsumer]
+) -> NatsBroker:
+    settings = runtime.settings
+    broker = create_broker(settings.nats_url, name=definition.name)
+    retry = RetryPolicy(
+        max_deliver=settings.consumer_max_deliver,
+        backoff_base_seconds=settings.consumer_backoff_base_seconds,
+        backoff_max_seconds=settings.consumer_backoff_max_seconds,
+    )
+    for consumer in consumers:
+        consumer.retry = retry
+        consumer.batch_size = settings.consumer_batch_size
+        consumer.batch_timeout_seconds = settings.consumer_batch_timeout_seconds
+        consumer.attach(broker, runtime.session_factory)
+    await broker.connect()
+    check_server_version(nats_client(broker))
+    js = jetstream(broker)
+    await ensure_streams(js, replicas=settings.nats_stream_replicas)
+    for consumer in consumers:
+        await ensure_consumer(js, consumer.spec)
+    await broker.start()
+    return broker
+
+
+def _readiness_checks(runtime: ServiceRuntime) -> dict[str, ReadinessCheck]:
+    async def database() -> None:
+        async with runtime.engine.connect() as connection:
+            await asyncio.wait_for(
+                connection.execute(text("SELECT 1")), runtime.settings.readiness_timeout_seconds
+            )
+
+    async def bus() -> None:
+        if runtime.broker is not None and not nats_client(runtime.broker).is_connected:
+            raise ConnectionError("NATS is not connected")
+
+    return {"database": database, "bus": bus}
+
+
+class _Server(uvicorn.Server):
+    # The process owns SIGTERM/SIGINT (they stop every role, not only HTTP).
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        yield
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,28 @@
+"""OpenTelemetry: traces across HTTP and NATS; exported over OTLP only when an endpoint is set."""
+
+from __future__ import annotations
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+_configured = False
+
+
+def configure_tracing(service_name: str, otlp_endpoint: str) -> None:
+    """Always install a real TracerProvider so trace ids exist (logs and traceparent carry them);
+    spans leave the process only when an OTLP endpoint is configured."""
+    global _configured
+    if _configured:
+        return
+    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    if otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        endpoint = otlp_endpoint.rstrip("/")
+        if not endpoint.endswith("/v1/traces"):
+            endpoint += "/v1/traces"
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+    trace.set_tracer_provider(provider)
+    _configured = True

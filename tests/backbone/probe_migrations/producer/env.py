@@ -1,0 +1,5 @@
+from alembic import context
+from helpdesk_common.migrations import run_env
+from sqlalchemy import MetaData
+
+run_env(context, MetaData())
