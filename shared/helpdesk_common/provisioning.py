@@ -49,6 +49,9 @@ async def provision(admin_url: str, database: str, accounts: Iterable[ServiceAcc
             await maintenance.execute(
                 f"{verb} ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION{password}"
             )
+            # A CREATEROLE admin that is no superuser (managed PostgreSQL) may only SET ROLE to,
+            # and create schemas for, roles it is a member of.
+            await maintenance.execute(f"GRANT {role} TO CURRENT_USER")
     finally:
         await maintenance.close()
 

@@ -31,7 +31,7 @@ from helpdesk_common.db import create_engine, create_session_factory
 from helpdesk_common.http.app import ReadinessCheck, create_app
 from helpdesk_common.logs import configure_logging
 from helpdesk_common.migrations import upgrade
-from helpdesk_common.telemetry import configure_tracing
+from helpdesk_common.telemetry import configure_tracing, shutdown_tracing
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class ServiceDefinition:
 
     @property
     def database_role(self) -> str:
-        return f"helpdesk_{self.schema}"
+        return f"helpdesk_{self.name.replace('-', '_')}"
 
     def migrate(self, url: str, *, as_role: bool = False) -> None:
         """Bring the schema to head; `as_role` when an admin connection migrates for the service."""
@@ -105,6 +105,7 @@ async def run_service(
             if runtime.broker is not None:
                 await runtime.broker.stop()
             await engine.dispose()
+            shutdown_tracing()
 
 
 async def _run_roles(

@@ -26,3 +26,10 @@ def configure_tracing(service_name: str, otlp_endpoint: str) -> None:
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
     trace.set_tracer_provider(provider)
     _configured = True
+
+
+def shutdown_tracing() -> None:
+    """Flush spans still queued for export; called when a process stops."""
+    provider = trace.get_tracer_provider()
+    if isinstance(provider, TracerProvider):
+        provider.shutdown()

@@ -8,7 +8,7 @@ from helpdesk_common.service import ServiceDefinition
 
 service = ServiceDefinition(
     name="gateway",
-    schema="gateway",
+    schema="identity",
     title="Gateway: the one public door",
     migrations_dir=Path(__file__).parent / "migrations",
 )

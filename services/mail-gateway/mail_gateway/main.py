@@ -8,7 +8,7 @@ from helpdesk_common.service import ServiceDefinition
 
 service = ServiceDefinition(
     name="mail-gateway",
-    schema="mail_gateway",
+    schema="mail",
     title="Mail gateway",
     migrations_dir=Path(__file__).parent / "migrations",
 )

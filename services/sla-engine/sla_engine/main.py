@@ -8,7 +8,7 @@ from helpdesk_common.service import ServiceDefinition
 
 service = ServiceDefinition(
     name="sla-engine",
-    schema="sla_engine",
+    schema="sla",
     title="SLA engine",
     migrations_dir=Path(__file__).parent / "migrations",
 )

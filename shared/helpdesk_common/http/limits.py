@@ -23,28 +23,38 @@ class BodySizeLimit:
             await self._refuse(scope, receive, send)
             return
         received = 0
+        exceeded = False
         response_started = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
+            if exceeded:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    # Frameworks turn an exception here into their own 400; a disconnect makes the
+                    # app give up instead, and the 413 below is what the client gets.
+                    exceeded = True
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal response_started
+            if exceeded:
+                return
             if message["type"] == "http.response.start":
                 response_started = True
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            if not response_started:
-                await self._refuse(scope, receive, send)
+            await self.app(scope, counting_receive, guarded_send)
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded and not response_started:
+            await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(
@@ -54,7 +64,3 @@ class BodySizeLimit:
             "urn:helpdesk:problem:payload-too-large",
         )
         await response(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass

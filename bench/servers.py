@@ -1,0 +1,141 @@
+"""The servers a benchmark runs against: HELPDESK_BENCH_* URLs when set, else embedded, durable ones."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import nats
+from helpdesk_common.bus.topology import ensure_streams
+from helpdesk_common.db import libpq_url
+from helpdesk_common.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from helpdesk_common.provisioning import ServiceAccount, provision, with_credentials, with_database
+from helpdesk_common.service import ServiceDefinition
+from nats.js.errors import NotFoundError
+
+from tests.backbone import probe
+
+# The one stream the probe services use; it is deleted and declared anew before each measurement.
+STREAM = probe.CONSUMER_SPEC.stream
+
+
+@dataclass(frozen=True)
+class BenchServers:
+    nats_url: str
+    admin_url: str
+    nats_origin: str
+    postgres_origin: str
+
+
+@contextlib.contextmanager
+def bench_servers(work_dir: Path) -> Iterator[BenchServers]:
+    nats_url = os.environ.get("HELPDESK_BENCH_NATS_URL", "")
+    admin_url = os.environ.get("HELPDESK_BENCH_DATABASE_URL", "")
+    with contextlib.ExitStack() as stack:
+        yield BenchServers(
+            nats_url=nats_url or stack.enter_context(_embedded_nats(work_dir)),
+            admin_url=admin_url or stack.enter_context(_embedded_postgres(work_dir)),
+            nats_origin="environment" if nats_url else "embedded",
+            postgres_origin="environment" if admin_url else "embedded",
+        )
+
+
+@contextlib.contextmanager
+def _embedded_nats(work_dir: Path) -> Iterator[str]:
+    # As the stack runs it: every JetStream write fsynced (sync_interval: always).
+    server = EmbeddedNats(work_dir / "nats", free_port()).start(log_file=work_dir / "nats.log", sync_always=True)
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def _embedded_postgres(work_dir: Path) -> Iterator[str]:
+    # As production runs it: fsync on, synchronous commit.
+    server = EmbeddedPostgres(work_dir / "postgres", free_port(), durable=True).start()
+    try:
+        yield server.admin_url()
+    finally:
+        server.stop()
+
+
+@dataclass(frozen=True)
+class BenchDatabase:
+    admin_url: str
+    service_urls: dict[str, str]
+
+
+@contextlib.asynccontextmanager
+async def bench_database(admin_url: str) -> AsyncIterator[BenchDatabase]:
+    """A fresh database with the probe producer and consumer provisioned and migrated; dropped after."""
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    definitions = {"producer": probe.producer, "consumer": probe.consumer}
+    try:
+        urls = {kind: await _add_service(admin_url, name, definition) for kind, definition in definitions.items()}
+        yield BenchDatabase(admin_url=with_database(admin_url, name), service_urls=urls)
+    finally:
+        connection = await asyncpg.connect(with_database(admin_url, "postgres"))
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+
+async def _add_service(admin_url: str, database: str, definition: ServiceDefinition) -> str:
+    password = secrets.token_urlsafe(16)
+    role = definition.database_role
+    await provision(admin_url, database, [ServiceAccount(definition.schema, role, password)])
+    await asyncio.to_thread(definition.migrate, with_database(admin_url, database), as_role=True)
+    return with_credentials(with_database(admin_url, database), user=role, password=password)
+
+
+async def fresh_stream(nats_url: str) -> None:
+    """The probe stream without messages or consumers, so a measurement sees only its own events."""
+    client = await nats.connect(nats_url)
+    try:
+        js = client.jetstream()
+        with contextlib.suppress(NotFoundError):
+            await js.delete_stream(STREAM)
+        await ensure_streams(js)
+    finally:
+        await client.close()
+
+
+async def stream_messages(nats_url: str) -> int:
+    client = await nats.connect(nats_url)
+    try:
+        return int((await client.jetstream().stream_info(STREAM)).state.messages)
+    finally:
+        await client.close()
+
+
+async def server_facts(servers: BenchServers) -> dict[str, str]:
+    """Versions, and the durability settings the figures depend on."""
+    client = await nats.connect(servers.nats_url)
+    try:
+        version = client.connected_server_version
+    finally:
+        await client.close()
+    connection = await asyncpg.connect(libpq_url(servers.admin_url))
+    try:
+        settings = {name: str(await connection.fetchval(f"SHOW {name}")) for name in _POSTGRES_SETTINGS}
+    finally:
+        await connection.close()
+    return {
+        "nats_version": f"{version.major}.{version.minor}.{version.patch}",
+        "nats_origin": servers.nats_origin,
+        "nats_sync_interval": "always" if servers.nats_origin == "embedded" else "as configured",
+        "postgresql_origin": servers.postgres_origin,
+        **{f"postgresql_{name}": value for name, value in settings.items()},
+    }
+
+
+_POSTGRES_SETTINGS = ("server_version", "fsync", "synchronous_commit", "wal_sync_method")

@@ -1,0 +1,47 @@
+"""The trace of the change that wrote an event continues in the consumer that applies it."""
+
+from __future__ import annotations
+
+import secrets
+
+from opentelemetry import context, trace
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+
+from tests.backbone.conftest import Backbone
+from tests.backbone.harness import all_applied_once, eventually, produce
+from tests.platform.otlp_receiver import OtlpReceiver, otlp  # noqa: F401 (fixture)
+
+
+async def test_traceparent_travels_from_the_outbox_through_nats_to_the_consumer(
+    backbone: Backbone, otlp: OtlpReceiver
+) -> None:
+    tracing = {"HELPDESK_OTLP_ENDPOINT": otlp.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"}
+    backbone.processes.start("producer", **tracing)
+    backbone.processes.start("consumer", **tracing)
+
+    trace_id = secrets.token_hex(16)
+    request_span = SpanContext(
+        trace_id=int(trace_id, 16),
+        span_id=int(secrets.token_hex(8), 16),
+        is_remote=True,
+        trace_flags=TraceFlags(TraceFlags.SAMPLED),
+    )
+    # As if inside the HTTP request that made the change: the outbox row records its traceparent.
+    token = context.attach(trace.set_span_in_context(NonRecordingSpan(request_span)))
+    try:
+        ids = await produce(backbone.producer, 3)
+    finally:
+        context.detach(token)
+
+    await eventually(lambda: all_applied_once(backbone.admin_url, ids), within=30, what="3 events applied")
+
+    async def consumer_span_in_trace() -> bool:
+        return any(
+            span.service == "probe-consumer" and span.kind == Span.SPAN_KIND_CONSUMER
+            for span in otlp.with_trace(trace_id)
+        )
+
+    await eventually(consumer_span_in_trace, within=15, what=f"a consumer span in trace {trace_id}")
+    names = {span.name for span in otlp.with_trace(trace_id)}
+    assert "probe-consumer apply ticket_created" in names
