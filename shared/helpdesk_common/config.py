@@ -47,6 +47,8 @@ class HelpdeskSettings(BaseSettings):
     consumer_ack_wait_seconds: float = 30.0
     consumer_backoff_base_seconds: float = 1.0
     consumer_backoff_max_seconds: float = 300.0
+    # Longer than any stream keeps a message, so every redelivery is still recognised.
+    inbox_retention_days: int = 30
     migrate_on_start: bool = False
 
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)

@@ -127,6 +127,8 @@ async def _run_roles(
             idle_seconds=settings.relay_idle_seconds,
         )
         tasks.append(asyncio.create_task(relay.run(stop), name="relay"))
+    if consumers:
+        tasks.append(asyncio.create_task(_prune_inbox(runtime, stop), name="prune-inbox"))
     if "jobs" in roles:
         tasks.extend(asyncio.create_task(job(runtime, stop), name=job.__name__) for job in definition.jobs)
 
@@ -188,6 +190,33 @@ async def _start_broker(
         await ensure_consumer(js, consumer.spec)
     await broker.start()
     return broker
+
+
+_PRUNE_INBOX = text(
+    "DELETE FROM inbox WHERE ctid IN (SELECT ctid FROM inbox "
+    "WHERE handled_at < now() - make_interval(days => :days) LIMIT 10000)"
+)
+
+
+async def prune_inbox_once(engine: AsyncEngine, *, retention_days: int) -> int:
+    """Small batches, so no long lock; several replicas doing it at once is harmless."""
+    pruned = 0
+    while True:
+        async with engine.begin() as connection:
+            result = await connection.execute(_PRUNE_INBOX, {"days": retention_days})
+        pruned += result.rowcount
+        if result.rowcount < 10000:
+            return pruned
+
+
+async def _prune_inbox(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await prune_inbox_once(runtime.engine, retention_days=runtime.settings.inbox_retention_days)
+        except Exception:
+            log.exception("pruning the inbox failed; trying again in an hour")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=3600)
 
 
 def _readiness_checks(runtime: ServiceRuntime) -> dict[str, ReadinessCheck]:

@@ -9,8 +9,9 @@ import uuid
 import asyncpg
 import nats
 import orjson
-from helpdesk_common.db import libpq_url
+from helpdesk_common.db import create_engine, libpq_url
 from helpdesk_common.embedded import EmbeddedNats, free_port
+from helpdesk_common.service import prune_inbox_once
 from helpdesk_common.testing.plugin import TestDatabase
 from nats.js import JetStreamContext
 
@@ -223,3 +224,22 @@ async def test_malformed_messages_are_dead_lettered_with_their_reason_and_the_re
 
 async def _dead_letters_at_least(backbone: Backbone, count: int) -> bool:
     return await scalar(backbone.admin_url, "SELECT count(*) FROM probe_consumer.dead_letters") >= count
+
+
+async def test_inbox_entries_older_than_the_retention_are_pruned(backbone: Backbone) -> None:
+    engine = create_engine(backbone.processes.database_urls["consumer"], schema="probe_consumer", pool_size=1)
+    connection = await asyncpg.connect(libpq_url(backbone.admin_url))
+    try:
+        await connection.execute(
+            "INSERT INTO probe_consumer.inbox (consumer, event_id, handled_at) "
+            "SELECT 'probe-consumer', gen_random_uuid(), now() - interval '40 days' "
+            "FROM generate_series(1, 12000)"
+        )
+        await connection.execute(
+            "INSERT INTO probe_consumer.inbox (consumer, event_id) SELECT 'probe-consumer', gen_random_uuid()"
+        )
+        assert await prune_inbox_once(engine, retention_days=30) == 12000
+        assert await connection.fetchval("SELECT count(*) FROM probe_consumer.inbox") == 1
+    finally:
+        await connection.close()
+        await engine.dispose()

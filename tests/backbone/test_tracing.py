@@ -10,7 +10,7 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 from tests.backbone.conftest import Backbone
 from tests.backbone.harness import all_applied_once, eventually, produce
-from tests.platform.otlp_receiver import OtlpReceiver, otlp  # noqa: F401 (fixture)
+from tests.platform.otlp_receiver import OtlpReceiver
 
 
 async def test_traceparent_travels_from_the_outbox_through_nats_to_the_consumer(

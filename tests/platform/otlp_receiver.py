@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 
@@ -50,7 +48,11 @@ class OtlpReceiver:
         with self.lock:
             for resource_spans in request.resource_spans:
                 service = next(
-                    (a.value.string_value for a in resource_spans.resource.attributes if a.key == "service.name"),
+                    (
+                        a.value.string_value
+                        for a in resource_spans.resource.attributes
+                        if a.key == "service.name"
+                    ),
                     "",
                 )
                 for scope_spans in resource_spans.scope_spans:
@@ -63,11 +65,3 @@ class OtlpReceiver:
 
     def stop(self) -> None:
         self.server.shutdown()
-
-
-@pytest.fixture
-def otlp() -> Iterator[OtlpReceiver]:
-    receiver = OtlpReceiver()
-    receiver.start()
-    yield receiver
-    receiver.stop()

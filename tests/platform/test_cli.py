@@ -14,7 +14,6 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-
 from helpdesk_common.contracts.tickets import TICKET_EVENTS
 from helpdesk_common.embedded import port_is_free
 
@@ -30,7 +29,9 @@ def start_stack(var_dir: Path, log: Path) -> subprocess.Popen[str]:
     )
 
 
-def wait_for_line(log: Path, pattern: str, process: subprocess.Popen[str], within: float = 120) -> re.Match[str]:
+def wait_for_line(
+    log: Path, pattern: str, process: subprocess.Popen[str], within: float = 120
+) -> re.Match[str]:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         found = re.search(pattern, log.read_text())
@@ -69,9 +70,9 @@ def test_up_starts_everything_embedded_and_a_second_up_reuses_the_data(tmp_path:
         admin = f"postgresql://postgres:{admin_password}@127.0.0.1:{pg_port}/helpdesk"
         _run(_remember(admin))
         stop_stack(process, log)
-        assert not any(
-            proc for proc in _processes_under(var_dir)
-        ), "embedded servers or services left running after Ctrl-C"
+        assert not any(proc for proc in _processes_under(var_dir)), (
+            "embedded servers or services left running after Ctrl-C"
+        )
 
         log = tmp_path / "second.log"
         process = start_stack(var_dir, log)
@@ -91,7 +92,9 @@ def _processes_under(var_dir: Path) -> list[str]:
 
 async def _remember(url: str) -> None:
     connection = await asyncpg.connect(url)
-    await connection.execute("CREATE TABLE public.marker (note text); INSERT INTO public.marker VALUES ('still here')")
+    await connection.execute(
+        "CREATE TABLE public.marker (note text); INSERT INTO public.marker VALUES ('still here')"
+    )
     await connection.close()
 
 
@@ -111,7 +114,9 @@ def _run(coroutine: object) -> object:
 
 def test_asyncapi_catalogue_lists_every_ticket_event_with_its_schema(tmp_path: Path) -> None:
     output = tmp_path / "asyncapi.json"
-    subprocess.run([sys.executable, "-m", "helpdesk_cli.main", "asyncapi", "--output", str(output)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "helpdesk_cli.main", "asyncapi", "--output", str(output)], check=True
+    )
     document = json.loads(output.read_text())
     assert document["asyncapi"] == "3.0.0"
     for contract in TICKET_EVENTS:

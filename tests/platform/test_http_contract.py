@@ -9,8 +9,6 @@ from typing import Annotated
 import httpx
 import pytest
 from fastapi import Depends
-from pydantic import BaseModel, ConfigDict
-
 from helpdesk_common.auth import (
     INTERNAL_TOKEN_HEADER,
     Operator,
@@ -21,6 +19,7 @@ from helpdesk_common.auth import (
 from helpdesk_common.config import HelpdeskSettings
 from helpdesk_common.errors import NotFound
 from helpdesk_common.http.app import create_app
+from pydantic import BaseModel, ConfigDict
 
 PRIVATE_KEY, PUBLIC_KEY = generate_key_pair()
 
@@ -42,7 +41,9 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         return {"title": draft.title, "by": operator.username}
 
     @app.get("/drafts/{number}")
-    async def read_draft(number: str, operator: Annotated[Operator, Depends(require("tickets_enabled"))]) -> None:
+    async def read_draft(
+        number: str, operator: Annotated[Operator, Depends(require("tickets_enabled"))]
+    ) -> None:
         raise NotFound(f"Ticket {number} does not exist.")
 
     transport = httpx.ASGITransport(app=app)
@@ -71,7 +72,10 @@ async def test_a_request_that_bypasses_the_gateway_is_refused(client: httpx.Asyn
 
 async def test_a_forged_or_expired_token_is_refused(client: httpx.AsyncClient) -> None:
     other_private, _ = generate_key_pair()
-    assert_problem(await client.post("/drafts", json={"title": "x"}, headers=token("tickets_create", key=other_private)), 401)
+    assert_problem(
+        await client.post("/drafts", json={"title": "x"}, headers=token("tickets_create", key=other_private)),
+        401,
+    )
     expired = assert_problem(
         await client.post("/drafts", json={"title": "x"}, headers=token("tickets_create", ttl=-120)), 401
     )
@@ -81,7 +85,9 @@ async def test_a_forged_or_expired_token_is_refused(client: httpx.AsyncClient) -
 
 
 async def test_a_missing_flag_answers_403_naming_it(client: httpx.AsyncClient) -> None:
-    body = assert_problem(await client.post("/drafts", json={"title": "x"}, headers=token("tickets_edit")), 403)
+    body = assert_problem(
+        await client.post("/drafts", json={"title": "x"}, headers=token("tickets_edit")), 403
+    )
     assert body["flag"] == "tickets_create"
     assert "tickets_create" in str(body["detail"])
 
@@ -96,7 +102,9 @@ async def test_bad_input_answers_problem_details(client: httpx.AsyncClient) -> N
     headers = {**token("tickets_create"), "content-type": "application/json"}
     malformed = assert_problem(await client.post("/drafts", content=b"{not json", headers=headers), 422)
     assert malformed["errors"]
-    unknown = assert_problem(await client.post("/drafts", json={"title": "x", "admin": True}, headers=headers), 422)
+    unknown = assert_problem(
+        await client.post("/drafts", json={"title": "x", "admin": True}, headers=headers), 422
+    )
     assert any(error["field"] == "admin" for error in unknown["errors"])  # type: ignore[union-attr]
     missing = assert_problem(await client.post("/drafts", json={}, headers=headers), 422)
     assert any(error["field"] == "title" for error in missing["errors"])  # type: ignore[union-attr]

@@ -16,8 +16,9 @@ from helpdesk_common.auth import generate_key_pair
 from helpdesk_common.embedded import free_port
 from helpdesk_common.testing.infrastructure import TestServers
 from helpdesk_common.testing.plugin import TestDatabase
+
 from tests.backbone.harness import eventually
-from tests.platform.otlp_receiver import OtlpReceiver, otlp  # noqa: F401 (fixture)
+from tests.platform.otlp_receiver import OtlpReceiver
 
 
 async def test_every_service_runs_alone_with_health_readiness_json_logs_and_http_traces(
@@ -68,7 +69,9 @@ async def test_every_service_runs_alone_with_health_readiness_json_logs_and_http
 
                 trace_id = secrets.token_hex(16)
                 traceparent = f"00-{trace_id}-{secrets.token_hex(8)}-01"
-                answer = await http.get(f"http://127.0.0.1:{port}/no-such-thing", headers={"traceparent": traceparent})
+                answer = await http.get(
+                    f"http://127.0.0.1:{port}/no-such-thing", headers={"traceparent": traceparent}
+                )
                 assert answer.status_code == 404
                 assert answer.headers["content-type"] == "application/problem+json"
 
@@ -89,7 +92,9 @@ async def test_every_service_runs_alone_with_health_readiness_json_logs_and_http
                 process.kill()
 
 
-async def test_readiness_fails_while_the_database_is_unreachable(servers: TestServers, tmp_path: Path) -> None:
+async def test_readiness_fails_while_the_database_is_unreachable(
+    servers: TestServers, tmp_path: Path
+) -> None:
     port = free_port()
     log = tmp_path / "ticketing.log"
     process = subprocess.Popen(
