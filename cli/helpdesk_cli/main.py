@@ -11,12 +11,15 @@ from typing import Annotated
 
 import typer
 from cryptography.fernet import Fernet
-from helpdesk_common.asyncapi import build_document
-from helpdesk_common.auth import generate_key_pair
-from helpdesk_common.provisioning import ServiceAccount, provision, with_database
-from helpdesk_common.service import ROLES, run_service
+from pydantic import ValidationError
 
 from helpdesk_cli.services import all_services, env_suffix
+from helpdesk_cli.stack import running_stack_admin_url
+from helpdesk_common.asyncapi import build_document
+from helpdesk_common.auth import generate_key_pair
+from helpdesk_common.errors import HelpdeskError
+from helpdesk_common.provisioning import ServiceAccount, provision, with_database
+from helpdesk_common.service import ROLES, run_service
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 
@@ -106,6 +109,41 @@ def keygen(
     env_file.write_text("".join(f'{key}="{value}"\n' for key, value in escaped.items()))
     env_file.chmod(0o600)
     typer.echo(f"wrote {env_file}")
+
+
+admin_app = typer.Typer(no_args_is_help=True, help="Operators, from the command line.")
+app.add_typer(admin_app, name="admin")
+
+
+@admin_app.command("create")
+def admin_create(
+    username: Annotated[str, typer.Option(help="Sign-in name.")],
+    email: Annotated[str, typer.Option(help="E-mail address.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, envvar="HELPDESK_ADMIN_PASSWORD"
+        ),
+    ],
+    display_name: Annotated[str | None, typer.Option(help="Shown name; the username when omitted.")] = None,
+    var_dir: Annotated[Path, typer.Option("--var", help="The running stack's data folder.")] = Path("var"),
+) -> None:
+    """Make an administrator (every permission flag). Uses HELPDESK_DATABASE_URL, else the stack
+    that `helpdesk up` runs from --var."""
+    from helpdesk_cli.admin import create_administrator_account
+
+    url = os.environ.get("HELPDESK_DATABASE_URL") or running_stack_admin_url(var_dir)
+    try:
+        operator = asyncio.run(
+            create_administrator_account(url, username, email, display_name or username, password)
+        )
+    except HelpdeskError as error:
+        raise typer.BadParameter(error.detail) from error
+    except ValidationError as error:
+        raise typer.BadParameter(str(error)) from error
+    typer.echo(
+        f"Administrator {operator.username} ({operator.id}) created; sign in with POST /api/auth/login"
+    )
 
 
 if __name__ == "__main__":

@@ -13,16 +13,28 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
 import httpx
 from cryptography.fernet import Fernet
+
+from helpdesk_cli.services import all_services, env_suffix
 from helpdesk_common.auth import generate_key_pair
 from helpdesk_common.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 from helpdesk_common.provisioning import ServiceAccount, provision, with_credentials, with_database
 from helpdesk_common.service import ServiceDefinition
 
-from helpdesk_cli.services import all_services, env_suffix
-
 DATABASE = "helpdesk"
+STATE_FILE = "stack.json"
+
+
+def running_stack_admin_url(var_dir: Path) -> str:
+    """The admin URL of the stack `helpdesk up` runs from var_dir (its ports change per start)."""
+    state = var_dir / STATE_FILE
+    if not state.exists():
+        raise FileNotFoundError(
+            f"no running stack in {var_dir}; start it with `make run` or set HELPDESK_DATABASE_URL"
+        )
+    return str(json.loads(state.read_text())["admin_url"])
 
 
 @dataclass
@@ -112,6 +124,8 @@ class Stack:
             }
             if name == "gateway":
                 env["HELPDESK_INTERNAL_TOKEN_PRIVATE_KEY"] = shared["HELPDESK_INTERNAL_TOKEN_PRIVATE_KEY"]
+                # The local stack speaks plain HTTP on loopback; a deployment behind TLS keeps Secure.
+                env.setdefault("HELPDESK_COOKIE_SECURE", "false")
             log = open(log_dir / f"{name}.log", "ab")
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", "helpdesk_cli.main", "run", name],
@@ -137,6 +151,26 @@ class Stack:
             raise TimeoutError(
                 f"not ready after {timeout:.0f}s: {', '.join(waiting)} (see {self.var_dir / 'log'})"
             )
+
+    def remember_state(self) -> None:
+        state = self.var_dir / STATE_FILE
+        state.write_text(json.dumps({"admin_url": self.admin_url, "ports": self.ports}))
+        state.chmod(0o600)
+
+    def how_to_sign_in(self) -> str:
+        api = f"http://127.0.0.1:{self.ports['gateway']}"
+        sign_in = (
+            f"Sign in:  curl -c cookies -H 'Content-Type: application/json' "
+            f'-d \'{{"username": "admin", "password": "..."}}\' {api}/api/auth/login\n'
+            f"API docs: {api}/docs"
+        )
+        if asyncio.run(_operator_count(self.admin_url)) == 0:
+            return (
+                "No operator exists yet. Create the first administrator (in another terminal):\n"
+                "  .venv/bin/helpdesk admin create --username admin --email admin@example.com"
+                f" --var {self.var_dir}\n" + sign_in
+            )
+        return sign_in
 
     def _check_alive(self, name: str) -> None:
         process = self.processes[name]
@@ -174,6 +208,14 @@ class Stack:
             self.embedded_postgres.stop()
 
 
+async def _operator_count(admin_url: str) -> int:
+    connection = await asyncpg.connect(admin_url)
+    try:
+        return int(await connection.fetchval("SELECT count(*) FROM identity.operators"))
+    finally:
+        await connection.close()
+
+
 def up(var_dir: Path) -> None:
     var_dir = var_dir.resolve()
     (var_dir / "log").mkdir(parents=True, exist_ok=True)
@@ -185,15 +227,18 @@ def up(var_dir: Path) -> None:
         stack.say("Schemas, roles and migrations: done")
         stack.start_services(services, database_urls)
         stack.wait_until_ready()
+        stack.remember_state()
         for name, port in stack.ports.items():
             stack.say(f"  {name:<13} http://127.0.0.1:{port}  (log: {var_dir / 'log' / (name + '.log')})")
         stack.say(
             f"\nThe API answers at http://127.0.0.1:{stack.ports['gateway']}  (Ctrl-C stops everything)"
         )
+        stack.say(stack.how_to_sign_in())
         stack.supervise()
     except KeyboardInterrupt:
         pass
     finally:
         stack.say("Stopping...")
+        (var_dir / STATE_FILE).unlink(missing_ok=True)
         stack.stop()
         stack.say("Stopped.")

@@ -12,10 +12,11 @@ class HelpdeskError(Exception):
     problem_type: ClassVar[str] = "about:blank"
     title: ClassVar[str] = "Bad request"
 
-    def __init__(self, detail: str, **extensions: Any) -> None:
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None, **extensions: Any) -> None:
         super().__init__(detail)
         self.detail = detail
         self.extensions = extensions
+        self.headers = headers or {}
 
 
 class NotFound(HelpdeskError):

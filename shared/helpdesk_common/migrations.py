@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from types import ModuleType
 
 from alembic import command
 from alembic.config import Config
@@ -35,7 +36,7 @@ def upgrade(*, migrations_dir: Path, url: str, schema: str, role: str | None = N
     command.upgrade(alembic_config(migrations_dir=migrations_dir, url=url, schema=schema, role=role), "head")
 
 
-def run_env(context: EnvironmentContext, target_metadata: MetaData) -> None:
+def run_env(context: EnvironmentContext | ModuleType, target_metadata: MetaData) -> None:
     """The body of every service's `migrations/env.py`."""
     config = context.config
     schema: str = config.attributes["helpdesk_schema"]

@@ -61,6 +61,7 @@ class ServiceDefinition:
     consumers: list[EventConsumer] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)
     publishes_events: bool = True
+    settings_class: type[HelpdeskSettings] = HelpdeskSettings
 
     @property
     def database_role(self) -> str:
@@ -77,7 +78,7 @@ class ServiceDefinition:
 
 
 def _settings_for(definition: ServiceDefinition) -> HelpdeskSettings:
-    return HelpdeskSettings(service_name=definition.name)
+    return definition.settings_class(service_name=definition.name)
 
 
 async def run_service(
@@ -132,16 +133,7 @@ async def _run_roles(
     if "jobs" in roles:
         tasks.extend(asyncio.create_task(job(runtime, stop), name=job.__name__) for job in definition.jobs)
 
-    app = create_app(
-        title=definition.title,
-        settings=settings,
-        readiness_checks=_readiness_checks(runtime),
-    )
-    app.state.session_factory = runtime.session_factory
-    app.state.runtime = runtime
-    if "api" in roles and definition.configure_api is not None:
-        definition.configure_api(app, runtime)
-
+    app = build_app(definition, runtime, with_api="api" in roles)
     server = _Server(
         uvicorn.Config(
             app,
@@ -165,6 +157,20 @@ async def _run_roles(
     stop.set()
     server.should_exit = True
     await asyncio.gather(serving, *tasks, return_exceptions=True)
+
+
+def build_app(definition: ServiceDefinition, runtime: ServiceRuntime, *, with_api: bool = True) -> FastAPI:
+    """The HTTP app of a process: health and readiness always, the service's routes with `api`."""
+    app = create_app(
+        title=definition.title,
+        settings=runtime.settings,
+        readiness_checks=_readiness_checks(runtime),
+    )
+    app.state.session_factory = runtime.session_factory
+    app.state.runtime = runtime
+    if with_api and definition.configure_api is not None:
+        definition.configure_api(app, runtime)
+    return app
 
 
 async def _start_broker(

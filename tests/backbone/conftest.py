@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpdesk_common.testing.infrastructure import TestServers
-from helpdesk_common.testing.plugin import TestDatabase
 from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from helpdesk_common.testing.infrastructure import TestServers
+from helpdesk_common.testing.plugin import TestDatabase
 from tests.backbone import probe
 from tests.backbone.harness import ProbeProcesses, producer_engine
 

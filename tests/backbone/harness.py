@@ -15,12 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from helpdesk_common.contracts import TicketCreated
 from helpdesk_common.contracts.tickets import TicketChangeData, TicketSnapshot
 from helpdesk_common.db import create_engine, libpq_url
 from helpdesk_common.embedded import free_port
 from helpdesk_common.outbox import add_events
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 REPO = Path(__file__).resolve().parents[2]
 

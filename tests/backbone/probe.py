@@ -11,13 +11,14 @@ import sys
 from pathlib import Path
 
 import uvloop
+from sqlalchemy import Column, DateTime, MetaData, Table, Text, func, insert
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from helpdesk_common.bus.consumer import EventConsumer
 from helpdesk_common.bus.topology import ConsumerSpec
 from helpdesk_common.contracts import TicketCreated
 from helpdesk_common.service import ServiceDefinition, run_service
-from sqlalchemy import Column, DateTime, MetaData, Table, Text, func, insert
-from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.ext.asyncio import AsyncSession
 
 MIGRATIONS = Path(__file__).parent / "probe_migrations"
 

@@ -9,12 +9,12 @@ import uuid
 import asyncpg
 import nats
 import orjson
+from nats.js import JetStreamContext
+
 from helpdesk_common.db import create_engine, libpq_url
 from helpdesk_common.embedded import EmbeddedNats, free_port
 from helpdesk_common.service import prune_inbox_once
 from helpdesk_common.testing.plugin import TestDatabase
-from nats.js import JetStreamContext
-
 from tests.backbone import probe
 from tests.backbone.conftest import Backbone
 from tests.backbone.harness import (

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+
 from helpdesk_common.contracts.tickets import TICKET_EVENTS
 from helpdesk_common.embedded import port_is_free
 

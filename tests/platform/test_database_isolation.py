@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
+
 from helpdesk_cli.services import all_services
 from helpdesk_common.db import libpq_url
 from helpdesk_common.testing.plugin import TestDatabase

@@ -9,6 +9,8 @@ from typing import Annotated
 import httpx
 import pytest
 from fastapi import Depends
+from pydantic import BaseModel, ConfigDict
+
 from helpdesk_common.auth import (
     INTERNAL_TOKEN_HEADER,
     Operator,
@@ -19,7 +21,6 @@ from helpdesk_common.auth import (
 from helpdesk_common.config import HelpdeskSettings
 from helpdesk_common.errors import NotFound
 from helpdesk_common.http.app import create_app
-from pydantic import BaseModel, ConfigDict
 
 PRIVATE_KEY, PUBLIC_KEY = generate_key_pair()
 

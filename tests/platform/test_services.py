@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 import httpx
+
 from helpdesk_cli.services import all_services
 from helpdesk_common.auth import generate_key_pair
 from helpdesk_common.embedded import free_port
 from helpdesk_common.testing.infrastructure import TestServers
 from helpdesk_common.testing.plugin import TestDatabase
-
 from tests.backbone.harness import eventually
 from tests.platform.otlp_receiver import OtlpReceiver
 

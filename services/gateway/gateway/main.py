@@ -1,14 +1,34 @@
-"""The gateway service: operators, password hashes, API tokens, sessions, permission flags. No
-domain yet: health, readiness, migrations and the outbox relay.
-"""
+"""The gateway: the one public door. It signs operators in, checks their credentials on every
+request, and proxies `/api/<service>/...` to the services with a short-lived internal token."""
+
+from __future__ import annotations
 
 from pathlib import Path
 
-from helpdesk_common.service import ServiceDefinition
+from fastapi import FastAPI
+
+from gateway.config import GatewaySettings
+from gateway.identity.authentication import Authenticator
+from gateway.identity.operators.routes import router as operators_router
+from gateway.identity.roles.routes import router as roles_router
+from gateway.identity.signin.routes import router as signin_router
+from gateway.identity.tokens.routes import router as tokens_router
+from helpdesk_common.service import ServiceDefinition, ServiceRuntime
+
+
+def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
+    settings = runtime.settings
+    assert isinstance(settings, GatewaySettings)
+    app.state.authenticator = Authenticator(runtime.session_factory, settings)
+    for router in (signin_router, tokens_router, operators_router, roles_router):
+        app.include_router(router)
+
 
 service = ServiceDefinition(
     name="gateway",
     schema="identity",
-    title="Gateway: the one public door",
+    title="Helpdesk API",
     migrations_dir=Path(__file__).parent / "migrations",
+    configure_api=configure_api,
+    settings_class=GatewaySettings,
 )

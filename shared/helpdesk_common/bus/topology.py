@@ -70,6 +70,7 @@ class ConsumerSpec:
 
 STREAMS: tuple[StreamSpec, ...] = (
     StreamSpec("TICKET_EVENTS", ["ticket.>"]),
+    StreamSpec("IDENTITY", ["identity.>"]),
     StreamSpec("MAIL", ["mail.>"]),
     StreamSpec("SLA", ["sla.>"]),
     StreamSpec("TIME", ["time.>"]),

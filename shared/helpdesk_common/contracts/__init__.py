@@ -1,6 +1,7 @@
 """Event contracts: the envelope every event travels in and the pydantic models of each event."""
 
 from helpdesk_common.contracts.envelope import ContractViolation, EventEnvelope
+from helpdesk_common.contracts.identity import OperatorRemoved, OperatorUpserted
 from helpdesk_common.contracts.registry import EVENT_CONTRACTS, parse_event
 from helpdesk_common.contracts.tickets import (
     AutoClosed,
@@ -19,6 +20,8 @@ __all__ = [
     "CommentAdded",
     "ContractViolation",
     "EventEnvelope",
+    "OperatorRemoved",
+    "OperatorUpserted",
     "SlaBreached",
     "SlaWarning",
     "TicketAssigned",

@@ -8,10 +8,11 @@ import orjson
 from pydantic import ValidationError
 
 from helpdesk_common.contracts.envelope import ContractViolation, EventEnvelope, dataschema_uri
+from helpdesk_common.contracts.identity import IDENTITY_EVENTS
 from helpdesk_common.contracts.tickets import TICKET_EVENTS
 
 EVENT_CONTRACTS: dict[str, type[EventEnvelope[Any]]] = {
-    contract.event_type: contract for contract in TICKET_EVENTS
+    contract.event_type: contract for contract in (*TICKET_EVENTS, *IDENTITY_EVENTS)
 }
 
 

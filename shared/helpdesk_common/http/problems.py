@@ -24,7 +24,7 @@ def problem_response(
 
 async def _on_helpdesk_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HelpdeskError)
-    return problem_response(
+    response = problem_response(
         error.status_code,
         error.title,
         error.detail,
@@ -32,6 +32,8 @@ async def _on_helpdesk_error(request: Request, error: Exception) -> JSONResponse
         instance=request.url.path,
         **error.extensions,
     )
+    response.headers.update(error.headers)
+    return response
 
 
 async def _on_validation_error(request: Request, error: Exception) -> JSONResponse:

@@ -1,6 +1,7 @@
 """Alembic environment of the `notifier` schema."""
 
 from alembic import context
+
 from helpdesk_common.migrations import run_env
 from notifier.tables import metadata
 

@@ -1,6 +1,7 @@
 """Alembic environment of the `sla_engine` schema."""
 
 from alembic import context
+
 from helpdesk_common.migrations import run_env
 from sla_engine.tables import metadata
 

@@ -1,5 +1,6 @@
 from alembic import context
-from helpdesk_common.migrations import run_env
 from sqlalchemy import MetaData
+
+from helpdesk_common.migrations import run_env
 
 run_env(context, MetaData())

@@ -1,0 +1,1 @@
+"""Operators, roles, permission flags, sessions and API tokens: who is calling the platform."""

@@ -1,0 +1,1 @@
+"""Roles: named sets of flags, so an administrator does not tick fifteen boxes for every hire."""
