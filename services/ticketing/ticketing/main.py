@@ -1,15 +1,26 @@
-"""The ticketing service: tickets, comments, history, attachments, departments, customers,
-contacts, templates, labels, types, settings. No domain yet: health, readiness, migrations and
-the outbox relay.
-"""
+"""The ticketing service: tickets and the records they hang on (departments, customers, contacts,
+templates, labels, types, module settings)."""
+
+from __future__ import annotations
 
 from pathlib import Path
 
-from helpdesk_common.service import ServiceDefinition
+from fastapi import FastAPI
+
+from helpdesk_common.service import ServiceDefinition, ServiceRuntime
+from ticketing.labels.routes import router as labels_router
+from ticketing.settings.routes import router as settings_router
+
+
+def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
+    app.include_router(settings_router)
+    app.include_router(labels_router)
+
 
 service = ServiceDefinition(
     name="ticketing",
     schema="ticketing",
     title="Ticketing",
     migrations_dir=Path(__file__).parent / "migrations",
+    configure_api=configure_api,
 )

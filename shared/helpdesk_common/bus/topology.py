@@ -71,6 +71,7 @@ class ConsumerSpec:
 STREAMS: tuple[StreamSpec, ...] = (
     StreamSpec("TICKET_EVENTS", ["ticket.>"]),
     StreamSpec("IDENTITY", ["identity.>"]),
+    StreamSpec("TICKETING", ["ticketing.>"]),
     StreamSpec("MAIL", ["mail.>"]),
     StreamSpec("SLA", ["sla.>"]),
     StreamSpec("TIME", ["time.>"]),

@@ -1,0 +1,61 @@
+"""The ticketing app on a real database of its own, called with internal tokens as the gateway mints them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import asyncpg
+import httpx
+import pytest
+
+from helpdesk_common.auth import INTERNAL_TOKEN_HEADER, Operator, generate_key_pair, mint_internal_token
+from helpdesk_common.config import HelpdeskSettings
+from helpdesk_common.db import create_engine, create_session_factory, libpq_url
+from helpdesk_common.service import ServiceRuntime, build_app
+from helpdesk_common.testing.plugin import TestDatabase
+from ticketing.main import service as ticketing
+
+
+@dataclass
+class Ticketing:
+    client: httpx.AsyncClient
+    database: TestDatabase
+    private_key: str
+
+    def as_operator(self, *flags: str, departments: tuple[uuid.UUID, ...] = ()) -> dict[str, str]:
+        operator = Operator(
+            id=uuid.uuid4(), username="ada", flags=frozenset(flags), department_ids=frozenset(departments)
+        )
+        return {INTERNAL_TOKEN_HEADER: mint_internal_token(operator, private_key_pem=self.private_key)}
+
+    async def switch_module(self, enabled: bool) -> None:
+        response = await self.client.put(
+            "/settings",
+            json={"ticket_system_enabled": enabled, "ticket_number_prefix": "TKT", "blocked_extensions": []},
+            headers=self.as_operator("settings_system_enabled"),
+        )
+        assert response.status_code == 200, response.text
+        self.client._transport.app.state.ticket_system_switch = None  # type: ignore[attr-defined]
+
+    async def sql(self, query: str) -> list[asyncpg.Record]:
+        connection = await asyncpg.connect(libpq_url(self.database.url))
+        try:
+            return list(await connection.fetch(query))
+        finally:
+            await connection.close()
+
+
+@pytest.fixture
+async def ticketing_app(database: TestDatabase) -> AsyncIterator[Ticketing]:
+    url = await database.add_service(ticketing)
+    private_key, public_key = generate_key_pair()
+    settings = HelpdeskSettings(database_url=url, internal_token_public_key=public_key)
+    engine = create_engine(url, schema=ticketing.schema, pool_size=4)
+    app = build_app(ticketing, ServiceRuntime(settings, engine, create_session_factory(engine)))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://ticketing"
+    ) as client:
+        yield Ticketing(client, database, private_key)
+    await engine.dispose()

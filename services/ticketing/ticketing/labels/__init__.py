@@ -1,0 +1,1 @@
+"""Labels (colour-coded tags, many per ticket) and types (one per ticket); none are shipped."""

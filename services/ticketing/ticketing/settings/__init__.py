@@ -1,0 +1,1 @@
+"""The module settings: Ticket System Enabled, the ticket number prefix, blocked file extensions."""
