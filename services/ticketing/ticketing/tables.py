@@ -5,15 +5,17 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     Table,
     Text,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 metadata = MetaData()
 
@@ -49,3 +51,138 @@ ticket_types = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 Index("ticket_types_name_key", func.lower(ticket_types.c.name), unique=True)
+
+
+# Projections of other services' records, kept from their events (event-carried state transfer).
+
+operators = Table(
+    "operators",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("username", Text, nullable=False),
+    Column("email", Text, nullable=False),
+    Column("display_name", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("default_department_id", UUID(as_uuid=True)),
+)
+
+sla_definitions = Table(
+    "sla_definitions",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("response_hours", Integer),
+    Column("resolution_hours", Integer),
+)
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    # No foreign key: a device may arrive before its tenant; links check the tenant when made.
+    Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("attributes", JSONB, nullable=False, server_default="{}"),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+Index("devices_tenant", devices.c.tenant_id)
+
+# Ticketing's own records.
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("company_name", Text, nullable=False),
+    Column("address", Text, nullable=False, server_default=""),
+    Column("tenant_id", UUID(as_uuid=True)),
+    Column("sla_id", UUID(as_uuid=True)),
+    Column("ticket_number_prefix", Text),
+    Column("notes", Text, nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+Index("customers_company_name_key", func.lower(customers.c.company_name), unique=True)
+
+departments = Table(
+    "departments",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("enabled", Boolean, nullable=False, server_default=text("true")),
+    Column("auto_assign_on_open", Boolean, nullable=False, server_default=text("false")),
+    # Seed 10.11: deleting a customer deletes the departments tied to it.
+    Column("customer_id", UUID(as_uuid=True), ForeignKey("customers.id", ondelete="CASCADE")),
+    Column("cleanup_close_inactive_days", Integer),
+    Column("cleanup_close_statuses", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("cleanup_close_note", Text, nullable=False, server_default=""),
+    Column("cleanup_delete_closed_after_days", Integer),
+    Column("cleanup_delete_attachment_files", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+Index("departments_name_key", func.lower(departments.c.name), unique=True)
+Index("departments_customer", departments.c.customer_id)
+
+department_members = Table(
+    "department_members",
+    metadata,
+    Column(
+        "department_id", UUID(as_uuid=True), ForeignKey("departments.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("operator_id", UUID(as_uuid=True), ForeignKey("operators.id", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("department_id", "operator_id"),
+)
+Index("department_members_operator", department_members.c.operator_id)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("first_name", Text, nullable=False, server_default=""),
+    Column("last_name", Text, nullable=False, server_default=""),
+    Column("email", Text, nullable=False),
+    Column("phone", Text, nullable=False, server_default=""),
+    Column("position", Text, nullable=False, server_default=""),
+    Column("customer_id", UUID(as_uuid=True), ForeignKey("customers.id", ondelete="CASCADE")),
+    Column("department_id", UUID(as_uuid=True), ForeignKey("departments.id", ondelete="SET NULL")),
+    Column("notes", Text, nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+Index("contacts_email_key", func.lower(contacts.c.email), unique=True)
+Index("contacts_customer", contacts.c.customer_id)
+
+contact_devices = Table(
+    "contact_devices",
+    metadata,
+    Column("contact_id", UUID(as_uuid=True), ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False),
+    Column("device_id", UUID(as_uuid=True), nullable=False),
+    PrimaryKeyConstraint("contact_id", "device_id"),
+)
+
+templates = Table(
+    "templates",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("subject", Text, nullable=False, server_default=""),
+    Column("body_html", Text, nullable=False, server_default=""),
+    Column("body_text", Text, nullable=False, server_default=""),
+    Column("author_id", UUID(as_uuid=True)),
+    Column("author_name", Text, nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("kind IN ('email', 'ticket')", name="templates_kind"),
+)
+Index("templates_name", func.lower(templates.c.name))
