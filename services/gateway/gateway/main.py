@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from gateway.config import GatewaySettings
 from gateway.identity.authentication import Authenticator
+from gateway.identity.memberships import memberships_consumer
 from gateway.identity.operators.routes import router as operators_router
 from gateway.identity.roles.routes import router as roles_router
 from gateway.identity.signin.routes import router as signin_router
@@ -31,4 +32,5 @@ service = ServiceDefinition(
     migrations_dir=Path(__file__).parent / "migrations",
     configure_api=configure_api,
     settings_class=GatewaySettings,
+    consumers=[memberships_consumer],
 )

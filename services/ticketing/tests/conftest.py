@@ -9,13 +9,17 @@ from dataclasses import dataclass
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk_common.auth import INTERNAL_TOKEN_HEADER, Operator, generate_key_pair, mint_internal_token
 from helpdesk_common.config import HelpdeskSettings
+from helpdesk_common.contracts.identity import OperatorData, OperatorSnapshot, OperatorUpserted
+from helpdesk_common.contracts.sla import SlaDefinitionData, SlaDefinitionSnapshot, SlaDefinitionUpserted
 from helpdesk_common.db import create_engine, create_session_factory, libpq_url
 from helpdesk_common.service import ServiceRuntime, build_app
 from helpdesk_common.testing.plugin import TestDatabase
 from ticketing.main import service as ticketing
+from ticketing.projections.consumers import on_operator_upserted, on_sla_upserted
 
 
 @dataclass
@@ -23,6 +27,7 @@ class Ticketing:
     client: httpx.AsyncClient
     database: TestDatabase
     private_key: str
+    session_factory: async_sessionmaker[AsyncSession]
 
     def as_operator(self, *flags: str, departments: tuple[uuid.UUID, ...] = ()) -> dict[str, str]:
         operator = Operator(
@@ -38,6 +43,35 @@ class Ticketing:
         )
         assert response.status_code == 200, response.text
         self.client._transport.app.state.ticket_system_switch = None  # type: ignore[attr-defined]
+
+    async def operator_known(self, username: str) -> uuid.UUID:
+        """An operator as the gateway announces one, applied by the real projection handler."""
+        event = OperatorUpserted.build(
+            source="gateway",
+            subject="operator",
+            data=OperatorData(
+                operator=OperatorSnapshot(
+                    id=uuid.uuid4(),
+                    username=username,
+                    email=f"{username}@example.com",
+                    display_name=username.title(),
+                    active=True,
+                )
+            ),
+        )
+        async with self.session_factory() as session, session.begin():
+            await on_operator_upserted(session, event)
+        return event.data.operator.id
+
+    async def sla_known(self, name: str) -> uuid.UUID:
+        event = SlaDefinitionUpserted.build(
+            source="sla-engine",
+            subject="sla",
+            data=SlaDefinitionData(sla=SlaDefinitionSnapshot(id=uuid.uuid4(), name=name, response_hours=4)),
+        )
+        async with self.session_factory() as session, session.begin():
+            await on_sla_upserted(session, event)
+        return event.data.sla.id
 
     async def sql(self, query: str) -> list[asyncpg.Record]:
         connection = await asyncpg.connect(libpq_url(self.database.url))
@@ -57,5 +91,5 @@ async def ticketing_app(database: TestDatabase) -> AsyncIterator[Ticketing]:
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://ticketing"
     ) as client:
-        yield Ticketing(client, database, private_key)
+        yield Ticketing(client, database, private_key, create_session_factory(engine))
     await engine.dispose()

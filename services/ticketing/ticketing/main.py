@@ -8,13 +8,18 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from helpdesk_common.service import ServiceDefinition, ServiceRuntime
+from ticketing.customers.routes import router as customers_router
+from ticketing.departments.routes import router as departments_router
 from ticketing.labels.routes import router as labels_router
+from ticketing.projections.consumers import identity_consumer, sla_consumer
 from ticketing.settings.routes import router as settings_router
 
 
 def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
     app.include_router(settings_router)
     app.include_router(labels_router)
+    app.include_router(departments_router)
+    app.include_router(customers_router)
 
 
 service = ServiceDefinition(
@@ -23,4 +28,5 @@ service = ServiceDefinition(
     title="Ticketing",
     migrations_dir=Path(__file__).parent / "migrations",
     configure_api=configure_api,
+    consumers=[identity_consumer, sla_consumer],
 )

@@ -39,4 +39,56 @@ class TicketSettingsChanged(_TicketingEvent):
     data: TicketSettingsData
 
 
-TICKETING_EVENTS: tuple[type[_TicketingEvent], ...] = (TicketSettingsChanged,)
+class DepartmentSnapshot(_Data):
+    id: uuid.UUID
+    name: str
+    enabled: bool
+    customer_id: uuid.UUID | None = None
+    member_ids: list[uuid.UUID] = []
+
+
+class DepartmentData(_Data):
+    department: DepartmentSnapshot
+
+
+class DepartmentChanged(_TicketingEvent):
+    """A department was created or changed; carries its members (for the gateway's token claims)."""
+
+    event_type = "department_changed"
+    subject_name = "department.changed"
+    type: Literal["department_changed"]
+    data: DepartmentData
+
+
+class DepartmentRemoved(_TicketingEvent):
+    """A department was deleted (alone, or with its customer); the snapshot is its last state."""
+
+    event_type = "department_removed"
+    subject_name = "department.removed"
+    type: Literal["department_removed"]
+    data: DepartmentData
+
+
+class CustomerRemovedData(_Data):
+    customer_id: uuid.UUID
+    company_name: str
+    department_ids: list[uuid.UUID]
+    contact_ids: list[uuid.UUID]
+    device_links_removed: int
+
+
+class CustomerRemoved(_TicketingEvent):
+    """A customer was deleted with everything the cascade took (seed 10.11's warning)."""
+
+    event_type = "customer_removed"
+    subject_name = "customer.removed"
+    type: Literal["customer_removed"]
+    data: CustomerRemovedData
+
+
+TICKETING_EVENTS: tuple[type[_TicketingEvent], ...] = (
+    TicketSettingsChanged,
+    DepartmentChanged,
+    DepartmentRemoved,
+    CustomerRemoved,
+)

@@ -1,0 +1,1 @@
+"""Contacts: the people tickets are tied to, and the devices of their company's tenant they use."""

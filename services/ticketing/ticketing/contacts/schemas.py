@@ -1,0 +1,58 @@
+"""Bodies of the contacts API (seed 10.12)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ContactCreate(_Body):
+    first_name: str = Field(default="", max_length=200)
+    last_name: str = Field(default="", max_length=200)
+    email: EmailStr
+    phone: str = Field(default="", max_length=100)
+    position: str = Field(default="", max_length=200)
+    customer_id: uuid.UUID | None = None
+    department_id: uuid.UUID | None = None
+    notes: str = Field(default="", max_length=10000)
+    device_ids: list[uuid.UUID] = Field(default=[], max_length=500)
+
+
+class ContactUpdate(_Body):
+    first_name: str | None = Field(default=None, max_length=200)
+    last_name: str | None = Field(default=None, max_length=200)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=100)
+    position: str | None = Field(default=None, max_length=200)
+    customer_id: uuid.UUID | None = None
+    department_id: uuid.UUID | None = None
+    notes: str | None = Field(default=None, max_length=10000)
+    device_ids: list[uuid.UUID] | None = Field(default=None, max_length=500)
+
+
+class LinkedDevice(BaseModel):
+    id: uuid.UUID
+    name: str
+    attributes: dict[str, object]
+
+
+class ContactOut(BaseModel):
+    id: uuid.UUID
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    position: str
+    customer_id: uuid.UUID | None
+    company_name: str | None
+    department_id: uuid.UUID | None
+    notes: str
+    devices: list[LinkedDevice]
+    created_at: datetime
+    updated_at: datetime

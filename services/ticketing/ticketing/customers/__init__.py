@@ -1,0 +1,1 @@
+"""Customers: the companies tickets are for, with their tenant, SLA and ticket-number prefix."""

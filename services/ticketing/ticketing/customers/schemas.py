@@ -1,0 +1,68 @@
+"""Bodies of the customers API (seed 10.11)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ticketing.contacts.schemas import ContactOut
+from ticketing.departments.schemas import DepartmentOut
+from ticketing.settings.schemas import normalise_prefix
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("ticket_number_prefix", check_fields=False)
+    @classmethod
+    def _prefix(cls, value: str | None) -> str | None:
+        return None if value in (None, "") else normalise_prefix(value)
+
+
+class CustomerCreate(_Body):
+    company_name: str = Field(min_length=1, max_length=200)
+    address: str = Field(default="", max_length=2000)
+    tenant_id: uuid.UUID | None = None
+    sla_id: uuid.UUID | None = None
+    ticket_number_prefix: str | None = Field(default=None, max_length=32)
+    notes: str = Field(default="", max_length=10000)
+
+
+class CustomerUpdate(_Body):
+    company_name: str | None = Field(default=None, min_length=1, max_length=200)
+    address: str | None = Field(default=None, max_length=2000)
+    tenant_id: uuid.UUID | None = None
+    sla_id: uuid.UUID | None = None
+    ticket_number_prefix: str | None = Field(default=None, max_length=32)
+    notes: str | None = Field(default=None, max_length=10000)
+
+
+class CustomerOut(BaseModel):
+    id: uuid.UUID
+    company_name: str
+    address: str
+    tenant_id: uuid.UUID | None
+    tenant_name: str | None
+    sla_id: uuid.UUID | None
+    sla_name: str | None
+    ticket_number_prefix: str | None
+    notes: str
+    contacts_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerDetail(CustomerOut):
+    """The customer page: the company with its departments and its contacts (devices inline)."""
+
+    departments: list[DepartmentOut]
+    contacts: list[ContactOut]
+
+
+class CustomerRemovedOut(BaseModel):
+    customer_id: uuid.UUID
+    department_ids: list[uuid.UUID]
+    contact_ids: list[uuid.UUID]
+    device_links_removed: int

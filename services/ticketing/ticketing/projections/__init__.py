@@ -1,0 +1,1 @@
+"""Ticketing's copies of other services' records: operators (gateway) and SLA definitions (SLA engine)."""
