@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from faststream.middlewares import AckPolicy
 from faststream.nats import NatsBroker
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
@@ -26,6 +28,8 @@ def create_broker(url: str, *, name: str) -> NatsBroker:
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
         graceful_timeout=10.0,
+        # A plain logger: FastStream's default one prints coloured text past our JSON handler.
+        logger=logging.getLogger("helpdesk.bus"),
     )
 
 
