@@ -18,7 +18,7 @@ from helpdesk_cli.stack import running_stack_admin_url
 from helpdesk_common.asyncapi import build_document
 from helpdesk_common.auth import generate_key_pair
 from helpdesk_common.errors import HelpdeskError
-from helpdesk_common.provisioning import ServiceAccount, provision, with_database
+from helpdesk_common.provisioning import provision, with_database
 from helpdesk_common.service import ROLES, run_service
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -70,8 +70,8 @@ def migrate(
     services = all_services()
     chosen = {name: services[name] for name in (service or services)}
     accounts = [
-        ServiceAccount(d.schema, d.database_role, os.environ.get(f"HELPDESK_DB_PASSWORD_{env_suffix(n)}"))
-        for n, d in chosen.items()
+        definition.account(os.environ.get(f"HELPDESK_DB_PASSWORD_{env_suffix(name)}"))
+        for name, definition in chosen.items()
     ]
     asyncio.run(provision(admin_url, database, accounts))
     for name, definition in chosen.items():

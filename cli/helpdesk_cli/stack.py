@@ -20,7 +20,7 @@ from cryptography.fernet import Fernet
 from helpdesk_cli.services import all_services, env_suffix
 from helpdesk_common.auth import generate_key_pair
 from helpdesk_common.embedded import EmbeddedNats, EmbeddedPostgres, free_port
-from helpdesk_common.provisioning import ServiceAccount, provision, with_credentials, with_database
+from helpdesk_common.provisioning import provision, with_credentials, with_database
 from helpdesk_common.service import ServiceDefinition
 
 DATABASE = "helpdesk"
@@ -77,7 +77,7 @@ class Stack:
     def provision_and_migrate(self, services: dict[str, ServiceDefinition]) -> dict[str, str]:
         """Fresh role passwords on every start: nothing but the running processes ever knows them."""
         passwords = {name: secrets.token_urlsafe(24) for name in services}
-        accounts = [ServiceAccount(d.schema, d.database_role, passwords[n]) for n, d in services.items()]
+        accounts = [definition.account(passwords[name]) for name, definition in services.items()]
         asyncio.run(provision(self.admin_url, DATABASE, accounts))
         for definition in services.values():
             definition.migrate(self.admin_url, as_role=True)

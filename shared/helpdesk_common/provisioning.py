@@ -17,6 +17,9 @@ class ServiceAccount:
     role: str
     # None keeps the password an existing role has (a new role then cannot log in until one is set).
     password: str | None
+    # Extensions the service's migrations rely on, installed into its schema by the admin (a
+    # service role has no right to install them itself).
+    extensions: tuple[str, ...] = ()
 
 
 def _ident(name: str) -> str:
@@ -68,6 +71,10 @@ async def provision(admin_url: str, database: str, accounts: Iterable[ServiceAcc
                 await connection.execute(
                     f"ALTER ROLE {role} IN DATABASE {_ident(database)} SET search_path = {schema}"
                 )
+                for extension in account.extensions:
+                    await connection.execute(
+                        f"CREATE EXTENSION IF NOT EXISTS {_ident(extension)} SCHEMA {schema}"
+                    )
     finally:
         await connection.close()
 

@@ -31,6 +31,7 @@ from helpdesk_common.db import create_engine, create_session_factory
 from helpdesk_common.http.app import ReadinessCheck, create_app
 from helpdesk_common.logs import configure_logging
 from helpdesk_common.migrations import upgrade
+from helpdesk_common.provisioning import ServiceAccount
 from helpdesk_common.telemetry import configure_tracing, shutdown_tracing
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,10 @@ class ServiceDefinition:
     jobs: list[Job] = field(default_factory=list)
     publishes_events: bool = True
     settings_class: type[HelpdeskSettings] = HelpdeskSettings
+    extensions: tuple[str, ...] = ()
+
+    def account(self, password: str | None) -> ServiceAccount:
+        return ServiceAccount(self.schema, self.database_role, password, self.extensions)
 
     @property
     def database_role(self) -> str:

@@ -10,9 +10,12 @@ from fastapi import FastAPI
 from helpdesk_common.service import ServiceDefinition, ServiceRuntime
 from ticketing.customers.routes import router as customers_router
 from ticketing.departments.routes import router as departments_router
+from ticketing.inventory.consumers import inventory_consumer
+from ticketing.inventory.routes import router as inventory_router
 from ticketing.labels.routes import router as labels_router
 from ticketing.projections.consumers import identity_consumer, sla_consumer
 from ticketing.settings.routes import router as settings_router
+from ticketing.templates.routes import router as templates_router
 
 
 def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
@@ -20,6 +23,8 @@ def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
     app.include_router(labels_router)
     app.include_router(departments_router)
     app.include_router(customers_router)
+    app.include_router(templates_router)
+    app.include_router(inventory_router)
 
 
 service = ServiceDefinition(
@@ -28,5 +33,6 @@ service = ServiceDefinition(
     title="Ticketing",
     migrations_dir=Path(__file__).parent / "migrations",
     configure_api=configure_api,
-    consumers=[identity_consumer, sla_consumer],
+    consumers=[identity_consumer, sla_consumer, inventory_consumer],
+    extensions=("pg_trgm",),
 )

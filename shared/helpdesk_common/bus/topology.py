@@ -77,6 +77,7 @@ STREAMS: tuple[StreamSpec, ...] = (
     StreamSpec("TIME", ["time.>"]),
     StreamSpec("ITSM", ["itsm.>"]),
     StreamSpec("ALERTS", ["alerts.>"]),
+    StreamSpec("INVENTORY", ["inventory.>"]),
     StreamSpec("WEBHOOK_WORK", ["webhook.deliveries"], work_queue=True),
     StreamSpec("DEAD_LETTERS", ["deadletter.>"], max_age_seconds=90 * DAY),
 )

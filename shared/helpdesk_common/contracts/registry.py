@@ -9,13 +9,20 @@ from pydantic import ValidationError
 
 from helpdesk_common.contracts.envelope import ContractViolation, EventEnvelope, dataschema_uri
 from helpdesk_common.contracts.identity import IDENTITY_EVENTS
+from helpdesk_common.contracts.inventory import INVENTORY_EVENTS
 from helpdesk_common.contracts.sla import SLA_DEFINITION_EVENTS
 from helpdesk_common.contracts.ticketing import TICKETING_EVENTS
 from helpdesk_common.contracts.tickets import TICKET_EVENTS
 
 EVENT_CONTRACTS: dict[str, type[EventEnvelope[Any]]] = {
     contract.event_type: contract
-    for contract in (*TICKET_EVENTS, *IDENTITY_EVENTS, *TICKETING_EVENTS, *SLA_DEFINITION_EVENTS)
+    for contract in (
+        *TICKET_EVENTS,
+        *IDENTITY_EVENTS,
+        *TICKETING_EVENTS,
+        *SLA_DEFINITION_EVENTS,
+        *INVENTORY_EVENTS,
+    )
 }
 
 

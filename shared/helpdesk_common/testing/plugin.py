@@ -14,7 +14,7 @@ import pytest
 from nats.js import JetStreamContext
 
 from helpdesk_common.bus.topology import ensure_streams
-from helpdesk_common.provisioning import ServiceAccount, provision, with_credentials, with_database
+from helpdesk_common.provisioning import provision, with_credentials, with_database
 from helpdesk_common.service import ServiceDefinition
 from helpdesk_common.testing.infrastructure import TestServers, test_servers
 
@@ -42,9 +42,7 @@ class TestDatabase:
     async def add_service(self, definition: ServiceDefinition) -> str:
         """Provision and migrate one service; returns the URL of the service's own role."""
         password = self.passwords.setdefault(definition.database_role, secrets.token_urlsafe(16))
-        await provision(
-            self.admin_url, self.name, [ServiceAccount(definition.schema, definition.database_role, password)]
-        )
+        await provision(self.admin_url, self.name, [definition.account(password)])
         import asyncio
 
         await asyncio.to_thread(definition.migrate, self.url, as_role=True)

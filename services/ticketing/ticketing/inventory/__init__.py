@@ -1,0 +1,1 @@
+"""Tenants and devices: ticketing's projection of an external inventory (RMM), fed by events and imports."""
