@@ -29,9 +29,18 @@ class Ticketing:
     private_key: str
     session_factory: async_sessionmaker[AsyncSession]
 
-    def as_operator(self, *flags: str, departments: tuple[uuid.UUID, ...] = ()) -> dict[str, str]:
+    def as_operator(
+        self,
+        *flags: str,
+        departments: tuple[uuid.UUID, ...] = (),
+        operator_id: uuid.UUID | None = None,
+        username: str = "ada",
+    ) -> dict[str, str]:
         operator = Operator(
-            id=uuid.uuid4(), username="ada", flags=frozenset(flags), department_ids=frozenset(departments)
+            id=operator_id or uuid.uuid4(),
+            username=username,
+            flags=frozenset(flags),
+            department_ids=frozenset(departments),
         )
         return {INTERNAL_TOKEN_HEADER: mint_internal_token(operator, private_key_pem=self.private_key)}
 
@@ -44,7 +53,9 @@ class Ticketing:
         assert response.status_code == 200, response.text
         self.client._transport.app.state.ticket_system_switch = None  # type: ignore[attr-defined]
 
-    async def operator_known(self, username: str) -> uuid.UUID:
+    async def operator_known(
+        self, username: str, default_department_id: uuid.UUID | None = None
+    ) -> uuid.UUID:
         """An operator as the gateway announces one, applied by the real projection handler."""
         event = OperatorUpserted.build(
             source="gateway",
@@ -56,6 +67,7 @@ class Ticketing:
                     email=f"{username}@example.com",
                     display_name=username.title(),
                     active=True,
+                    default_department_id=default_department_id,
                 )
             ),
         )

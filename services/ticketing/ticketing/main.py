@@ -16,10 +16,12 @@ from ticketing.labels.routes import router as labels_router
 from ticketing.projections.consumers import identity_consumer, sla_consumer
 from ticketing.settings.routes import router as settings_router
 from ticketing.templates.routes import router as templates_router
+from ticketing.tickets.routes import router as tickets_router
 
 
 def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
     app.include_router(settings_router)
+    app.include_router(tickets_router)
     app.include_router(labels_router)
     app.include_router(departments_router)
     app.include_router(customers_router)

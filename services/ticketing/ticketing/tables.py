@@ -223,6 +223,7 @@ tickets = Table(
     # Any activity (edit, comment, e-mail) moves it; the cleanup sweep reads it.
     Column("last_activity_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("closed_at", DateTime(timezone=True)),
+    Column("first_response_at", DateTime(timezone=True)),
     Column("last_message_direction", Text),
     Column("last_message_at", DateTime(timezone=True)),
     # Lower-cased number, title, contact e-mail and name, assignee username: one trigram-indexed

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from helpdesk_common.contracts.envelope import ContractViolation, EventEnvelope, dataschema_uri
 from helpdesk_common.contracts.identity import IDENTITY_EVENTS
 from helpdesk_common.contracts.inventory import INVENTORY_EVENTS
+from helpdesk_common.contracts.mail import MAIL_EVENTS
 from helpdesk_common.contracts.sla import SLA_DEFINITION_EVENTS
 from helpdesk_common.contracts.ticketing import TICKETING_EVENTS
 from helpdesk_common.contracts.tickets import TICKET_EVENTS
@@ -21,6 +22,7 @@ EVENT_CONTRACTS: dict[str, type[EventEnvelope[Any]]] = {
         *IDENTITY_EVENTS,
         *TICKETING_EVENTS,
         *SLA_DEFINITION_EVENTS,
+        *MAIL_EVENTS,
         *INVENTORY_EVENTS,
     )
 }

@@ -1,0 +1,378 @@
+"""Tickets (seed 10.3 to 10.7): creation, numbering, details, rights, lifecycle, history, events."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import orjson
+
+from services.ticketing.tests.conftest import Ticketing
+
+AGENT = (
+    "tickets_enabled",
+    "tickets_create",
+    "tickets_edit",
+    "tickets_assign",
+    "tickets_view_all_departments",
+)
+ADMIN = (*AGENT, "tickets_manage_departments", "tickets_manage_customers", "tickets_delete")
+
+
+async def outbox(ticketing_app: Ticketing, *types: str) -> list[dict[str, Any]]:
+    rows = await ticketing_app.sql("SELECT event_type, subject, payload FROM ticketing.outbox ORDER BY id")
+    return [
+        {**orjson.loads(r["payload"]), "type": r["event_type"], "bus_subject": r["subject"]}
+        for r in rows
+        if not types or r["event_type"] in types
+    ]
+
+
+async def department(ticketing_app: Ticketing, name: str, **extra: Any) -> dict[str, Any]:
+    response = await ticketing_app.client.post(
+        "/departments", json={"name": name, **extra}, headers=ticketing_app.as_operator(*ADMIN)
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def test_only_the_title_is_required_and_the_rest_is_filled_in(ticketing_app: Ticketing) -> None:
+    await ticketing_app.switch_module(True)
+    desk = await department(ticketing_app, "Service Desk")
+    creator = await ticketing_app.operator_known("ada", default_department_id=uuid.UUID(desk["id"]))
+    headers = ticketing_app.as_operator(*AGENT, operator_id=creator)
+
+    missing = await ticketing_app.client.post("/tickets", json={"title": "   "}, headers=headers)
+    assert missing.status_code == 422
+    assert missing.json()["errors"][0] == {"field": "title", "message": "Value error, Title is required"}
+
+    created = await ticketing_app.client.post(
+        "/tickets",
+        json={"title": "Printer on fire", "description": {"body": "<p>Smoke!</p>", "body_format": "html"}},
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    ticket = created.json()
+    assert ticket["number"] == "TKT-000001"
+    assert ticket["status"] == "open" and ticket["priority"] == "medium" and ticket["source"] == "manual"
+    assert ticket["department"]["name"] == "Service Desk", "falls back to the creator's default department"
+    assert ticket["created_by_id"] == str(creator)
+
+    conversation = (await ticketing_app.client.get("/tickets/TKT-000001/comments", headers=headers)).json()
+    assert [(c["direction"], c["author_name"], c["body_text"]) for c in conversation] == [
+        ("outbound", "ada", "Smoke!")
+    ]
+    created_events = await outbox(ticketing_app, "ticket_created")
+    assert created_events[0]["bus_subject"] == f"ticket.created.{desk['id']}"
+    assert created_events[0]["data"]["ticket"]["number"] == "TKT-000001"
+
+
+async def test_numbers_use_the_customers_prefix_and_a_contact_brings_customer_and_sla(
+    ticketing_app: Ticketing,
+) -> None:
+    await ticketing_app.switch_module(True)
+    admin = ticketing_app.as_operator(*ADMIN)
+    sla = await ticketing_app.sla_known("Gold")
+    acme = (
+        await ticketing_app.client.post(
+            "/customers",
+            json={"company_name": "Acme", "ticket_number_prefix": "ACME", "sla_id": str(sla)},
+            headers=admin,
+        )
+    ).json()
+    await ticketing_app.client.post(
+        "/contacts",
+        json={"email": "wile@acme.example", "first_name": "Wile", "customer_id": acme["id"]},
+        headers=admin,
+    )
+    by_email = (
+        await ticketing_app.client.post(
+            "/tickets", json={"title": "Anvil", "contact_email": "WILE@acme.example"}, headers=admin
+        )
+    ).json()
+    assert by_email["number"] == "ACME-000001"
+    assert by_email["contact"]["name"] == "Wile" and by_email["customer"]["name"] == "Acme"
+    assert by_email["sla"]["sla_id"] == str(sla) and by_email["sla"]["response_due_at"] is not None
+    assert by_email["sla"]["state"] == "ok"
+
+    stranger = (
+        await ticketing_app.client.post(
+            "/tickets", json={"title": "Hi", "contact_email": "new@else.example"}, headers=admin
+        )
+    ).json()
+    assert stranger["number"] == "TKT-000001"
+    assert stranger["contact"] == {"id": None, "name": None, "email": "new@else.example"}
+
+
+async def test_two_hundred_parallel_creates_get_two_hundred_distinct_numbers(
+    ticketing_app: Ticketing,
+) -> None:
+    await ticketing_app.switch_module(True)
+    headers = ticketing_app.as_operator(*AGENT)
+
+    async def create(index: int) -> str:
+        response = await ticketing_app.client.post(
+            "/tickets", json={"title": f"Parallel {index}"}, headers=headers
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["number"])
+
+    numbers = await asyncio.gather(*(create(i) for i in range(200)))
+    assert len(set(numbers)) == 200
+    assert sorted(numbers) == [f"TKT-{i:06d}" for i in range(1, 201)]
+    await ticketing_app.client.post(
+        "/tickets/bulk-delete", json={"numbers": ["TKT-000200"]}, headers=ticketing_app.as_operator(*ADMIN)
+    )
+    after = (await ticketing_app.client.post("/tickets", json={"title": "Next"}, headers=headers)).json()
+    assert after["number"] == "TKT-000201", "a deleted ticket's number is never reused"
+
+
+async def test_the_journey_open_in_progress_resolved_closed_reopened_is_recorded(
+    ticketing_app: Ticketing,
+) -> None:
+    await ticketing_app.switch_module(True)
+    headers = ticketing_app.as_operator(*AGENT, username="ada")
+    number = (
+        await ticketing_app.client.post("/tickets", json={"title": "VPN down"}, headers=headers)
+    ).json()["number"]
+    for status in ("in_progress", "resolved", "closed", "open"):
+        response = await ticketing_app.client.patch(
+            f"/tickets/{number}", json={"status": status}, headers=headers
+        )
+        assert response.status_code == 200 and response.json()["status"] == status
+    final = (await ticketing_app.client.get(f"/tickets/{number}", headers=headers)).json()
+    assert final["closed_at"] is None, "reopening clears the closing time"
+
+    history = (await ticketing_app.client.get(f"/tickets/{number}/history", headers=headers)).json()
+    statuses = [(h["old_value"], h["new_value"], h["actor_name"]) for h in history if h["field"] == "status"]
+    assert statuses == [
+        ("open", "in_progress", "ada"),
+        ("in_progress", "resolved", "ada"),
+        ("resolved", "closed", "ada"),
+        ("closed", "open", "ada"),
+    ]
+    types = [e["type"] for e in await outbox(ticketing_app, "ticket_updated", "ticket_closed")]
+    assert types == ["ticket_updated", "ticket_updated", "ticket_updated", "ticket_closed", "ticket_updated"]
+    updates = await outbox(ticketing_app, "ticket_updated")
+    assert updates[-1]["data"]["changes"] == {"status": {"old": "closed", "new": "open"}}
+
+
+async def test_the_assignee_needs_tickets_assign_and_every_other_field_tickets_edit(
+    ticketing_app: Ticketing,
+) -> None:
+    await ticketing_app.switch_module(True)
+    bob = await ticketing_app.operator_known("bob")
+    number = (
+        await ticketing_app.client.post(
+            "/tickets", json={"title": "Slow PC"}, headers=ticketing_app.as_operator(*AGENT)
+        )
+    ).json()["number"]
+    assigner = ticketing_app.as_operator("tickets_enabled", "tickets_assign", "tickets_view_all_departments")
+    editor = ticketing_app.as_operator("tickets_enabled", "tickets_edit", "tickets_view_all_departments")
+
+    refused = await ticketing_app.client.patch(
+        f"/tickets/{number}", json={"title": "Fast PC"}, headers=assigner
+    )
+    assert refused.status_code == 403 and refused.json()["flag"] == "tickets_edit"
+    assigned = await ticketing_app.client.patch(
+        f"/tickets/{number}", json={"assignee_id": str(bob)}, headers=assigner
+    )
+    assert assigned.status_code == 200 and assigned.json()["assignee"]["username"] == "bob"
+    refused = await ticketing_app.client.patch(
+        f"/tickets/{number}", json={"assignee_id": None}, headers=editor
+    )
+    assert refused.status_code == 403 and refused.json()["flag"] == "tickets_assign"
+    edited = await ticketing_app.client.patch(
+        f"/tickets/{number}", json={"priority": "critical"}, headers=editor
+    )
+    assert edited.json()["priority"] == "critical"
+
+    assignment = await outbox(ticketing_app, "ticket_assigned")
+    assert assignment[0]["data"]["changes"]["assignee_id"] == {"old": None, "new": str(bob)}
+    history = (await ticketing_app.client.get(f"/tickets/{number}/history", headers=editor)).json()
+    assert {"field": "assignee", "old_value": None, "new_value": "bob"}.items() <= history[1].items()
+
+
+async def test_operators_see_only_their_departments_unless_they_may_see_all(ticketing_app: Ticketing) -> None:
+    await ticketing_app.switch_module(True)
+    desk = uuid.UUID((await department(ticketing_app, "Desk"))["id"])
+    lab = uuid.UUID((await department(ticketing_app, "Lab"))["id"])
+    admin = ticketing_app.as_operator(*ADMIN)
+    in_lab = (
+        await ticketing_app.client.post(
+            "/tickets", json={"title": "Microscope", "department_id": str(lab)}, headers=admin
+        )
+    ).json()
+    in_desk = (
+        await ticketing_app.client.post(
+            "/tickets", json={"title": "Mouse", "department_id": str(desk)}, headers=admin
+        )
+    ).json()
+
+    desk_agent = ticketing_app.as_operator("tickets_enabled", "tickets_edit", departments=(desk,))
+    assert (
+        await ticketing_app.client.get(f"/tickets/{in_lab['number']}", headers=desk_agent)
+    ).status_code == 404
+    assert (
+        await ticketing_app.client.patch(
+            f"/tickets/{in_lab['number']}", json={"title": "x"}, headers=desk_agent
+        )
+    ).status_code == 404
+    assert (
+        await ticketing_app.client.get(f"/tickets/{in_desk['number']}", headers=desk_agent)
+    ).status_code == 200
+    queue = (await ticketing_app.client.get("/tickets", params={"tab": "all"}, headers=desk_agent)).json()
+    assert [row["number"] for row in queue["rows"]] == [in_desk["number"]]
+    assert queue["counts"]["all"] == 1
+
+
+async def test_closing_routes_all_publish_ticket_closed_and_the_closing_comment_is_an_internal_note(
+    ticketing_app: Ticketing,
+) -> None:
+    await ticketing_app.switch_module(True)
+    headers = ticketing_app.as_operator(*ADMIN)
+    numbers = [
+        (await ticketing_app.client.post("/tickets", json={"title": f"T{i}"}, headers=headers)).json()[
+            "number"
+        ]
+        for i in range(3)
+    ]
+    closed = await ticketing_app.client.post(
+        f"/tickets/{numbers[0]}/close", json={"comment": "Fixed the cable."}, headers=headers
+    )
+    assert closed.json()["status"] == "closed" and closed.json()["closed_at"] is not None
+    notes = (await ticketing_app.client.get(f"/tickets/{numbers[0]}/comments", headers=headers)).json()
+    assert [(n["direction"], n["body_text"]) for n in notes] == [("internal", "Fixed the cable.")]
+
+    bulk = await ticketing_app.client.post(
+        "/tickets/bulk-close", json={"numbers": [*numbers[1:], "TKT-999999"]}, headers=headers
+    )
+    assert bulk.json() == {"affected": numbers[1:], "not_found": ["TKT-999999"]}
+    assert [e["data"]["ticket"]["number"] for e in await outbox(ticketing_app, "ticket_closed")] == numbers
+
+    plain = ticketing_app.as_operator(*AGENT)
+    refused = await ticketing_app.client.post(
+        "/tickets/bulk-delete", json={"numbers": numbers}, headers=plain
+    )
+    assert refused.status_code == 403 and refused.json()["flag"] == "tickets_delete"
+    deleted = await ticketing_app.client.post(
+        "/tickets/bulk-delete", json={"numbers": numbers}, headers=headers
+    )
+    assert deleted.json()["affected"] == numbers
+    assert (await ticketing_app.client.get(f"/tickets/{numbers[0]}", headers=headers)).status_code == 404
+    assert await ticketing_app.sql("SELECT 1 FROM ticketing.comments") == [], (
+        "a hard delete takes the conversation"
+    )
+
+
+async def test_opening_marks_read_and_auto_assigns_the_first_member_who_opens(
+    ticketing_app: Ticketing,
+) -> None:
+    await ticketing_app.switch_module(True)
+    ada = await ticketing_app.operator_known("ada")
+    bob = await ticketing_app.operator_known("bob")
+    desk = await department(ticketing_app, "Desk", auto_assign_on_open=True, member_ids=[str(ada), str(bob)])
+    admin = ticketing_app.as_operator(*ADMIN)
+    number = (
+        await ticketing_app.client.post(
+            "/tickets", json={"title": "Mail", "department_id": desk["id"]}, headers=admin
+        )
+    ).json()["number"]
+
+    outsider = ticketing_app.as_operator(*AGENT, username="carol")
+    assert (await ticketing_app.client.post(f"/tickets/{number}/open", headers=outsider)).json()[
+        "assignee"
+    ] is None
+    ada_headers = ticketing_app.as_operator(*AGENT, operator_id=ada, username="ada")
+    unread_before = (await ticketing_app.client.get("/tickets/unread-count", headers=ada_headers)).json()[
+        "unread"
+    ]
+    opened = await ticketing_app.client.post(f"/tickets/{number}/open", headers=ada_headers)
+    assert opened.json()["assignee"]["username"] == "ada"
+    bob_headers = ticketing_app.as_operator(*AGENT, operator_id=bob, username="bob")
+    assert (await ticketing_app.client.post(f"/tickets/{number}/open", headers=bob_headers)).json()[
+        "assignee"
+    ]["username"] == "ada"
+    assert unread_before == 1
+    assert (await ticketing_app.client.get("/tickets/unread-count", headers=ada_headers)).json()[
+        "unread"
+    ] == 0
+
+
+async def test_an_outbound_reply_is_sanitised_threaded_and_handed_to_the_mail_gateway(
+    ticketing_app: Ticketing,
+) -> None:
+    await ticketing_app.switch_module(True)
+    desk = await department(ticketing_app, "Desk")
+    headers = ticketing_app.as_operator(*ADMIN)
+    number = (
+        await ticketing_app.client.post(
+            "/tickets",
+            json={"title": "Login", "department_id": desk["id"], "contact_email": "user@example.com"},
+            headers=headers,
+        )
+    ).json()["number"]
+    hostile = (
+        '<p onclick="x()">Try again <script>alert(1)</script><img src="https://track.example/p.gif"></p>'
+    )
+    first = await ticketing_app.client.post(
+        f"/tickets/{number}/comments",
+        json={"direction": "outbound", "body": hostile, "body_format": "html"},
+        headers=headers,
+    )
+    assert first.status_code == 201, first.text
+    assert "script" not in first.json()["body_html"] and "onclick" not in first.json()["body_html"]
+    assert "track.example" not in first.json()["body_html"]
+    assert first.json()["body_text"] == "Try again"
+    await ticketing_app.client.post(
+        f"/tickets/{number}/comments",
+        json={"direction": "internal", "body": "Keep an eye", "body_format": "plain_text"},
+        headers=headers,
+    )
+    await ticketing_app.client.post(
+        f"/tickets/{number}/comments",
+        json={"direction": "outbound", "body": "Second try", "body_format": "plain_text"},
+        headers=headers,
+    )
+    mails = await outbox(ticketing_app, "mail_outbound_requested")
+    assert [m["bus_subject"] for m in mails] == [f"mail.outbound.{desk['id']}"] * 2
+    first_mail, second_mail = (m["data"] for m in mails)
+    assert first_mail["to"] == ["user@example.com"] and first_mail["subject"] == f"[{number}] Login"
+    assert second_mail["in_reply_to"] == first_mail["message_id"]
+    assert second_mail["references"] == [first_mail["message_id"]]
+    assert len(await outbox(ticketing_app, "comment_added")) == 3
+    ticket = (await ticketing_app.client.get(f"/tickets/{number}", headers=headers)).json()
+    assert ticket["last_contact"]["direction"] == "outbound"
+
+    no_contact = (
+        await ticketing_app.client.post("/tickets", json={"title": "Alone"}, headers=headers)
+    ).json()["number"]
+    refused = await ticketing_app.client.post(
+        f"/tickets/{no_contact}/comments", json={"direction": "outbound", "body": "Hello"}, headers=headers
+    )
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "direction"
+
+
+async def test_bad_ticket_input_names_the_field_and_changes_nothing(ticketing_app: Ticketing) -> None:
+    await ticketing_app.switch_module(True)
+    headers = ticketing_app.as_operator(*ADMIN)
+    for body, field in (
+        ({"title": "x", "department_id": str(uuid.uuid4())}, "department_id"),
+        ({"title": "x", "assignee_id": str(uuid.uuid4())}, "assignee_id"),
+        ({"title": "x", "type_id": str(uuid.uuid4())}, "type_id"),
+        ({"title": "x", "label_ids": [str(uuid.uuid4())]}, "label_ids"),
+        ({"title": "x", "priority": "urgent"}, "priority"),
+        ({"title": "x", "contact_email": "nope"}, "contact_email"),
+        ({"title": "x", "source": "email"}, "source"),
+    ):
+        response = await ticketing_app.client.post("/tickets", json=body, headers=headers)
+        assert response.status_code == 422, body
+        assert response.json()["errors"][0]["field"] == field, response.json()
+    assert (await ticketing_app.client.get("/tickets", params={"tab": "all"}, headers=headers)).json()[
+        "counts"
+    ]["all"] == 0
+    refused = await ticketing_app.client.post(
+        "/tickets", json={"title": "x"}, headers=ticketing_app.as_operator("tickets_enabled")
+    )
+    assert refused.status_code == 403 and refused.json()["flag"] == "tickets_create"

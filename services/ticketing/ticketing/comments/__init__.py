@@ -1,0 +1,1 @@
+"""The conversation of a ticket: internal notes, outbound replies, inbound messages."""

@@ -1,0 +1,1 @@
+"""Tickets: creation, numbering, details, lifecycle, assignment, visibility, the queue."""

@@ -1,0 +1,166 @@
+"""Reading tickets as an operator sees them: visibility by department, and the full detail."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, false, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpdesk_common.auth import Operator
+from helpdesk_common.errors import NotFound
+from ticketing.tables import (
+    contacts,
+    customers,
+    departments,
+    labels,
+    operators,
+    ticket_labels,
+    ticket_types,
+    tickets,
+)
+from ticketing.tickets.schemas import (
+    ContactRef,
+    LabelRef,
+    LastContact,
+    OperatorRef,
+    Ref,
+    Sla,
+    TicketOut,
+)
+from ticketing.tickets.sla import sla_state
+
+
+class TicketNotFound(NotFound):
+    pass
+
+
+def visible_to(operator: Operator) -> Any:
+    """Without tickets_view_all_departments an operator sees only their own departments' tickets."""
+    if operator.has("tickets_view_all_departments"):
+        return and_(True)
+    if not operator.department_ids:
+        return false()
+    return tickets.c.department_id.in_(operator.department_ids)
+
+
+def detail_query() -> Select[Any]:
+    assignee = operators.alias("assignee")
+    return (
+        select(
+            tickets,
+            departments.c.name.label("department_name"),
+            assignee.c.username.label("assignee_username"),
+            assignee.c.display_name.label("assignee_display_name"),
+            contacts.c.first_name,
+            contacts.c.last_name,
+            contacts.c.email.label("contact_address"),
+            customers.c.company_name,
+            ticket_types.c.name.label("type_name"),
+        )
+        .outerjoin(departments, departments.c.id == tickets.c.department_id)
+        .outerjoin(assignee, assignee.c.id == tickets.c.assignee_id)
+        .outerjoin(contacts, contacts.c.id == tickets.c.contact_id)
+        .outerjoin(customers, customers.c.id == tickets.c.customer_id)
+        .outerjoin(ticket_types, ticket_types.c.id == tickets.c.type_id)
+    )
+
+
+async def find_ticket(session: AsyncSession, operator: Operator, number: str, *, lock: bool = False) -> Any:
+    """The ticket's row, or 404: a ticket the operator may not see answers exactly like a missing one."""
+    query = select(tickets).where(tickets.c.number == number.upper(), visible_to(operator))
+    if lock:
+        query = query.with_for_update()
+    row = (await session.execute(query)).first()
+    if row is None:
+        raise TicketNotFound(f"Ticket {number} does not exist.")
+    return row
+
+
+async def read_ticket(session: AsyncSession, operator: Operator, number: str) -> TicketOut:
+    row = (
+        await session.execute(detail_query().where(tickets.c.number == number.upper(), visible_to(operator)))
+    ).first()
+    if row is None:
+        raise TicketNotFound(f"Ticket {number} does not exist.")
+    return ticket_out(row, await labels_of(session, [row.id]))
+
+
+async def read_ticket_by_id(session: AsyncSession, ticket_id: uuid.UUID) -> TicketOut:
+    row = (await session.execute(detail_query().where(tickets.c.id == ticket_id))).one()
+    return ticket_out(row, await labels_of(session, [ticket_id]))
+
+
+async def labels_of(session: AsyncSession, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[LabelRef]]:
+    if not ticket_ids:
+        return {}
+    query = (
+        select(ticket_labels.c.ticket_id, labels.c.id, labels.c.name, labels.c.color)
+        .join(labels, labels.c.id == ticket_labels.c.label_id)
+        .where(ticket_labels.c.ticket_id.in_(ticket_ids))
+        .order_by(labels.c.name)
+    )
+    found: dict[uuid.UUID, list[LabelRef]] = {}
+    for row in await session.execute(query):
+        found.setdefault(row.ticket_id, []).append(LabelRef(id=row.id, name=row.name, color=row.color))
+    return found
+
+
+def contact_ref(row: Any) -> ContactRef:
+    name = " ".join(part for part in (row.first_name, row.last_name) if part) or None
+    return ContactRef(id=row.contact_id, name=name, email=row.contact_address or row.contact_email)
+
+
+def assignee_ref(row: Any) -> OperatorRef | None:
+    if row.assignee_id is None or row.assignee_username is None:
+        return None
+    return OperatorRef(
+        id=row.assignee_id, username=row.assignee_username, display_name=row.assignee_display_name
+    )
+
+
+def last_contact(row: Any) -> LastContact | None:
+    if row.last_message_at is None:
+        return None
+    return LastContact(direction=row.last_message_direction, at=row.last_message_at)
+
+
+def chip(row: Any, now: datetime) -> Any:
+    return sla_state(
+        now=now,
+        created_at=row.created_at,
+        status=row.status,
+        response_due_at=row.response_due_at,
+        first_response_at=row.first_response_at,
+        resolution_due_at=row.resolution_due_at,
+    )
+
+
+def ticket_out(row: Any, labels_by_ticket: dict[uuid.UUID, list[LabelRef]]) -> TicketOut:
+    return TicketOut(
+        id=row.id,
+        number=row.number,
+        title=row.title,
+        status=row.status,
+        priority=row.priority,
+        source=row.source,
+        department=Ref(id=row.department_id, name=row.department_name) if row.department_id else None,
+        assignee=assignee_ref(row),
+        contact=contact_ref(row),
+        customer=Ref(id=row.customer_id, name=row.company_name) if row.customer_id else None,
+        type=Ref(id=row.type_id, name=row.type_name) if row.type_id else None,
+        labels=labels_by_ticket.get(row.id, []),
+        sla=Sla(
+            sla_id=row.sla_id,
+            response_due_at=row.response_due_at,
+            resolution_due_at=row.resolution_due_at,
+            state=chip(row, datetime.now(UTC)),
+        ),
+        last_contact=last_contact(row),
+        created_by_id=row.created_by_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        closed_at=row.closed_at,
+    )

@@ -1,0 +1,132 @@
+"""HTTP for tickets, addressed by number (e.g. TKT-000123)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import func, select
+
+from helpdesk_common.auth import Operator
+from helpdesk_common.db import Session
+from ticketing.access import ticket_access
+from ticketing.comments.service import CommentCreate, CommentOut, add_comment, list_comments
+from ticketing.tables import read_markers, tickets
+from ticketing.tickets.history import HistoryEntry, history_of
+from ticketing.tickets.queue import QueueQuery, read_queue
+from ticketing.tickets.reading import find_ticket, read_ticket, visible_to
+from ticketing.tickets.schemas import (
+    BulkResult,
+    CloseRequest,
+    Numbers,
+    Queue,
+    TicketCreate,
+    TicketOut,
+    TicketUpdate,
+)
+from ticketing.tickets.service import (
+    close_ticket,
+    close_tickets,
+    create_ticket,
+    delete_tickets,
+    open_ticket,
+    update_ticket,
+)
+
+router = APIRouter(prefix="/tickets", tags=["tickets"])
+Reader = Annotated[Operator, Depends(ticket_access())]
+Creator = Annotated[Operator, Depends(ticket_access("tickets_create"))]
+Editor = Annotated[Operator, Depends(ticket_access("tickets_edit"))]
+Deleter = Annotated[Operator, Depends(ticket_access("tickets_delete"))]
+
+
+@router.get("")
+async def queue(operator: Reader, session: Session, query: Annotated[QueueQuery, Query()]) -> Queue:
+    return await read_queue(session, operator=operator, query=query)
+
+
+@router.post("", status_code=201)
+async def create(data: TicketCreate, operator: Creator, session: Session) -> TicketOut:
+    created = await create_ticket(session, operator=operator, data=data)
+    await session.commit()
+    return created
+
+
+@router.get("/unread-count")
+async def unread_count(operator: Reader, session: Session) -> dict[str, int]:
+    """Tickets the operator can see with activity since they last opened them (or never opened)."""
+    marker = select(read_markers.c.read_at).where(
+        read_markers.c.ticket_id == tickets.c.id, read_markers.c.operator_id == operator.id
+    )
+    unread = select(func.count()).where(
+        visible_to(operator),
+        tickets.c.status != "closed",
+        func.coalesce(marker.scalar_subquery() < tickets.c.last_activity_at, True),
+    )
+    return {"unread": int((await session.execute(unread)).scalar_one())}
+
+
+@router.post("/bulk-close")
+async def bulk_close(data: Numbers, operator: Editor, session: Session) -> BulkResult:
+    closed, missing = await close_tickets(session, operator=operator, numbers=data.numbers)
+    await session.commit()
+    return BulkResult(affected=closed, not_found=missing)
+
+
+@router.post("/bulk-delete")
+async def bulk_delete(data: Numbers, operator: Deleter, session: Session) -> BulkResult:
+    deleted, missing = await delete_tickets(session, operator=operator, numbers=data.numbers)
+    await session.commit()
+    return BulkResult(affected=deleted, not_found=missing)
+
+
+@router.get("/{number}")
+async def read(number: str, operator: Reader, session: Session) -> TicketOut:
+    return await read_ticket(session, operator, number)
+
+
+@router.patch("/{number}")
+async def edit(number: str, data: TicketUpdate, operator: Reader, session: Session) -> TicketOut:
+    """The assignee needs tickets_assign, every other field tickets_edit (checked per field)."""
+    changed = await update_ticket(session, operator=operator, number=number, data=data)
+    await session.commit()
+    return changed
+
+
+@router.post("/{number}/close")
+async def close(number: str, data: CloseRequest, operator: Editor, session: Session) -> TicketOut:
+    closed = await close_ticket(session, operator=operator, number=number, comment=data.comment)
+    await session.commit()
+    return closed
+
+
+@router.post("/{number}/open")
+async def open_(number: str, operator: Reader, session: Session) -> TicketOut:
+    opened = await open_ticket(session, operator=operator, number=number)
+    await session.commit()
+    return opened
+
+
+@router.delete("/{number}", status_code=204)
+async def remove(number: str, operator: Deleter, session: Session) -> None:
+    await find_ticket(session, operator, number)
+    await delete_tickets(session, operator=operator, numbers=[number])
+    await session.commit()
+
+
+@router.get("/{number}/history")
+async def history(number: str, operator: Reader, session: Session) -> list[HistoryEntry]:
+    row = await find_ticket(session, operator, number)
+    return await history_of(session, row.id)
+
+
+@router.get("/{number}/comments")
+async def conversation(number: str, operator: Reader, session: Session) -> list[CommentOut]:
+    return await list_comments(session, operator=operator, number=number)
+
+
+@router.post("/{number}/comments", status_code=201)
+async def comment(number: str, data: CommentCreate, operator: Reader, session: Session) -> CommentOut:
+    added = await add_comment(session, operator=operator, number=number, data=data)
+    await session.commit()
+    return added

@@ -1,0 +1,145 @@
+"""Bodies of the tickets API (seed 10.3 to 10.7)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from helpdesk_common.contracts.tickets import TicketPriority, TicketSource, TicketStatus
+from ticketing.bodies import BodyFormat
+
+SlaState = Literal["none", "ok", "warning", "critical", "breached"]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class MessageBody(_Body):
+    body: str = Field(max_length=1_000_000)
+    body_format: BodyFormat = "rich_text"
+
+
+class TicketCreate(_Body):
+    title: str = Field(default="", max_length=500)
+    department_id: uuid.UUID | None = None
+    priority: TicketPriority = TicketPriority.MEDIUM
+    contact_id: uuid.UUID | None = None
+    contact_email: EmailStr | None = None
+    assignee_id: uuid.UUID | None = None
+    type_id: uuid.UUID | None = None
+    label_ids: list[uuid.UUID] = Field(default=[], max_length=50)
+    description: MessageBody | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str) -> str:
+        if not value:
+            raise ValueError("Title is required")
+        return value
+
+
+class TicketUpdate(_Body):
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    status: TicketStatus | None = None
+    priority: TicketPriority | None = None
+    department_id: uuid.UUID | None = None
+    contact_id: uuid.UUID | None = None
+    contact_email: EmailStr | None = None
+    assignee_id: uuid.UUID | None = None
+    type_id: uuid.UUID | None = None
+    label_ids: list[uuid.UUID] | None = Field(default=None, max_length=50)
+
+
+class CloseRequest(_Body):
+    comment: str = Field(default="", max_length=100_000)
+
+
+class Numbers(_Body):
+    numbers: list[str] = Field(min_length=1, max_length=1000)
+
+
+class Ref(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class OperatorRef(BaseModel):
+    id: uuid.UUID
+    username: str
+    display_name: str
+
+
+class LabelRef(BaseModel):
+    id: uuid.UUID
+    name: str
+    color: str
+
+
+class ContactRef(BaseModel):
+    id: uuid.UUID | None
+    name: str | None
+    email: str | None
+
+
+class LastContact(BaseModel):
+    direction: Literal["inbound", "outbound"]
+    at: datetime
+
+
+class Sla(BaseModel):
+    sla_id: uuid.UUID | None
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    state: SlaState
+
+
+class TicketOut(BaseModel):
+    id: uuid.UUID
+    number: str
+    title: str
+    status: TicketStatus
+    priority: TicketPriority
+    source: TicketSource
+    department: Ref | None
+    assignee: OperatorRef | None
+    contact: ContactRef
+    customer: Ref | None
+    type: Ref | None
+    labels: list[LabelRef]
+    sla: Sla
+    last_contact: LastContact | None
+    created_by_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+class TicketRow(BaseModel):
+    """One row of the queue: the nine columns of seed 10.3, plus what a row needs to be acted on."""
+
+    id: uuid.UUID
+    number: str
+    title: str
+    contact: ContactRef
+    status: TicketStatus
+    priority: TicketPriority
+    last_contact: LastContact | None
+    sla_state: SlaState
+    updated_at: datetime
+    assignee: OperatorRef | None
+    department_id: uuid.UUID | None
+
+
+class Queue(BaseModel):
+    rows: list[TicketRow]
+    counts: dict[str, int] = Field(description="Per tab, for the current filters and search.")
+    next_cursor: str | None
+
+
+class BulkResult(BaseModel):
+    affected: list[str]
+    not_found: list[str]

@@ -1,0 +1,374 @@
+"""The rules for tickets: create, edit, close, open, delete. Every change leaves history and events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpdesk_common.auth import Operator
+from helpdesk_common.errors import PermissionMissing, ValidationFailed
+from ticketing.comments import store
+from ticketing.tables import (
+    contacts,
+    customers,
+    department_members,
+    departments,
+    labels,
+    module_settings,
+    operators,
+    read_markers,
+    sla_definitions,
+    ticket_labels,
+    ticket_types,
+    tickets,
+)
+from ticketing.tickets import events, history
+from ticketing.tickets.numbering import next_number
+from ticketing.tickets.reading import TicketNotFound, find_ticket, read_ticket_by_id, visible_to
+from ticketing.tickets.schemas import MessageBody, TicketCreate, TicketOut, TicketUpdate
+
+ASSIGN_FLAG = "tickets_assign"
+EDIT_FLAG = "tickets_edit"
+
+
+def actor_of(operator: Operator | None) -> tuple[uuid.UUID | None, str]:
+    return (operator.id, operator.username) if operator else (None, "system")
+
+
+async def create_ticket(session: AsyncSession, *, operator: Operator, data: TicketCreate) -> TicketOut:
+    if data.assignee_id is not None and not operator.has(ASSIGN_FLAG):
+        raise PermissionMissing(ASSIGN_FLAG)
+    department_id = data.department_id or await _default_department(session, operator.id)
+    await _check_references(session, data.model_dump(exclude_unset=True) | {"department_id": department_id})
+    contact = await _contact_for(session, data.contact_id, data.contact_email)
+    customer = await _customer_of(session, contact)
+    prefix = (
+        customer.ticket_number_prefix
+        if customer and customer.ticket_number_prefix
+        else await _global_prefix(session)
+    )
+    now = datetime.now(UTC)
+    ticket_id = uuid.uuid4()
+    await session.execute(
+        insert(tickets).values(
+            id=ticket_id,
+            number=await next_number(session, prefix),
+            title=data.title,
+            priority=data.priority.value,
+            department_id=department_id,
+            assignee_id=data.assignee_id,
+            contact_id=contact.id if contact else None,
+            contact_email=None if contact else data.contact_email,
+            customer_id=customer.id if customer else None,
+            type_id=data.type_id,
+            created_by_id=operator.id,
+            created_at=now,
+            updated_at=now,
+            last_activity_at=now,
+            **await _sla_deadlines(session, customer, now),
+        )
+    )
+    await _set_labels(session, ticket_id, data.label_ids)
+    if data.description is not None and data.description.body.strip():
+        await store.add_comment(
+            session,
+            ticket_id=ticket_id,
+            direction="outbound",
+            author=actor_of(operator),
+            body=data.description,
+        )
+    await refresh_search_text(session, ticket_id)
+    created = await read_ticket_by_id(session, ticket_id)
+    await history.record(session, ticket_id, actor_of(operator), {"created": (None, created.number)})
+    await events.publish_created(session, created, operator.id)
+    return created
+
+
+async def update_ticket(
+    session: AsyncSession, *, operator: Operator, number: str, data: TicketUpdate
+) -> TicketOut:
+    requested = data.model_dump(exclude_unset=True)
+    _check_edit_rights(operator, requested)
+    row = await find_ticket(session, operator, number, lock=True)
+    await _check_references(session, requested)
+    return await apply_changes(session, row=row, operator=operator, requested=requested)
+
+
+async def apply_changes(
+    session: AsyncSession, *, row: Any, operator: Operator | None, requested: dict[str, Any]
+) -> TicketOut:
+    """Writes the requested fields that differ, then history and events, in the caller's transaction."""
+    before = await read_ticket_by_id(session, row.id)
+    changes = await _diff(session, row, requested)
+    if not changes:
+        return before
+    now = datetime.now(UTC)
+    values: dict[str, Any] = {field: new for field, (_, new) in changes.items() if field != "label_ids"}
+    if "contact_id" in values or "contact_email" in values:
+        values.update(await _contact_columns(session, requested))
+    if "status" in values:
+        values["closed_at"] = now if values["status"] == "closed" else None
+    values.update(updated_at=now, last_activity_at=now)
+    await session.execute(update(tickets).where(tickets.c.id == row.id).values(**values))
+    if "label_ids" in changes:
+        await _set_labels(session, row.id, list(changes["label_ids"][1]))
+    await refresh_search_text(session, row.id)
+    after = await read_ticket_by_id(session, row.id)
+    await history.record(session, row.id, actor_of(operator), await _readable(session, changes))
+    await events.publish_changes(session, after, changes, operator.id if operator else None)
+    return after
+
+
+async def close_ticket(session: AsyncSession, *, operator: Operator, number: str, comment: str) -> TicketOut:
+    row = await find_ticket(session, operator, number, lock=True)
+    if comment.strip():
+        note = MessageBody(body=comment, body_format="plain_text")
+        await store.add_comment(
+            session, ticket_id=row.id, direction="internal", author=actor_of(operator), body=note
+        )
+    return await apply_changes(session, row=row, operator=operator, requested={"status": "closed"})
+
+
+async def open_ticket(session: AsyncSession, *, operator: Operator, number: str) -> TicketOut:
+    """Seed 10.7: opening records a read marker, and auto-assigns an unassigned ticket to the first
+    member of its department who opens it, when the department has Auto-assign on open."""
+    row = await find_ticket(session, operator, number, lock=True)
+    if (
+        row.assignee_id is None
+        and row.department_id is not None
+        and await _auto_assigns(session, row, operator)
+    ):
+        opened = await apply_changes(
+            session, row=row, operator=operator, requested={"assignee_id": operator.id}
+        )
+    else:
+        opened = await read_ticket_by_id(session, row.id)
+    # After the assignment, so the activity it causes counts as read by the one who caused it.
+    read_at = datetime.now(UTC)
+    await session.execute(
+        pg_insert(read_markers)
+        .values(operator_id=operator.id, ticket_id=row.id, read_at=read_at)
+        .on_conflict_do_update(index_elements=["operator_id", "ticket_id"], set_={"read_at": read_at})
+    )
+    return opened
+
+
+async def delete_tickets(
+    session: AsyncSession, *, operator: Operator, numbers: list[str]
+) -> tuple[list[str], list[str]]:
+    """Hard delete (no recycle bin); unknown or invisible numbers are reported, not deleted."""
+    wanted = [n.upper() for n in numbers]
+    deleted = (
+        (
+            await session.execute(
+                delete(tickets)
+                .where(tickets.c.number.in_(wanted), visible_to(operator))
+                .returning(tickets.c.number)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return sorted(deleted), sorted(set(wanted) - set(deleted))
+
+
+async def close_tickets(
+    session: AsyncSession, *, operator: Operator, numbers: list[str]
+) -> tuple[list[str], list[str]]:
+    """Close Selected: no closing comment; every ticket gets its history and ticket_closed."""
+    closed: list[str] = []
+    missing: list[str] = []
+    for number in dict.fromkeys(n.upper() for n in numbers):
+        try:
+            row = await find_ticket(session, operator, number, lock=True)
+        except TicketNotFound:
+            missing.append(number)
+            continue
+        await apply_changes(session, row=row, operator=operator, requested={"status": "closed"})
+        closed.append(number)
+    return closed, missing
+
+
+async def refresh_search_text(session: AsyncSession, ticket_id: uuid.UUID) -> None:
+    """One lower-cased text per ticket for the queue's search (number, title, contact, assignee)."""
+    assignee = operators.alias("search_assignee")
+    text = func.lower(
+        func.concat_ws(
+            " ",
+            tickets.c.number,
+            tickets.c.title,
+            func.coalesce(contacts.c.email, tickets.c.contact_email),
+            contacts.c.first_name,
+            contacts.c.last_name,
+            assignee.c.username,
+        )
+    )
+    source = (
+        select(text)
+        .select_from(tickets)
+        .outerjoin(contacts, contacts.c.id == tickets.c.contact_id)
+        .outerjoin(assignee, assignee.c.id == tickets.c.assignee_id)
+        .where(tickets.c.id == ticket_id)
+        .scalar_subquery()
+    )
+    await session.execute(update(tickets).where(tickets.c.id == ticket_id).values(search_text=source))
+
+
+async def _auto_assigns(session: AsyncSession, row: Any, operator: Operator) -> bool:
+    department = (
+        await session.execute(
+            select(departments.c.auto_assign_on_open).where(departments.c.id == row.department_id)
+        )
+    ).scalar_one_or_none()
+    if not department:
+        return False
+    member = await session.execute(
+        select(department_members.c.operator_id).where(
+            department_members.c.department_id == row.department_id,
+            department_members.c.operator_id == operator.id,
+        )
+    )
+    return member.first() is not None
+
+
+def _check_edit_rights(operator: Operator, requested: dict[str, Any]) -> None:
+    """Seed 10.4: the assignee alone needs tickets_assign; every other field tickets_edit."""
+    if "assignee_id" in requested and not operator.has(ASSIGN_FLAG):
+        raise PermissionMissing(ASSIGN_FLAG)
+    if set(requested) - {"assignee_id"} and not operator.has(EDIT_FLAG):
+        raise PermissionMissing(EDIT_FLAG)
+
+
+async def _diff(session: AsyncSession, row: Any, requested: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    changes: dict[str, tuple[Any, Any]] = {}
+    for field, new in requested.items():
+        if field == "label_ids":
+            old_labels = set(
+                (
+                    await session.execute(
+                        select(ticket_labels.c.label_id).where(ticket_labels.c.ticket_id == row.id)
+                    )
+                ).scalars()
+            )
+            if old_labels != set(new):
+                changes[field] = (sorted(old_labels, key=str), sorted(set(new), key=str))
+            continue
+        old = getattr(row, field)
+        new_value = new.value if hasattr(new, "value") else new
+        if old != new_value:
+            changes[field] = (old, new_value)
+    return changes
+
+
+async def _readable(session: AsyncSession, changes: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:
+    """History shows names, not ids: the department, the assignee's username, the type, the labels."""
+    lookups = {
+        "department_id": ("department", departments.c.id, departments.c.name),
+        "assignee_id": ("assignee", operators.c.id, operators.c.username),
+        "type_id": ("type", ticket_types.c.id, ticket_types.c.name),
+        "contact_id": ("contact", contacts.c.id, contacts.c.email),
+        "label_ids": ("labels", labels.c.id, labels.c.name),
+    }
+    readable: dict[str, tuple[Any, Any]] = {}
+    for field, (old, new) in changes.items():
+        if field not in lookups:
+            readable[field] = (old, new)
+            continue
+        name, key, label = lookups[field]
+        readable[name] = (await _names(session, key, label, old), await _names(session, key, label, new))
+    return readable
+
+
+async def _names(session: AsyncSession, key: Any, label: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    ids = list(value) if isinstance(value, list) else [value]
+    if not ids:
+        return []
+    names: dict[Any, Any] = dict((await session.execute(select(key, label).where(key.in_(ids)))).all())
+    found = [names.get(i, str(i)) for i in ids]
+    return found if isinstance(value, list) else found[0]
+
+
+async def _check_references(session: AsyncSession, values: dict[str, Any]) -> None:
+    checks = {
+        "department_id": (departments.c.id, "Department"),
+        "assignee_id": (operators.c.id, "Operator"),
+        "contact_id": (contacts.c.id, "Contact"),
+        "type_id": (ticket_types.c.id, "Type"),
+    }
+    for field, (column, what) in checks.items():
+        value = values.get(field)
+        if (
+            value is not None
+            and (await session.execute(select(column).where(column == value))).first() is None
+        ):
+            raise ValidationFailed(field, f"{what} {value} does not exist.")
+    for label_id in values.get("label_ids") or []:
+        if (await session.execute(select(labels.c.id).where(labels.c.id == label_id))).first() is None:
+            raise ValidationFailed("label_ids", f"Label {label_id} does not exist.")
+
+
+async def _contact_for(session: AsyncSession, contact_id: uuid.UUID | None, email: str | None) -> Any:
+    if contact_id is not None:
+        return (await session.execute(select(contacts).where(contacts.c.id == contact_id))).one()
+    if email:
+        return (
+            await session.execute(select(contacts).where(func.lower(contacts.c.email) == email.lower()))
+        ).first()
+    return None
+
+
+async def _contact_columns(session: AsyncSession, requested: dict[str, Any]) -> dict[str, Any]:
+    contact = await _contact_for(session, requested.get("contact_id"), requested.get("contact_email"))
+    return {
+        "contact_id": contact.id if contact else None,
+        "contact_email": None if contact else requested.get("contact_email"),
+        "customer_id": contact.customer_id if contact else None,
+    }
+
+
+async def _customer_of(session: AsyncSession, contact: Any) -> Any:
+    if contact is None or contact.customer_id is None:
+        return None
+    return (await session.execute(select(customers).where(customers.c.id == contact.customer_id))).first()
+
+
+async def _global_prefix(session: AsyncSession) -> str:
+    return str((await session.execute(select(module_settings.c.ticket_number_prefix))).scalar_one())
+
+
+async def _default_department(session: AsyncSession, operator_id: uuid.UUID) -> uuid.UUID | None:
+    found = await session.execute(
+        select(operators.c.default_department_id).where(operators.c.id == operator_id)
+    )
+    return found.scalar_one_or_none()
+
+
+async def _sla_deadlines(session: AsyncSession, customer: Any, now: datetime) -> dict[str, Any]:
+    """Seed 10.6: a customer's SLA gives the ticket its response and resolution deadlines (wall clock)."""
+    if customer is None or customer.sla_id is None:
+        return {}
+    sla = (
+        await session.execute(select(sla_definitions).where(sla_definitions.c.id == customer.sla_id))
+    ).first()
+    if sla is None:
+        return {}
+    return {
+        "sla_id": sla.id,
+        "response_due_at": now + timedelta(hours=sla.response_hours) if sla.response_hours else None,
+        "resolution_due_at": now + timedelta(hours=sla.resolution_hours) if sla.resolution_hours else None,
+    }
+
+
+async def _set_labels(session: AsyncSession, ticket_id: uuid.UUID, label_ids: list[uuid.UUID]) -> None:
+    await session.execute(delete(ticket_labels).where(ticket_labels.c.ticket_id == ticket_id))
+    if label_ids:
+        await session.execute(
+            insert(ticket_labels), [{"ticket_id": ticket_id, "label_id": label} for label in set(label_ids)]
+        )

@@ -1,0 +1,43 @@
+"""Mail between ticketing and the mail gateway: messages to send (`mail.outbound.<department_id>`)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from helpdesk_common.contracts.envelope import EventEnvelope
+
+
+class OutboundMail(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    department_id: uuid.UUID
+    ticket_id: uuid.UUID
+    ticket_number: str
+    comment_id: uuid.UUID | None = None
+    to: list[str]
+    subject: str
+    body_text: str
+    body_html: str
+    # Threading: the mail gateway sends with this Message-ID and these references, so replies find
+    # their ticket through In-Reply-To/References as well as through the number in the subject.
+    message_id: str
+    in_reply_to: str | None = None
+    references: list[str] = []
+
+
+class MailOutboundRequested(EventEnvelope[Any]):
+    """A message to send through the department's SMTP."""
+
+    event_type = "mail_outbound_requested"
+    stream = "MAIL"
+    type: Literal["mail_outbound_requested"]
+    data: OutboundMail
+
+    def bus_subject(self) -> str:
+        return f"mail.outbound.{self.data.department_id}"
+
+
+MAIL_EVENTS: tuple[type[MailOutboundRequested], ...] = (MailOutboundRequested,)
