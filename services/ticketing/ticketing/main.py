@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from helpdesk_common.service import ServiceDefinition, ServiceRuntime
+from ticketing.cleanup import cleanup_job
 from ticketing.customers.routes import router as customers_router
 from ticketing.departments.routes import router as departments_router
 from ticketing.inventory.consumers import inventory_consumer
@@ -37,4 +38,5 @@ service = ServiceDefinition(
     configure_api=configure_api,
     consumers=[identity_consumer, sla_consumer, inventory_consumer],
     extensions=("pg_trgm",),
+    jobs=[cleanup_job],
 )

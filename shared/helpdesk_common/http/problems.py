@@ -40,7 +40,7 @@ async def _on_validation_error(request: Request, error: Exception) -> JSONRespon
     assert isinstance(error, RequestValidationError)
     errors = [
         {
-            "field": ".".join(str(part) for part in issue["loc"] if part != "body") or "body",
+            "field": ".".join(str(part) for part in _without_location(issue["loc"])) or "body",
             "message": issue["msg"],
         }
         for issue in error.errors()
@@ -54,6 +54,11 @@ async def _on_validation_error(request: Request, error: Exception) -> JSONRespon
         instance=request.url.path,
         errors=errors,
     )
+
+
+def _without_location(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """`("query", "tab")` names the field `tab`: the caller knows where they sent it."""
+    return loc[1:] if loc and loc[0] in ("body", "query", "path", "header", "cookie") else loc
 
 
 async def _on_http_exception(request: Request, error: Exception) -> JSONResponse:
