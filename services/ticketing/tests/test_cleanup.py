@@ -46,7 +46,8 @@ async def test_two_replicas_sweeping_at_once_close_each_inactive_ticket_exactly_
             "/tickets", json={"title": "bulk stale", "department_id": desk["id"]}, headers=headers
         )
     await ticketing_app.sql(
-        "UPDATE ticketing.tickets SET last_activity_at = now() - interval '8 days' WHERE title <> 'fresh open'"
+        "UPDATE ticketing.tickets SET last_activity_at = now() - interval '8 days' "
+        "WHERE title <> 'fresh open'"
     )
 
     engines = [
@@ -115,7 +116,8 @@ async def test_closed_tickets_past_the_age_limit_are_deleted_and_nothing_else(
     for number in (old_closed, new_closed):
         await ticketing_app.client.post(f"/tickets/{number}/close", json={}, headers=headers)
     await ticketing_app.sql(
-        f"UPDATE ticketing.tickets SET closed_at = now() - interval '31 days', created_at = now() - interval '40 days' "
+        "UPDATE ticketing.tickets SET closed_at = now() - interval '31 days', "
+        "created_at = now() - interval '40 days' "
         f"WHERE number IN ('{old_closed}', '{kept_open}')"
     )
     swept = await sweep_once(ticketing_app.session_factory)
