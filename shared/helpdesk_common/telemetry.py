@@ -11,19 +11,19 @@ _configured = False
 
 
 def configure_tracing(service_name: str, otlp_endpoint: str) -> None:
-    """Always install a real TracerProvider so trace ids exist (logs and traceparent carry them);
-    spans leave the process only when an OTLP endpoint is configured."""
+    """Spans are recorded and exported only when an OTLP endpoint is configured. Without one the API's
+    no-op tracer still carries incoming trace context through (traceparent in, traceparent out, the
+    trace id in logs) at almost no cost per event."""
     global _configured
-    if _configured:
+    if _configured or not otlp_endpoint:
         return
     provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
-    if otlp_endpoint:
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        endpoint = otlp_endpoint.rstrip("/")
-        if not endpoint.endswith("/v1/traces"):
-            endpoint += "/v1/traces"
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+    endpoint = otlp_endpoint.rstrip("/")
+    if not endpoint.endswith("/v1/traces"):
+        endpoint += "/v1/traces"
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
     trace.set_tracer_provider(provider)
     _configured = True
 

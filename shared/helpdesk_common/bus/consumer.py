@@ -54,6 +54,10 @@ class RetryPolicy:
         return min(self.backoff_base_seconds * 2 ** max(delivery - 1, 0), self.backoff_max_seconds)
 
 
+class _HandlerFailed(Exception):
+    """A handler raised in an optimistic batch: the batch is rolled back and applied event by event."""
+
+
 @dataclass
 class _Outcome:
     acked: list[Msg]
@@ -146,6 +150,22 @@ class EventConsumer:
         events: list[tuple[Msg, EventEnvelope[Any]]],
         session_factory: async_sessionmaker[AsyncSession],
     ) -> _Outcome:
+        """The whole batch in one transaction; only when a handler fails is the batch applied again
+        with a savepoint around each event, so one bad event is retried alone and the rest commit."""
+        try:
+            outcome = await self._apply_batch(events, session_factory, isolate=False)
+        except _HandlerFailed:
+            outcome = await self._apply_batch(events, session_factory, isolate=True)
+        self.applied_total += len(outcome.acked)
+        return outcome
+
+    async def _apply_batch(
+        self,
+        events: list[tuple[Msg, EventEnvelope[Any]]],
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        isolate: bool,
+    ) -> _Outcome:
         outcome = _Outcome([], [])
         async with session_factory() as session, session.begin():
             ids = [str(event.id) for _, event in events]
@@ -158,6 +178,14 @@ class EventConsumer:
                     outcome.acked.append(msg)
                     continue
                 unseen.discard(event_id)  # the same id twice in one batch applies once
+                if not isolate:
+                    try:
+                        with _span_for(event, msg, self.spec.durable):
+                            await handler(session, event)
+                    except Exception as error:
+                        raise _HandlerFailed from error
+                    outcome.acked.append(msg)
+                    continue
                 try:
                     with _span_for(event, msg, self.spec.durable):
                         async with session.begin_nested():
@@ -170,7 +198,6 @@ class EventConsumer:
                     outcome.failed.append((msg, f"handler: {error!r}"))
                 else:
                     outcome.acked.append(msg)
-        self.applied_total += len(outcome.acked)
         return outcome
 
     async def _retry_or_dead_letter(
