@@ -270,6 +270,8 @@ comments = Table(
     CheckConstraint("direction IN ('internal', 'outbound', 'inbound')", name="comments_direction"),
 )
 Index("comments_ticket", comments.c.ticket_id, comments.c.created_at)
+# One comment per e-mail message: the same message delivered twice is recognised by its Message-ID.
+Index("comments_message_id", comments.c.message_id, unique=True)
 
 ticket_history = Table(
     "ticket_history",

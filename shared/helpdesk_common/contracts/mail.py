@@ -40,4 +40,45 @@ class MailOutboundRequested(EventEnvelope[Any]):
         return f"mail.outbound.{self.data.department_id}"
 
 
-MAIL_EVENTS: tuple[type[MailOutboundRequested], ...] = (MailOutboundRequested,)
+class InboundAttachment(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: str
+    content_type: str
+    size: int
+    # Where the mail gateway stored the bytes (JetStream object store), for ticketing to link.
+    object_name: str | None = None
+
+
+class InboundMail(BaseModel):
+    """A parsed message from a department's mailbox; the raw message stays with the mail gateway."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    department_id: uuid.UUID
+    message_id: str
+    in_reply_to: str | None = None
+    references: list[str] = []
+    from_address: str
+    from_name: str = ""
+    subject: str = ""
+    body_text: str = ""
+    body_html: str = ""
+    attachments: list[InboundAttachment] = []
+    # Attachments stripped because their extension is blocked (seed 10.2): names only.
+    blocked_attachments: list[str] = []
+
+
+class MailInboundReceived(EventEnvelope[Any]):
+    """A message arrived in a department's mailbox."""
+
+    event_type = "mail_inbound_received"
+    stream = "MAIL"
+    type: Literal["mail_inbound_received"]
+    data: InboundMail
+
+    def bus_subject(self) -> str:
+        return f"mail.inbound.{self.data.department_id}"
+
+
+MAIL_EVENTS: tuple[type[EventEnvelope[Any]], ...] = (MailOutboundRequested, MailInboundReceived)

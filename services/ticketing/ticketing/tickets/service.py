@@ -70,7 +70,7 @@ async def create_ticket(session: AsyncSession, *, operator: Operator, data: Tick
             created_at=now,
             updated_at=now,
             last_activity_at=now,
-            **await _sla_deadlines(session, customer, now),
+            **await sla_deadlines(session, customer, now),
         )
     )
     await _set_labels(session, ticket_id, data.label_ids)
@@ -350,7 +350,7 @@ async def _default_department(session: AsyncSession, operator_id: uuid.UUID) -> 
     return found.scalar_one_or_none()
 
 
-async def _sla_deadlines(session: AsyncSession, customer: Any, now: datetime) -> dict[str, Any]:
+async def sla_deadlines(session: AsyncSession, customer: Any, now: datetime) -> dict[str, Any]:
     """Seed 10.6: a customer's SLA gives the ticket its response and resolution deadlines (wall clock)."""
     if customer is None or customer.sla_id is None:
         return {}

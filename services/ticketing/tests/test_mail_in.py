@@ -1,0 +1,140 @@
+"""Email in (issue 5, part 5): replies thread onto tickets and reopen them; new mail makes tickets."""
+
+from __future__ import annotations
+
+import uuid
+
+from helpdesk_common.contracts.mail import InboundMail
+from services.ticketing.tests.conftest import Ticketing
+from services.ticketing.tests.test_tickets import ADMIN, department, outbox
+from ticketing.mail_in.service import receive
+
+
+async def deliver(ticketing_app: Ticketing, **fields: object) -> uuid.UUID | None:
+    mail = InboundMail.model_validate(
+        {"message_id": f"<{uuid.uuid4()}@mail.example>", "from_address": "wile@acme.example", **fields}
+    )
+    async with ticketing_app.session_factory() as session, session.begin():
+        return await receive(session, mail)
+
+
+async def test_a_new_message_creates_an_email_ticket_with_the_customers_prefix_and_a_known_contact(
+    ticketing_app: Ticketing,
+) -> None:
+    await ticketing_app.switch_module(True)
+    headers = ticketing_app.as_operator(*ADMIN)
+    desk = await department(ticketing_app, "Desk")
+    acme = (
+        await ticketing_app.client.post(
+            "/customers", json={"company_name": "Acme", "ticket_number_prefix": "ACME"}, headers=headers
+        )
+    ).json()
+    await ticketing_app.client.post(
+        "/contacts", json={"email": "wile@acme.example", "customer_id": acme["id"]}, headers=headers
+    )
+
+    await deliver(
+        ticketing_app,
+        department_id=desk["id"],
+        subject="Anvil fell",
+        from_name="Wile E. Coyote",
+        body_html="<p>Help <script>x()</script></p>",
+        blocked_attachments=["payload.exe", "run.BAT"],
+    )
+    queue = (await ticketing_app.client.get("/tickets", headers=headers)).json()
+    [row] = queue["rows"]
+    assert row["number"] == "ACME-000001" and row["title"] == "Anvil fell"
+    ticket = (await ticketing_app.client.get(f"/tickets/{row['number']}", headers=headers)).json()
+    assert ticket["source"] == "email" and ticket["department"]["id"] == desk["id"]
+    assert ticket["customer"]["name"] == "Acme" and ticket["last_contact"]["direction"] == "inbound"
+    conversation = (
+        await ticketing_app.client.get(f"/tickets/{row['number']}/comments", headers=headers)
+    ).json()
+    assert [(c["direction"], c["author_name"]) for c in conversation] == [
+        ("inbound", "Wile E. Coyote"),
+        ("internal", "system"),
+    ]
+    assert "script" not in conversation[0]["body_html"]
+    assert "payload.exe" in conversation[1]["body_text"] and "run.BAT" in conversation[1]["body_text"]
+    assert [e["data"]["ticket"]["source"] for e in await outbox(ticketing_app, "ticket_created")] == ["email"]
+
+
+async def test_an_unknown_sender_becomes_a_contact_and_the_same_message_twice_makes_one_ticket(
+    ticketing_app: Ticketing,
+) -> None:
+    await ticketing_app.switch_module(True)
+    headers = ticketing_app.as_operator(*ADMIN)
+    desk = await department(ticketing_app, "Desk")
+    fields = {
+        "message_id": "<once@mail.example>",
+        "department_id": desk["id"],
+        "from_address": "Road.Runner@Desert.example",
+        "from_name": "Road Runner",
+        "subject": "Beep beep",
+        "body_text": "Meep.",
+    }
+    first = await deliver(ticketing_app, **fields)
+    again = await deliver(ticketing_app, **fields)
+    assert first is not None and again is None
+    assert (await ticketing_app.client.get("/tickets", params={"tab": "all"}, headers=headers)).json()[
+        "counts"
+    ]["all"] == 1
+    contacts = (
+        await ticketing_app.client.get("/contacts", params={"search": "runner"}, headers=headers)
+    ).json()
+    assert [(c["first_name"], c["last_name"], c["email"]) for c in contacts] == [
+        ("Road", "Runner", "Road.Runner@Desert.example")
+    ]
+
+
+async def test_a_reply_threads_by_number_or_by_references_and_reopens_a_closed_ticket(
+    ticketing_app: Ticketing,
+) -> None:
+    await ticketing_app.switch_module(True)
+    headers = ticketing_app.as_operator(*ADMIN)
+    desk = await department(ticketing_app, "Desk")
+    number = (
+        await ticketing_app.client.post(
+            "/tickets",
+            json={"title": "Login", "department_id": desk["id"], "contact_email": "user@example.com"},
+            headers=headers,
+        )
+    ).json()["number"]
+    await ticketing_app.client.post(
+        f"/tickets/{number}/comments", json={"direction": "outbound", "body": "Try now"}, headers=headers
+    )
+    [sent] = [e["data"] for e in await outbox(ticketing_app, "mail_outbound_requested")]
+    await ticketing_app.client.post(f"/tickets/{number}/close", json={}, headers=headers)
+
+    await deliver(
+        ticketing_app,
+        department_id=desk["id"],
+        from_address="user@example.com",
+        subject="Re: something unrelated",
+        in_reply_to=sent["message_id"],
+        body_text="Still broken",
+    )
+    ticket = (await ticketing_app.client.get(f"/tickets/{number}", headers=headers)).json()
+    assert ticket["status"] == "open", "a reply reopens a closed ticket"
+    await ticketing_app.client.patch(f"/tickets/{number}", json={"status": "resolved"}, headers=headers)
+    await deliver(
+        ticketing_app,
+        department_id=desk["id"],
+        from_address="user@example.com",
+        subject=f"RE: [{number.lower()}] Login",
+        body_text="Thanks",
+    )
+    assert (await ticketing_app.client.get(f"/tickets/{number}", headers=headers)).json()["status"] == "open"
+
+    conversation = (await ticketing_app.client.get(f"/tickets/{number}/comments", headers=headers)).json()
+    assert [c["direction"] for c in conversation] == ["outbound", "inbound", "inbound"]
+    assert (await ticketing_app.client.get("/tickets", params={"tab": "all"}, headers=headers)).json()[
+        "counts"
+    ]["all"] == 1
+    history = (await ticketing_app.client.get(f"/tickets/{number}/history", headers=headers)).json()
+    assert [(h["old_value"], h["new_value"]) for h in history if h["field"] == "status"] == [
+        ("open", "closed"),
+        ("closed", "open"),
+        ("open", "resolved"),
+        ("resolved", "open"),
+    ]

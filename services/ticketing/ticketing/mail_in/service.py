@@ -1,0 +1,166 @@
+"""Threading an inbound message onto its ticket (number in the subject, or a reply to a message we
+sent), reopening a resolved or closed ticket, or creating a ticket with Source Email."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpdesk_common.contracts.mail import InboundMail
+from ticketing.comments import store
+from ticketing.tables import comments, contacts, customers, departments, module_settings, tickets
+from ticketing.tickets import events, history
+from ticketing.tickets.numbering import next_number
+from ticketing.tickets.reading import read_ticket_by_id
+from ticketing.tickets.schemas import MessageBody
+from ticketing.tickets.service import sla_deadlines, apply_changes, refresh_search_text
+
+NUMBER_IN_SUBJECT = re.compile(r"\b([A-Z][A-Z0-9]{0,9}-\d{6,})\b", re.IGNORECASE)
+REOPENED_FROM = ("resolved", "closed")
+
+
+async def receive(session: AsyncSession, mail: InboundMail) -> uuid.UUID | None:
+    """Returns the ticket the message landed on, or None when it was seen before."""
+    if await _seen(session, mail.message_id):
+        return None
+    ticket = await _matching_ticket(session, mail)
+    if ticket is None:
+        return await _new_ticket(session, mail)
+    await _reply(session, ticket, mail)
+    return ticket.id
+
+
+async def _seen(session: AsyncSession, message_id: str) -> bool:
+    return (
+        await session.execute(select(comments.c.id).where(comments.c.message_id == message_id))
+    ).first() is not None
+
+
+async def _matching_ticket(session: AsyncSession, mail: InboundMail) -> Any:
+    for number in NUMBER_IN_SUBJECT.findall(mail.subject):
+        found = (
+            await session.execute(select(tickets).where(tickets.c.number == number.upper()).with_for_update())
+        ).first()
+        if found is not None:
+            return found
+    thread = [ref for ref in (mail.in_reply_to, *reversed(mail.references)) if ref]
+    if not thread:
+        return None
+    replied_to = (
+        await session.execute(select(comments.c.ticket_id).where(comments.c.message_id.in_(thread)).limit(1))
+    ).scalar_one_or_none()
+    if replied_to is None:
+        return None
+    return (
+        await session.execute(select(tickets).where(tickets.c.id == replied_to).with_for_update())
+    ).first()
+
+
+async def _reply(session: AsyncSession, ticket: Any, mail: InboundMail) -> None:
+    comment = await store.add_comment(
+        session,
+        ticket_id=ticket.id,
+        direction="inbound",
+        author=_sender(mail),
+        body=_body(mail),
+        message_id=mail.message_id,
+    )
+    await _note_blocked(session, ticket.id, mail)
+    if ticket.status in REOPENED_FROM:
+        # Seed: a reply to a resolved or closed ticket reopens it.
+        await apply_changes(session, row=ticket, operator=None, requested={"status": "open"})
+    await events.publish_comment(session, await read_ticket_by_id(session, ticket.id), comment)
+
+
+async def _new_ticket(session: AsyncSession, mail: InboundMail) -> uuid.UUID:
+    contact = await _contact_for(session, mail)
+    customer = None
+    if contact.customer_id is not None:
+        customer = (
+            await session.execute(select(customers).where(customers.c.id == contact.customer_id))
+        ).first()
+    prefix = customer.ticket_number_prefix if customer and customer.ticket_number_prefix else None
+    prefix = prefix or str(
+        (await session.execute(select(module_settings.c.ticket_number_prefix))).scalar_one()
+    )
+    department_id = await _department(session, mail.department_id)
+    now = datetime.now(UTC)
+    ticket_id = uuid.uuid4()
+    await session.execute(
+        insert(tickets).values(
+            id=ticket_id,
+            number=await next_number(session, prefix),
+            title=(mail.subject.strip() or "(no subject)")[:500],
+            source="email",
+            department_id=department_id,
+            contact_id=contact.id,
+            customer_id=contact.customer_id,
+            created_at=now,
+            updated_at=now,
+            last_activity_at=now,
+            **await sla_deadlines(session, customer, now),
+        )
+    )
+    await store.add_comment(
+        session,
+        ticket_id=ticket_id,
+        direction="inbound",
+        author=_sender(mail),
+        body=_body(mail),
+        message_id=mail.message_id,
+    )
+    await _note_blocked(session, ticket_id, mail)
+    await refresh_search_text(session, ticket_id)
+    created = await read_ticket_by_id(session, ticket_id)
+    await history.record(session, ticket_id, _sender(mail), {"created": (None, created.number)})
+    await events.publish_created(session, created, None)
+    return ticket_id
+
+
+async def _contact_for(session: AsyncSession, mail: InboundMail) -> Any:
+    """Matched by address; an unknown sender becomes a contact."""
+    address = mail.from_address.strip()
+    found = (
+        await session.execute(select(contacts).where(func.lower(contacts.c.email) == address.lower()))
+    ).first()
+    if found is not None:
+        return found
+    first, _, last = mail.from_name.strip().partition(" ")
+    contact_id = uuid.uuid4()
+    await session.execute(
+        insert(contacts).values(id=contact_id, email=address, first_name=first, last_name=last)
+    )
+    return (await session.execute(select(contacts).where(contacts.c.id == contact_id))).one()
+
+
+async def _department(session: AsyncSession, department_id: uuid.UUID) -> uuid.UUID | None:
+    found = await session.execute(select(departments.c.id).where(departments.c.id == department_id))
+    return found.scalar_one_or_none()
+
+
+async def _note_blocked(session: AsyncSession, ticket_id: uuid.UUID, mail: InboundMail) -> None:
+    if not mail.blocked_attachments:
+        return
+    names = "\n".join(f"- {name}" for name in mail.blocked_attachments)
+    note = MessageBody(
+        body=f"Attachments blocked by the file extension policy and not stored:\n{names}",
+        body_format="plain_text",
+    )
+    await store.add_comment(
+        session, ticket_id=ticket_id, direction="internal", author=(None, "system"), body=note
+    )
+
+
+def _sender(mail: InboundMail) -> tuple[uuid.UUID | None, str]:
+    return None, mail.from_name.strip() or mail.from_address
+
+
+def _body(mail: InboundMail) -> MessageBody:
+    if mail.body_html.strip():
+        return MessageBody(body=mail.body_html, body_format="html")
+    return MessageBody(body=mail.body_text, body_format="plain_text")
