@@ -18,7 +18,7 @@ from ticketing.tickets import events, history
 from ticketing.tickets.numbering import next_number
 from ticketing.tickets.reading import read_ticket_by_id
 from ticketing.tickets.schemas import MessageBody
-from ticketing.tickets.service import sla_deadlines, apply_changes, refresh_search_text
+from ticketing.tickets.service import apply_changes, refresh_search_text, sla_deadlines
 
 NUMBER_IN_SUBJECT = re.compile(r"\b([A-Z][A-Z0-9]{0,9}-\d{6,})\b", re.IGNORECASE)
 REOPENED_FROM = ("resolved", "closed")
