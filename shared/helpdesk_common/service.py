@@ -64,6 +64,8 @@ class ServiceDefinition:
     publishes_events: bool = True
     settings_class: type[HelpdeskSettings] = HelpdeskSettings
     extensions: tuple[str, ...] = ()
+    # Path patterns that accept bodies larger than HELPDESK_HTTP_MAX_BODY_BYTES, with their limit.
+    larger_bodies: Callable[[HelpdeskSettings], dict[str, int]] | None = None
 
     def account(self, password: str | None) -> ServiceAccount:
         return ServiceAccount(self.schema, self.database_role, password, self.extensions)
@@ -170,6 +172,7 @@ def build_app(definition: ServiceDefinition, runtime: ServiceRuntime, *, with_ap
         title=definition.title,
         settings=runtime.settings,
         readiness_checks=_readiness_checks(runtime),
+        larger_bodies=definition.larger_bodies(runtime.settings) if definition.larger_bodies else None,
     )
     app.state.session_factory = runtime.session_factory
     app.state.runtime = runtime

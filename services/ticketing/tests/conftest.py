@@ -12,12 +12,13 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk_common.auth import INTERNAL_TOKEN_HEADER, Operator, generate_key_pair, mint_internal_token
-from helpdesk_common.config import HelpdeskSettings
 from helpdesk_common.contracts.identity import OperatorData, OperatorSnapshot, OperatorUpserted
 from helpdesk_common.contracts.sla import SlaDefinitionData, SlaDefinitionSnapshot, SlaDefinitionUpserted
 from helpdesk_common.db import create_engine, create_session_factory, libpq_url
 from helpdesk_common.service import ServiceRuntime, build_app
+from helpdesk_common.testing.infrastructure import TestServers
 from helpdesk_common.testing.plugin import TestDatabase
+from ticketing.config import TicketingSettings
 from ticketing.main import service as ticketing
 from ticketing.projections.consumers import on_operator_upserted, on_sla_upserted
 
@@ -94,10 +95,12 @@ class Ticketing:
 
 
 @pytest.fixture
-async def ticketing_app(database: TestDatabase) -> AsyncIterator[Ticketing]:
+async def ticketing_app(database: TestDatabase, servers: TestServers) -> AsyncIterator[Ticketing]:
     url = await database.add_service(ticketing)
     private_key, public_key = generate_key_pair()
-    settings = HelpdeskSettings(database_url=url, internal_token_public_key=public_key)
+    settings = TicketingSettings(
+        database_url=url, internal_token_public_key=public_key, nats_url=servers.nats_url
+    )
     engine = create_engine(url, schema=ticketing.schema, pool_size=4)
     app = build_app(ticketing, ServiceRuntime(settings, engine, create_session_factory(engine)))
     async with httpx.AsyncClient(

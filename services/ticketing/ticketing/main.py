@@ -8,7 +8,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from helpdesk_common.service import ServiceDefinition, ServiceRuntime
+from ticketing.attachments.routes import router as attachments_router
+from ticketing.attachments.storage import AttachmentStorage
 from ticketing.cleanup import cleanup_job
+from ticketing.config import TicketingSettings
 from ticketing.customers.routes import router as customers_router
 from ticketing.departments.routes import router as departments_router
 from ticketing.inventory.consumers import inventory_consumer
@@ -22,6 +25,12 @@ from ticketing.tickets.routes import router as tickets_router
 
 
 def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
+    settings = runtime.settings
+    assert isinstance(settings, TicketingSettings)
+    app.state.attachments = AttachmentStorage(
+        settings.nats_url, settings.attachments_bucket, replicas=settings.nats_stream_replicas
+    )
+    app.include_router(attachments_router)
     app.include_router(settings_router)
     app.include_router(tickets_router)
     app.include_router(labels_router)
@@ -40,4 +49,6 @@ service = ServiceDefinition(
     consumers=[identity_consumer, sla_consumer, inventory_consumer, mail_in_consumer],
     extensions=("pg_trgm",),
     jobs=[cleanup_job],
+    settings_class=TicketingSettings,
+    larger_bodies=lambda settings: {r"^/tickets/[^/]+/attachments$": settings.attachment_max_bytes},  # type: ignore[attr-defined]
 )

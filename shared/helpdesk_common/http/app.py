@@ -21,12 +21,13 @@ def create_app(
     title: str,
     settings: HelpdeskSettings,
     readiness_checks: dict[str, ReadinessCheck],
+    larger_bodies: dict[str, int] | None = None,
     **fastapi_options: Any,
 ) -> FastAPI:
     app = FastAPI(title=title, **fastapi_options)
     app.state.settings = settings
     install_problem_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.http_max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.http_max_body_bytes, larger_for=larger_bodies)
 
     @app.get("/healthz", tags=["health"], include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -6,14 +6,22 @@ Revises: 0004
 
 from alembic import op
 
-from ticketing.tables import comments, read_markers, ticket_history, ticket_labels, ticket_sequences, tickets
+from ticketing.tables import (
+    attachments,
+    comments,
+    read_markers,
+    ticket_history,
+    ticket_labels,
+    ticket_sequences,
+    tickets,
+)
 
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-TABLES = (ticket_sequences, tickets, ticket_labels, comments, ticket_history, read_markers)
+TABLES = (ticket_sequences, tickets, ticket_labels, comments, ticket_history, read_markers, attachments)
 
 
 def upgrade() -> None:

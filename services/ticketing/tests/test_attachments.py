@@ -1,0 +1,101 @@
+"""Attachments (seed 10.4): bytes in the JetStream object store, limits, blocked types, safe viewing."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from services.ticketing.tests.conftest import Ticketing
+from services.ticketing.tests.test_tickets import ADMIN
+
+
+async def new_ticket(ticketing_app: Ticketing) -> str:
+    await ticketing_app.switch_module(True)
+    response = await ticketing_app.client.post(
+        "/tickets", json={"title": "Logs"}, headers=ticketing_app.as_operator(*ADMIN)
+    )
+    return str(response.json()["number"])
+
+
+async def test_an_upload_is_stored_listed_downloaded_intact_and_viewed_as_text(
+    ticketing_app: Ticketing,
+) -> None:
+    number = await new_ticket(ticketing_app)
+    headers = ticketing_app.as_operator(*ADMIN, username="ada")
+    payload = os.urandom(3 * 1024 * 1024 + 17)
+    uploaded = await ticketing_app.client.post(
+        f"/tickets/{number}/attachments",
+        params={"name": "../../etc/disk.img"},
+        content=payload,
+        headers={**headers, "content-type": "application/octet-stream"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    image = uploaded.json()
+    assert (
+        image["name"] == "disk.img" and image["size"] == len(payload) and image["uploaded_by_name"] == "ada"
+    )
+    assert image["origin"] == "upload" and image["viewable_as_text"] is False
+
+    log = await ticketing_app.client.post(
+        f"/tickets/{number}/attachments",
+        params={"name": "app.log"},
+        content=b"<script>alert(1)</script>\nERROR disk full\n",
+        headers={**headers, "content-type": "text/html"},
+    )
+    assert log.json()["viewable_as_text"] is True
+
+    listed = (await ticketing_app.client.get(f"/tickets/{number}/attachments", headers=headers)).json()
+    assert [a["name"] for a in listed] == ["disk.img", "app.log"]
+
+    download = await ticketing_app.client.get(
+        f"/tickets/{number}/attachments/{image['id']}/download", headers=headers
+    )
+    assert download.status_code == 200
+    assert hashlib.sha256(download.content).digest() == hashlib.sha256(payload).digest()
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert download.headers["x-content-type-options"] == "nosniff"
+
+    view = await ticketing_app.client.get(
+        f"/tickets/{number}/attachments/{log.json()['id']}/view", headers=headers
+    )
+    assert view.headers["content-type"] == "text/plain; charset=utf-8", "never served as HTML"
+    assert "sandbox" in view.headers["content-security-policy"]
+    assert "ERROR disk full" in view.text
+    not_text = await ticketing_app.client.get(
+        f"/tickets/{number}/attachments/{image['id']}/view", headers=headers
+    )
+    assert not_text.status_code == 422
+
+
+async def test_blocked_extensions_and_oversized_files_are_refused_and_nothing_is_stored(
+    ticketing_app: Ticketing,
+) -> None:
+    number = await new_ticket(ticketing_app)
+    headers = ticketing_app.as_operator(*ADMIN)
+    await ticketing_app.client.put(
+        "/settings",
+        json={"ticket_system_enabled": True, "ticket_number_prefix": "TKT", "blocked_extensions": ["EXE"]},
+        headers=ticketing_app.as_operator("settings_system_enabled"),
+    )
+    blocked = await ticketing_app.client.post(
+        f"/tickets/{number}/attachments", params={"name": "Setup.EXE"}, content=b"MZ", headers=headers
+    )
+    assert blocked.status_code == 422 and blocked.json()["errors"][0]["field"] == "file"
+
+    too_big = await ticketing_app.client.post(
+        f"/tickets/{number}/attachments",
+        params={"name": "big.bin"},
+        content=b"x" * (25 * 1024 * 1024 + 1),
+        headers=headers,
+    )
+    assert too_big.status_code == 413
+    empty = await ticketing_app.client.post(
+        f"/tickets/{number}/attachments", params={"name": "e.txt"}, content=b"", headers=headers
+    )
+    assert empty.status_code == 422
+    assert (await ticketing_app.client.get(f"/tickets/{number}/attachments", headers=headers)).json() == []
+    reader = ticketing_app.as_operator("tickets_enabled", "tickets_view_all_departments")
+    refused = await ticketing_app.client.post(
+        f"/tickets/{number}/attachments", params={"name": "a.txt"}, content=b"a", headers=reader
+    )
+    assert refused.status_code == 403 and refused.json()["flag"] == "tickets_edit"

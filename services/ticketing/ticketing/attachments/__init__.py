@@ -1,0 +1,1 @@
+"""Attachments: bytes in a JetStream object store bucket, their description in ticketing."""
