@@ -186,7 +186,7 @@ async def test_templates_are_listed_by_type_and_searched_in_name_and_subject(
     listed = (await ticketing_app.client.get("/templates", headers=reader)).json()[0]
     assert "body_html" not in listed and listed["author_name"] == "ada"
     bad = await ticketing_app.client.get("/templates?type=sms", headers=reader)
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.type"
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "type"
 
 
 async def test_a_template_is_changed_and_hard_deleted(ticketing_app: Ticketing) -> None:
