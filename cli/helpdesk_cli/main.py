@@ -111,6 +111,22 @@ def keygen(
     typer.echo(f"wrote {env_file}")
 
 
+@app.command()
+def demo(
+    tickets: Annotated[int, typer.Option(help="How many tickets.")] = 300,
+    var_dir: Annotated[Path, typer.Option("--var", help="The running stack's data folder.")] = Path("var"),
+) -> None:
+    """Fill a running stack (`make run`) with a believable helpdesk, through its public API."""
+    import json as json_module
+
+    from helpdesk_cli.demo import fill
+
+    state = json_module.loads((var_dir / "stack.json").read_text())
+    api = f"http://127.0.0.1:{state['ports']['gateway']}"
+    asyncio.run(fill(api, state["admin_url"], tickets=tickets, say=typer.echo))
+    typer.echo(f"Done: open {api}/docs, or list the queue with GET {api}/api/tickets")
+
+
 admin_app = typer.Typer(no_args_is_help=True, help="Operators, from the command line.")
 app.add_typer(admin_app, name="admin")
 
