@@ -6,6 +6,7 @@ mint one. It is short-lived and names the operator, their permission flags and d
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections.abc import Callable, Coroutine
@@ -14,7 +15,7 @@ from typing import Annotated, Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import Depends, Request
 
 from helpdesk_common.errors import PermissionMissing, Unauthenticated
@@ -52,9 +53,19 @@ def generate_key_pair() -> tuple[str, str]:
     return private_pem, public_pem
 
 
-def _pem(value: str) -> str:
-    """Env files often carry a PEM on one line with escaped newlines."""
-    return value.replace("\\n", "\n").strip()
+@functools.lru_cache(maxsize=8)
+def _private_key(value: str) -> Ed25519PrivateKey:
+    """Parsed once: parsing costs more than signing (env files may escape the PEM's newlines)."""
+    key = serialization.load_pem_private_key(value.replace("\\n", "\n").strip().encode(), password=None)
+    assert isinstance(key, Ed25519PrivateKey)
+    return key
+
+
+@functools.lru_cache(maxsize=8)
+def _public_key(value: str) -> Ed25519PublicKey:
+    key = serialization.load_pem_public_key(value.replace("\\n", "\n").strip().encode())
+    assert isinstance(key, Ed25519PublicKey)
+    return key
 
 
 def mint_internal_token(operator: Operator, *, private_key_pem: str, ttl_seconds: int = 60) -> str:
@@ -70,7 +81,7 @@ def mint_internal_token(operator: Operator, *, private_key_pem: str, ttl_seconds
         "exp": now + ttl_seconds,
         "jti": uuid.uuid4().hex,
     }
-    return jwt.encode(claims, _pem(private_key_pem), algorithm=ALGORITHM)
+    return jwt.encode(claims, _private_key(private_key_pem), algorithm=ALGORITHM)
 
 
 def verify_internal_token(token: str, *, public_key_pem: str) -> Operator:
@@ -79,7 +90,7 @@ def verify_internal_token(token: str, *, public_key_pem: str) -> Operator:
     try:
         claims = jwt.decode(
             token,
-            _pem(public_key_pem),
+            _public_key(public_key_pem),
             algorithms=[ALGORITHM],
             audience=AUDIENCE,
             issuer=ISSUER,

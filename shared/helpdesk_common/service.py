@@ -150,6 +150,9 @@ async def _run_roles(
             access_log=False,
             proxy_headers=False,
             lifespan="off",
+            # A request after a large body on the same keep-alive connection must not inherit the
+            # previous request's context (trace) - a CPython asyncio quirk.
+            reset_contextvars=True,
         )
     )
     serving = asyncio.create_task(server.serve(), name="http")

@@ -26,6 +26,8 @@ class GatewaySettings(HelpdeskSettings):
     # How long an authenticated principal is reused without asking the database again. A revoke,
     # logout or disable on this replica takes effect at once; on other replicas within this time.
     auth_cache_seconds: float = 2.0
+    # Same variable as ticketing's (HELPDESK_ATTACHMENT_MAX_BYTES), so the gateway lets uploads through.
+    attachment_max_bytes: int = 25 * 1024 * 1024
 
     # Sign-in throttling: per account (known or not) and per address.
     throttle_window_minutes: float = 15.0

@@ -14,6 +14,8 @@ from gateway.identity.operators.routes import router as operators_router
 from gateway.identity.roles.routes import router as roles_router
 from gateway.identity.signin.routes import router as signin_router
 from gateway.identity.tokens.routes import router as tokens_router
+from gateway.openapi import install_merged_openapi
+from gateway.proxy import GatewayProxy
 from helpdesk_common.service import ServiceDefinition, ServiceRuntime
 
 
@@ -23,6 +25,17 @@ def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
     app.state.authenticator = Authenticator(runtime.session_factory, settings)
     for router in (signin_router, tokens_router, operators_router, roles_router):
         app.include_router(router)
+    upstreams = settings.upstreams()
+    proxy = GatewayProxy(
+        app.state.authenticator,
+        upstreams=upstreams,
+        private_key_pem=settings.internal_token_private_key,
+        token_ttl_seconds=settings.internal_token_ttl_seconds,
+    )
+    app.state.proxy = proxy
+    # Last: /api/{public}/... would otherwise shadow /api/auth, /api/operators, /api/roles.
+    app.include_router(proxy.router)
+    install_merged_openapi(app, upstreams)
 
 
 service = ServiceDefinition(
@@ -33,4 +46,8 @@ service = ServiceDefinition(
     configure_api=configure_api,
     settings_class=GatewaySettings,
     consumers=[memberships_consumer],
+    # Attachment uploads stream through to ticketing, which enforces its own limit and types.
+    larger_bodies=lambda settings: {
+        r"^/api/tickets/tickets/[^/]+/attachments$": settings.attachment_max_bytes  # type: ignore[attr-defined]
+    },
 )

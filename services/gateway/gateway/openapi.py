@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from gateway.proxy.upstreams import PUBLIC_NAMES
+from gateway.config import PUBLIC_NAMES
 
 log = logging.getLogger(__name__)
 

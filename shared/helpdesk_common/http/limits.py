@@ -12,9 +12,7 @@ from helpdesk_common.http.problems import problem_response
 class BodySizeLimit:
     """Checks Content-Length up front and counts streamed bytes for chunked uploads."""
 
-    def __init__(
-        self, app: ASGIApp, *, max_bytes: int, larger_for: dict[str, int] | None = None
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, larger_for: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
         # Path patterns (regular expressions) allowed a larger body, e.g. attachment uploads.

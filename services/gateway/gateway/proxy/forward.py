@@ -11,17 +11,17 @@ from fastapi.responses import StreamingResponse
 from starlette.types import Scope
 from yarl import URL
 
+from gateway.config import PUBLIC_NAMES
 from gateway.identity.principal import Authenticate
 from gateway.proxy.errors import UnknownService, UpstreamNotConfigured, UpstreamTimeout, UpstreamUnavailable
 from gateway.proxy.headers import downstream_response_headers, request_id, upstream_request_headers
 from gateway.proxy.tokens import InternalTokens
-from gateway.proxy.upstreams import PUBLIC_NAMES
 
 log = logging.getLogger(__name__)
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-# Answers up to this size with a declared length are read whole and sent in one piece; a streamed
-# response costs a task group per request in Starlette, which is most of a small request's cost.
+# Answers up to this size with a declared length are read whole and sent in one piece: under uvicorn's
+# ASGI 2.3 Starlette runs a task group per streamed response, a cost small JSON answers need not pay.
 _SMALL_BODY_BYTES = 64 * 1024
 
 
@@ -159,7 +159,9 @@ async def _respond(upstream: aiohttp.ClientResponse, *, request_id: str) -> Resp
     if length is not None and length <= _SMALL_BODY_BYTES:
         try:
             body = await upstream.read()
-        except (TimeoutError, aiohttp.ClientError) as error:
+        except TimeoutError as error:
+            raise UpstreamTimeout("The service stopped in the middle of its answer.") from error
+        except aiohttp.ClientError as error:
             raise UpstreamUnavailable("The service broke off its answer.") from error
         finally:
             upstream.release()

@@ -13,8 +13,9 @@ REQUEST_ID_HEADER = "x-request-id"
 
 # RFC 9110 section 7.6.1, plus the Proxy-* family (checked by prefix).
 _HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"transfer-encoding", b"te", b"trailer", b"upgrade"})
-# Credentials are the gateway's business; the internal token is only ever the gateway's own, and the
-# forwarding and trace headers are written anew below rather than trusted from outside.
+# Credentials are the gateway's business; the internal token is only ever the gateway's own; the
+# forwarding headers are written anew below. X-Forwarded-For keeps what came in and gains the caller's
+# address at the end: only that last entry is the gateway's own observation.
 _NEVER_FORWARDED = frozenset(
     {
         b"host",
@@ -24,9 +25,9 @@ _NEVER_FORWARDED = frozenset(
         INTERNAL_TOKEN_HEADER.lower().encode(),
         b"x-forwarded-proto",
         REQUEST_ID_HEADER.encode(),
-        *(field.encode() for field in propagate.get_global_textmap().fields),
     }
 )
+_TRACE_CONTEXT = frozenset(field.encode() for field in propagate.get_global_textmap().fields)
 # uvicorn writes its own Date and Server; a second copy of either is a malformed response.
 _NEVER_RETURNED = frozenset({b"set-cookie", b"date", b"server"})
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -68,10 +69,13 @@ def upstream_request_headers(
     """`headers` are the ASGI scope's (lower-case names)."""
     connection_named = _named_by_connection(headers)
     forwarded: list[tuple[str, str]] = []
+    trace_context: list[tuple[str, str]] = []
     forwarded_for = ""
     for name, value in headers:
         if name == b"x-forwarded-for":
             forwarded_for = value.decode("latin-1")
+        elif name in _TRACE_CONTEXT:
+            trace_context.append((name.decode("latin-1"), value.decode("latin-1")))
         elif name not in _NEVER_FORWARDED and not _is_hop_by_hop(name, connection_named):
             forwarded.append((name.decode("latin-1"), value.decode("latin-1")))
     if client_host:
@@ -83,7 +87,9 @@ def upstream_request_headers(
     forwarded.append((INTERNAL_TOKEN_HEADER, internal_token))
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
-    forwarded.extend(carrier.items())
+    # The current span's context when the request is traced (its parent is the caller's); the caller's
+    # own when nothing in this process extracted it.
+    forwarded.extend(carrier.items() if carrier else trace_context)
     return forwarded
 
 

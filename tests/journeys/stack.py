@@ -1,0 +1,100 @@
+"""The gateway and ticketing as real processes (`helpdesk run`) on the test servers."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from helpdesk_cli.admin import create_administrator_account
+from helpdesk_cli.services import all_services
+from helpdesk_common.auth import generate_key_pair
+from helpdesk_common.embedded import free_port
+from helpdesk_common.testing.infrastructure import TestServers
+from helpdesk_common.testing.plugin import TestDatabase
+from tests.backbone.harness import eventually
+
+PASSWORD = "a long enough password"
+
+
+@dataclass
+class RunningStack:
+    api: str
+    database: TestDatabase
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def client(self, **headers: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.api, headers=headers, timeout=15)
+
+    async def admin(self) -> httpx.AsyncClient:
+        username = f"admin{secrets.token_hex(2)}"
+        await create_administrator_account(
+            self.database.url, username, f"{username}@example.com", "Admin", PASSWORD
+        )
+        return await self.bearer(username)
+
+    async def bearer(self, username: str, password: str = PASSWORD) -> httpx.AsyncClient:
+        async with self.client() as anonymous:
+            login = await anonymous.post("/api/auth/login", json={"username": username, "password": password})
+            assert login.status_code == 200, login.text
+            token = await anonymous.post(
+                "/api/auth/tokens",
+                json={"name": "test"},
+                headers={"X-CSRF-Token": login.json()["csrf_token"]},
+            )
+            assert token.status_code == 201, token.text
+        return self.client(Authorization=f"Bearer {token.json()['token']}")
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+async def start_stack(servers: TestServers, database: TestDatabase, log_dir: Path) -> RunningStack:
+    services = all_services()
+    private_key, public_key = generate_key_pair()
+    ports = {name: free_port() for name in ("gateway", "ticketing")}
+    urls = {name: await database.add_service(services[name]) for name in ports}
+    stack = RunningStack(api=f"http://127.0.0.1:{ports['gateway']}", database=database)
+    common = {
+        "HELPDESK_NATS_URL": servers.nats_url,
+        "HELPDESK_INTERNAL_TOKEN_PUBLIC_KEY": public_key,
+        "HELPDESK_UPSTREAM_TICKETING": f"http://127.0.0.1:{ports['ticketing']}",
+        "HELPDESK_COOKIE_SECURE": "false",
+        "HELPDESK_AUTH_CACHE_SECONDS": "0",
+        "HELPDESK_LOG_JSON": "false",
+    }
+    for name, port in ports.items():
+        env = {**os.environ, **common, "HELPDESK_DATABASE_URL": urls[name], "HELPDESK_HTTP_PORT": str(port)}
+        if name == "gateway":
+            env["HELPDESK_INTERNAL_TOKEN_PRIVATE_KEY"] = private_key
+        stack.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", "helpdesk_cli.main", "run", name],
+            env=env,
+            stdout=(log_dir / f"{name}.log").open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+    async with httpx.AsyncClient(timeout=2) as http:
+        for name, port in ports.items():
+
+            async def ready(port: int = port) -> bool:
+                try:
+                    return (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            def alive(name: str = name) -> None:
+                assert stack.processes[name].poll() is None, (log_dir / f"{name}.log").read_text()[-3000:]
+
+            await eventually(ready, within=60, what=f"{name} ready", check=alive)
+    return stack
