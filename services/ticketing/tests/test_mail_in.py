@@ -40,6 +40,9 @@ async def test_a_new_message_creates_an_email_ticket_with_the_customers_prefix_a
         from_name="Wile E. Coyote",
         body_html="<p>Help <script>x()</script></p>",
         blocked_attachments=["payload.exe", "run.BAT"],
+        attachments=[
+            {"name": "screen.png", "content_type": "image/png", "size": 2048, "object_name": "mail/abc"}
+        ],
     )
     queue = (await ticketing_app.client.get("/tickets", headers=headers)).json()
     [row] = queue["rows"]
@@ -57,6 +60,10 @@ async def test_a_new_message_creates_an_email_ticket_with_the_customers_prefix_a
     assert "script" not in conversation[0]["body_html"]
     assert "payload.exe" in conversation[1]["body_text"] and "run.BAT" in conversation[1]["body_text"]
     assert [e["data"]["ticket"]["source"] for e in await outbox(ticketing_app, "ticket_created")] == ["email"]
+    attachments = (
+        await ticketing_app.client.get(f"/tickets/{row['number']}/attachments", headers=headers)
+    ).json()
+    assert [(a["name"], a["origin"], a["size"]) for a in attachments] == [("screen.png", "email", 2048)]
 
 
 async def test_an_unknown_sender_becomes_a_contact_and_the_same_message_twice_makes_one_ticket(

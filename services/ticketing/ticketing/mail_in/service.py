@@ -12,8 +12,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.contracts.mail import InboundMail
+from ticketing.attachments.service import clean_name
 from ticketing.comments import store
-from ticketing.tables import comments, contacts, customers, departments, module_settings, tickets
+from ticketing.tables import attachments, comments, contacts, customers, departments, module_settings, tickets
 from ticketing.tickets import events, history
 from ticketing.tickets.numbering import next_number
 from ticketing.tickets.reading import read_ticket_by_id
@@ -70,6 +71,7 @@ async def _reply(session: AsyncSession, ticket: Any, mail: InboundMail) -> None:
         body=_body(mail),
         message_id=mail.message_id,
     )
+    await _link_attachments(session, ticket.id, comment.id, mail)
     await _note_blocked(session, ticket.id, mail)
     if ticket.status in REOPENED_FROM:
         # Seed: a reply to a resolved or closed ticket reopens it.
@@ -106,7 +108,7 @@ async def _new_ticket(session: AsyncSession, mail: InboundMail) -> uuid.UUID:
             **await sla_deadlines(session, customer, now),
         )
     )
-    await store.add_comment(
+    comment = await store.add_comment(
         session,
         ticket_id=ticket_id,
         direction="inbound",
@@ -114,6 +116,7 @@ async def _new_ticket(session: AsyncSession, mail: InboundMail) -> uuid.UUID:
         body=_body(mail),
         message_id=mail.message_id,
     )
+    await _link_attachments(session, ticket_id, comment.id, mail)
     await _note_blocked(session, ticket_id, mail)
     await refresh_search_text(session, ticket_id)
     created = await read_ticket_by_id(session, ticket_id)
@@ -141,6 +144,29 @@ async def _contact_for(session: AsyncSession, mail: InboundMail) -> Any:
 async def _department(session: AsyncSession, department_id: uuid.UUID) -> uuid.UUID | None:
     found = await session.execute(select(departments.c.id).where(departments.c.id == department_id))
     return found.scalar_one_or_none()
+
+
+async def _link_attachments(
+    session: AsyncSession, ticket_id: uuid.UUID, comment_id: uuid.UUID, mail: InboundMail
+) -> None:
+    """The mail gateway already stored the bytes in the object store; the ticket lists them."""
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "ticket_id": ticket_id,
+            "comment_id": comment_id,
+            "name": clean_name(attachment.name),
+            "size": attachment.size,
+            "content_type": attachment.content_type or "application/octet-stream",
+            "object_name": attachment.object_name,
+            "origin": "email",
+            "uploaded_by_name": mail.from_address,
+        }
+        for attachment in mail.attachments
+        if attachment.object_name
+    ]
+    if rows:
+        await session.execute(insert(attachments), rows)
 
 
 async def _note_blocked(session: AsyncSession, ticket_id: uuid.UUID, mail: InboundMail) -> None:
