@@ -13,7 +13,7 @@ def _channel_address(contract: Any) -> str:
     verb = getattr(contract, "subject_verb", contract.event_type)
     if contract.stream == "TICKET_EVENTS":
         return f"ticket.{verb}.{{department_id}}"
-    return str(contract.model_construct().bus_subject()) if verb else contract.event_type
+    return contract.channel()
 
 
 def build_document(version: str = "0.1.0") -> dict[str, Any]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from helpdesk_common.contracts.registry import EVENT_CONTRACTS
 from helpdesk_common.contracts.tickets import TICKET_EVENTS
 from helpdesk_common.embedded import port_is_free
 
@@ -127,6 +128,8 @@ def test_asyncapi_catalogue_lists_every_ticket_event_with_its_schema(tmp_path: P
         assert {"id", "type", "source", "time", "subject", "specversion", "dataschema", "data"} <= set(
             schema["properties"]
         )
+    assert set(document["channels"]) == set(EVENT_CONTRACTS), "every contract is in the catalogue"
     assert document["channels"]["ticket_created"]["address"] == "ticket.created.{department_id}"
+    assert document["channels"]["mail_inbound_received"]["address"] == "mail.inbound.{department_id}"
     assert document["channels"]["comment_added"]["address"] == "ticket.comment_added.{department_id}"
     assert {s["name"] for s in document["x-streams"]} >= {"TICKET_EVENTS", "MAIL", "DEAD_LETTERS"}

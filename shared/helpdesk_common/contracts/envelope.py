@@ -57,6 +57,12 @@ class EventEnvelope(BaseModel, Generic[DataT]):
         """The NATS subject this event is published on (DESIGN.md, "The bus")."""
         raise NotImplementedError
 
+    @classmethod
+    def channel(cls) -> str:
+        """The subject pattern for the event catalogue; contracts whose subject depends on their
+        data override it."""
+        return str(cls.model_construct().bus_subject())
+
     def to_json(self) -> bytes:
         return self.model_dump_json().encode()
 

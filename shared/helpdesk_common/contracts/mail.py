@@ -39,6 +39,10 @@ class MailOutboundRequested(EventEnvelope[Any]):
     def bus_subject(self) -> str:
         return f"mail.outbound.{self.data.department_id}"
 
+    @classmethod
+    def channel(cls) -> str:
+        return "mail.outbound.{department_id}"
+
 
 class InboundAttachment(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -79,6 +83,10 @@ class MailInboundReceived(EventEnvelope[Any]):
 
     def bus_subject(self) -> str:
         return f"mail.inbound.{self.data.department_id}"
+
+    @classmethod
+    def channel(cls) -> str:
+        return "mail.inbound.{department_id}"
 
 
 MAIL_EVENTS: tuple[type[EventEnvelope[Any]], ...] = (MailOutboundRequested, MailInboundReceived)

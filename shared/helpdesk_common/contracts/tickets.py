@@ -114,6 +114,10 @@ class _TicketEvent(EventEnvelope[Any]):
         department = self.data.ticket.department_id
         return f"ticket.{self.subject_verb}.{department or 'none'}"
 
+    @classmethod
+    def channel(cls) -> str:
+        return f"ticket.{cls.subject_verb}.{{department_id}}"
+
 
 class TicketCreated(_TicketEvent):
     event_type = "ticket_created"
