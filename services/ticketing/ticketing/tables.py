@@ -191,14 +191,6 @@ Index("templates_name", func.lower(templates.c.name))
 
 # Tickets.
 
-ticket_sequences = Table(
-    "ticket_sequences",
-    metadata,
-    # One counter per prefix: numbers are never reused, even after a ticket is deleted.
-    Column("prefix", Text, primary_key=True),
-    Column("last_value", BigInteger, nullable=False),
-)
-
 tickets = Table(
     "tickets",
     metadata,
@@ -235,9 +227,13 @@ tickets = Table(
     CheckConstraint("priority IN ('low', 'medium', 'high', 'critical')", name="tickets_priority"),
     CheckConstraint("source IN ('manual', 'email')", name="tickets_source"),
 )
+# The queue's pages walk these in order (Open tab; All tab); counts read the narrow ones index-only.
 Index("tickets_status_updated", tickets.c.status, tickets.c.updated_at.desc(), tickets.c.id)
+Index("tickets_updated", tickets.c.updated_at.desc(), tickets.c.id.desc())
+Index("tickets_department_priority_status", tickets.c.department_id, tickets.c.priority, tickets.c.status)
+Index("tickets_priority_status", tickets.c.priority, tickets.c.status)
 Index("tickets_department_status", tickets.c.department_id, tickets.c.status)
-Index("tickets_assignee", tickets.c.assignee_id)
+Index("tickets_assignee", tickets.c.assignee_id, tickets.c.status)
 Index("tickets_activity", tickets.c.status, tickets.c.last_activity_at)
 Index(
     "tickets_search",

@@ -12,7 +12,6 @@ from ticketing.tables import (
     read_markers,
     ticket_history,
     ticket_labels,
-    ticket_sequences,
     tickets,
 )
 
@@ -21,7 +20,7 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-TABLES = (ticket_sequences, tickets, ticket_labels, comments, ticket_history, read_markers, attachments)
+TABLES = (tickets, ticket_labels, comments, ticket_history, read_markers, attachments)
 
 
 def upgrade() -> None:
