@@ -8,7 +8,7 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test lint typecheck bench bench-backbone bench-gateway asyncapi clean
+.PHONY: run test lint typecheck bench bench-backbone bench-gateway bench-tickets asyncapi clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -34,7 +34,7 @@ typecheck: $(VENV)/.synced
 asyncapi: $(VENV)/.synced
 	$(VENV)/bin/helpdesk asyncapi --output docs/asyncapi.json
 
-bench: bench-backbone bench-gateway
+bench: bench-backbone bench-gateway bench-tickets
 
 bench-backbone: $(VENV)/.synced
 	$(VENV)/bin/python -m bench.backbone
@@ -42,6 +42,9 @@ bench-backbone: $(VENV)/.synced
 # wrk (Debian) drives the load: apt-get install -y wrk
 bench-gateway: $(VENV)/.synced
 	$(VENV)/bin/python -m bench.gateway
+
+bench-tickets: $(VENV)/.synced
+	$(VENV)/bin/python -m bench.tickets
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .ruff_cache .mypy_cache

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketing.settings.schemas import PREFIX_PATTERN
 
+
 def sequence_name(prefix: str) -> str:
     # Prefixes are validated (letters and digits), so the name is a safe identifier.
     assert PREFIX_PATTERN.match(prefix), prefix
