@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+from sqlalchemy.engine import make_url
+
 from helpdesk_common.db import libpq_url
 from helpdesk_common.embedded import postgres_bin_dir
 
@@ -43,7 +45,7 @@ async def measure_raw_insert(
         f"--time={seconds}",
         f"--file={script}",
     ]
-    output = await _run(command, libpq_url(admin_url))
+    output = await _run(command, admin_url)
     return RawInsertResult(
         transactions_per_second=_figure(_TPS, output),
         latency_ms=_figure(_LATENCY, output),
@@ -69,12 +71,28 @@ async def _create_table(admin_url: str) -> None:
 
 async def _run(command: list[str], database_url: str) -> str:
     process = await asyncio.create_subprocess_exec(
-        *command, database_url, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        *command,
+        env={**os.environ, **_libpq_environment(database_url)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     stdout, stderr = await process.communicate()
     if process.returncode != 0:
         raise RuntimeError(f"pgbench failed ({process.returncode}): {stderr.decode()[-2000:]}")
     return stdout.decode()
+
+
+def _libpq_environment(database_url: str) -> dict[str, str]:
+    # Through the environment, so the password is not on a command line that `ps` shows.
+    url = make_url(libpq_url(database_url))
+    settings = {
+        "PGHOST": url.host,
+        "PGPORT": url.port,
+        "PGUSER": url.username,
+        "PGPASSWORD": url.password,
+        "PGDATABASE": url.database,
+    }
+    return {name: str(value) for name, value in settings.items() if value is not None}
 
 
 def _literal(payload: bytes) -> str:

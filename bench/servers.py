@@ -13,13 +13,15 @@ from pathlib import Path
 
 import asyncpg
 import nats
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+
+from bench.cpu import Watched
 from helpdesk_common.bus.topology import ensure_streams
 from helpdesk_common.db import libpq_url
 from helpdesk_common.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 from helpdesk_common.provisioning import ServiceAccount, provision, with_credentials, with_database
 from helpdesk_common.service import ServiceDefinition
-from nats.js.errors import NotFoundError
-
 from tests.backbone import probe
 
 # The one stream the probe services use; it is deleted and declared anew before each measurement.
@@ -30,39 +32,46 @@ STREAM = probe.CONSUMER_SPEC.stream
 class BenchServers:
     nats_url: str
     admin_url: str
-    nats_origin: str
-    postgres_origin: str
+    # The processes of the servers started here, by name, to account for their CPU time.
+    processes: dict[str, Watched]
+
+    def origin(self, server: str) -> str:
+        return "embedded" if server in self.processes else "environment"
 
 
 @contextlib.contextmanager
 def bench_servers(work_dir: Path) -> Iterator[BenchServers]:
     nats_url = os.environ.get("HELPDESK_BENCH_NATS_URL", "")
     admin_url = os.environ.get("HELPDESK_BENCH_DATABASE_URL", "")
+    processes: dict[str, Watched] = {}
     with contextlib.ExitStack() as stack:
-        yield BenchServers(
-            nats_url=nats_url or stack.enter_context(_embedded_nats(work_dir)),
-            admin_url=admin_url or stack.enter_context(_embedded_postgres(work_dir)),
-            nats_origin="environment" if nats_url else "embedded",
-            postgres_origin="environment" if admin_url else "embedded",
-        )
+        if not nats_url:
+            nats_url, processes["NATS"] = stack.enter_context(_embedded_nats(work_dir))
+        if not admin_url:
+            admin_url, processes["PostgreSQL"] = stack.enter_context(_embedded_postgres(work_dir))
+        yield BenchServers(nats_url=nats_url, admin_url=admin_url, processes=processes)
 
 
 @contextlib.contextmanager
-def _embedded_nats(work_dir: Path) -> Iterator[str]:
+def _embedded_nats(work_dir: Path) -> Iterator[tuple[str, Watched]]:
     # As the stack runs it: every JetStream write fsynced (sync_interval: always).
-    server = EmbeddedNats(work_dir / "nats", free_port()).start(log_file=work_dir / "nats.log", sync_always=True)
+    server = EmbeddedNats(work_dir / "nats", free_port())
     try:
-        yield server.url
+        server.start(log_file=work_dir / "nats.log", sync_always=True)
+        assert server.process is not None
+        yield server.url, Watched(server.process.pid)
     finally:
         server.stop()
 
 
 @contextlib.contextmanager
-def _embedded_postgres(work_dir: Path) -> Iterator[str]:
+def _embedded_postgres(work_dir: Path) -> Iterator[tuple[str, Watched]]:
     # As production runs it: fsync on, synchronous commit.
-    server = EmbeddedPostgres(work_dir / "postgres", free_port(), durable=True).start()
+    server = EmbeddedPostgres(work_dir / "postgres", free_port(), durable=True)
     try:
-        yield server.admin_url()
+        server.start()
+        postmaster = int((server.data_dir / "postmaster.pid").read_text().split()[0])
+        yield server.admin_url(), Watched(postmaster, descendants=True)
     finally:
         server.stop()
 
@@ -79,7 +88,9 @@ async def bench_database(admin_url: str) -> AsyncIterator[BenchDatabase]:
     name = f"bench_{uuid.uuid4().hex[:12]}"
     definitions = {"producer": probe.producer, "consumer": probe.consumer}
     try:
-        urls = {kind: await _add_service(admin_url, name, definition) for kind, definition in definitions.items()}
+        urls = {
+            kind: await _add_service(admin_url, name, definition) for kind, definition in definitions.items()
+        }
         yield BenchDatabase(admin_url=with_database(admin_url, name), service_urls=urls)
     finally:
         connection = await asyncpg.connect(with_database(admin_url, "postgres"))
@@ -97,24 +108,15 @@ async def _add_service(admin_url: str, database: str, definition: ServiceDefinit
     return with_credentials(with_database(admin_url, database), user=role, password=password)
 
 
-async def fresh_stream(nats_url: str) -> None:
+async def fresh_stream(js: JetStreamContext) -> None:
     """The probe stream without messages or consumers, so a measurement sees only its own events."""
-    client = await nats.connect(nats_url)
-    try:
-        js = client.jetstream()
-        with contextlib.suppress(NotFoundError):
-            await js.delete_stream(STREAM)
-        await ensure_streams(js)
-    finally:
-        await client.close()
+    with contextlib.suppress(NotFoundError):
+        await js.delete_stream(STREAM)
+    await ensure_streams(js)
 
 
-async def stream_messages(nats_url: str) -> int:
-    client = await nats.connect(nats_url)
-    try:
-        return int((await client.jetstream().stream_info(STREAM)).state.messages)
-    finally:
-        await client.close()
+async def stream_messages(js: JetStreamContext) -> int:
+    return int((await js.stream_info(STREAM)).state.messages)
 
 
 async def server_facts(servers: BenchServers) -> dict[str, str]:
@@ -131,9 +133,9 @@ async def server_facts(servers: BenchServers) -> dict[str, str]:
         await connection.close()
     return {
         "nats_version": f"{version.major}.{version.minor}.{version.patch}",
-        "nats_origin": servers.nats_origin,
-        "nats_sync_interval": "always" if servers.nats_origin == "embedded" else "as configured",
-        "postgresql_origin": servers.postgres_origin,
+        "nats_origin": servers.origin("NATS"),
+        "nats_sync_interval": "always" if servers.origin("NATS") == "embedded" else "as configured",
+        "postgresql_origin": servers.origin("PostgreSQL"),
         **{f"postgresql_{name}": value for name, value in settings.items()},
     }
 

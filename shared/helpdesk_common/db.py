@@ -31,7 +31,10 @@ def create_engine(url: str, *, schema: str, pool_size: int = 10) -> AsyncEngine:
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No pre-ping: with asyncpg it costs three round trips per checkout (measured: producer
+        # 2,263 -> 2,993 transactions/s without it). A connection broken by a server restart is
+        # invalidated on its first error instead, and the pool reconnects.
+        pool_pre_ping=False,
         connect_args={"server_settings": {"search_path": schema, "application_name": schema}},
     )
 

@@ -1,0 +1,225 @@
+"""Events per second through outbox -> relay -> JetStream -> inbox consumer, each a process of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import nats
+from nats.js import JetStreamContext
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bench.cpu import CpuMeter, CpuUsage, Watched
+from bench.servers import BenchDatabase, BenchServers, fresh_stream, stream_messages
+from helpdesk_common.contracts import TicketCreated
+from helpdesk_common.db import create_engine, libpq_url
+from helpdesk_common.outbox import add_events
+from tests.backbone import probe
+from tests.backbone.harness import ProbeProcesses, ticket_created
+
+_TABLES = "probe_producer.outbox, probe_consumer.inbox, probe_consumer.applied, probe_consumer.dead_letters"
+_APPLIED_COUNT = "SELECT count(*) FROM probe_consumer.applied"
+_APPLIED = "SELECT event_id, count(*) AS n FROM probe_consumer.applied GROUP BY event_id"
+# Each poll counts the consumer's table (a scan PostgreSQL pays for), so not too often.
+_POLL_SECONDS = 0.1
+# A duplicate delivered late would show up within this time after the last event was applied.
+_SETTLE_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    title: str
+    events_per_transaction: int
+
+
+@dataclass(frozen=True)
+class Load:
+    events: int
+    warmup_events: int
+    clients: int
+    timeout_seconds: float
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the consumer's table holds against what was produced (warm-up included)."""
+
+    produced: int
+    applied_rows: int
+    lost: int
+    doubled: int
+    unexpected: int
+    left_in_outbox: int
+    in_stream: int
+
+    @property
+    def exactly_once(self) -> bool:
+        return self.applied_rows == self.produced and not (self.lost or self.doubled or self.unexpected)
+
+
+@dataclass
+class Progress:
+    """Samples of (seconds since the first write, events committed, in the stream, applied); totals of
+    the run, warm-up included."""
+
+    samples: list[tuple[float, int, int, int]] = field(default_factory=list)
+
+    @property
+    def peak_outbox_backlog(self) -> int:
+        """Most events committed and not yet in the stream: the relay behind."""
+        return max((committed - in_stream for _, committed, in_stream, _ in self.samples), default=0)
+
+    @property
+    def peak_stream_backlog(self) -> int:
+        """Most events in the stream and not yet applied: the consumer behind."""
+        return max((in_stream - applied for _, _, in_stream, applied in self.samples), default=0)
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    mode: Mode
+    events: int
+    produce_seconds: float
+    end_to_end_seconds: float
+    delivery: Delivery
+    progress: Progress
+    cpu: CpuUsage
+
+    @property
+    def produce_rate(self) -> float:
+        return self.events / self.produce_seconds
+
+    @property
+    def end_to_end_rate(self) -> float:
+        return self.events / self.end_to_end_seconds
+
+
+async def measure_pipeline(
+    servers: BenchServers, database: BenchDatabase, mode: Mode, load: Load, log_dir: Path
+) -> PipelineResult:
+    """Empty tables and stream, the relay and the consumer started, a warm-up, then the measurement."""
+    (log_dir / mode.name).mkdir(parents=True, exist_ok=True)
+    async with contextlib.AsyncExitStack() as stack:
+        client = await nats.connect(servers.nats_url)
+        stack.push_async_callback(client.close)
+        monitor = await asyncpg.connect(libpq_url(database.admin_url))
+        stack.push_async_callback(monitor.close)
+        # The producer writes as a service does: its own role and schema, a pooled connection per client.
+        engine = create_engine(
+            database.service_urls["producer"], schema=probe.producer.schema, pool_size=load.clients
+        )
+        stack.push_async_callback(engine.dispose)
+        await fresh_stream(client.jetstream())
+        await monitor.execute(f"TRUNCATE {_TABLES}")
+        processes = ProbeProcesses(servers.nats_url, database.service_urls, log_dir / mode.name)
+        stack.callback(processes.stop_all)
+        relay, consumer = processes.start("producer"), processes.start("consumer")
+        watched = {
+            "producer": Watched(os.getpid()),
+            "relay": Watched(relay.pid),
+            "consumer": Watched(consumer.pid),
+            **servers.processes,
+        }
+        run = _Run(mode, load, engine, monitor, client.jetstream(), processes, CpuMeter(watched))
+        return await run.measure()
+
+
+@dataclass
+class _Run:
+    mode: Mode
+    load: Load
+    engine: AsyncEngine
+    monitor: asyncpg.Connection
+    js: JetStreamContext
+    processes: ProbeProcesses
+    cpu: CpuMeter
+    produced: list[uuid.UUID] = field(default_factory=list)
+    committed: int = 0
+
+    async def measure(self) -> PipelineResult:
+        await self._produce_and_apply(_events(self.load.warmup_events, start=0), Progress())
+        events = _events(self.load.events, start=self.load.warmup_events)
+        progress = Progress()
+        self.cpu.start()
+        produce_seconds, end_to_end_seconds = await self._produce_and_apply(events, progress)
+        cpu = self.cpu.stop()
+        await asyncio.sleep(_SETTLE_SECONDS)
+        return PipelineResult(
+            mode=self.mode,
+            events=len(events),
+            produce_seconds=produce_seconds,
+            end_to_end_seconds=end_to_end_seconds,
+            delivery=await self._delivery(),
+            progress=progress,
+            cpu=cpu,
+        )
+
+    async def _produce_and_apply(
+        self, events: list[TicketCreated], progress: Progress
+    ) -> tuple[float, float]:
+        """Seconds from the first write until every event is written, and until every one is applied."""
+        self.produced.extend(event.id for event in events)
+        started = time.perf_counter()
+        applied = asyncio.create_task(self._applied(len(self.produced), started, progress))
+        try:
+            await self._produce(_transactions(events, self.mode.events_per_transaction))
+        except BaseException:
+            applied.cancel()
+            raise
+        return time.perf_counter() - started, await applied
+
+    async def _produce(self, transactions: Iterator[list[TicketCreated]]) -> None:
+        """`clients` writers share one queue of transactions, each committing one at a time."""
+
+        async def writer() -> None:
+            for events in transactions:
+                async with self.engine.begin() as connection:
+                    # add_event(connection, event) is add_events(connection, [event]).
+                    await add_events(connection, events)
+                self.committed += len(events)
+
+        await asyncio.gather(*(writer() for _ in range(self.load.clients)))
+
+    async def _applied(self, expected: int, started: float, progress: Progress) -> float:
+        deadline = started + self.load.timeout_seconds
+        while time.perf_counter() < deadline:
+            committed, in_stream = self.committed, await stream_messages(self.js)
+            applied = int(await self.monitor.fetchval(_APPLIED_COUNT))
+            elapsed = time.perf_counter() - started
+            progress.samples.append((round(elapsed, 3), committed, in_stream, applied))
+            if applied >= expected:
+                return elapsed
+            self.processes.assert_alive("producer")
+            self.processes.assert_alive("consumer")
+            await asyncio.sleep(_POLL_SECONDS)
+        raise TimeoutError(f"{expected} events not applied within {self.load.timeout_seconds:.0f}s")
+
+    async def _delivery(self) -> Delivery:
+        counts = {row["event_id"]: row["n"] for row in await self.monitor.fetch(_APPLIED)}
+        produced = set(self.produced)
+        return Delivery(
+            produced=len(self.produced),
+            applied_rows=sum(counts.values()),
+            lost=len(produced - counts.keys()),
+            doubled=sum(1 for n in counts.values() if n > 1),
+            unexpected=len(counts.keys() - produced),
+            left_in_outbox=int(await self.monitor.fetchval("SELECT count(*) FROM probe_producer.outbox")),
+            in_stream=await stream_messages(self.js),
+        )
+
+
+def _events(count: int, *, start: int) -> list[TicketCreated]:
+    # Built before the clock starts: the benchmark is of the pipeline, not of building envelopes.
+    return [ticket_created(start + number) for number in range(count)]
+
+
+def _transactions(events: list[TicketCreated], size: int) -> Iterator[list[TicketCreated]]:
+    return (events[offset : offset + size] for offset in range(0, len(events), size))
