@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from collections import Counter
 
+import pytest
+from nats.js.errors import NotFoundError
+
 from helpdesk_common.db import create_engine, create_session_factory
+from helpdesk_common.testing.infrastructure import TestServers
 from services.ticketing.tests.conftest import Ticketing
 from services.ticketing.tests.test_tickets import ADMIN, department, outbox
+from ticketing.attachments.storage import AttachmentStorage
 from ticketing.cleanup import sweep_once
 from ticketing.main import service as ticketing
 
@@ -124,3 +130,45 @@ async def test_closed_tickets_past_the_age_limit_are_deleted_and_nothing_else(
     assert swept.deleted == 1
     remaining = sorted(r["number"] for r in await ticketing_app.sql("SELECT number FROM ticketing.tickets"))
     assert remaining == sorted([kept_open, new_closed])
+
+
+async def test_deleting_old_closed_tickets_also_deletes_their_attachment_files_when_asked(
+    ticketing_app: Ticketing, servers: TestServers
+) -> None:
+    await ticketing_app.switch_module(True)
+    headers = ticketing_app.as_operator(*ADMIN)
+    keep_files = await department(ticketing_app, "Keeps files", cleanup={"delete_closed_after_days": 30})
+    drop_files = await department(
+        ticketing_app,
+        "Drops files",
+        cleanup={"delete_closed_after_days": 30, "delete_attachment_files": True},
+    )
+    objects = {}
+    for where in (keep_files, drop_files):
+        number = (
+            await ticketing_app.client.post(
+                "/tickets", json={"title": "old", "department_id": where["id"]}, headers=headers
+            )
+        ).json()["number"]
+        await ticketing_app.client.post(
+            f"/tickets/{number}/attachments", params={"name": "a.log"}, content=b"log", headers=headers
+        )
+        await ticketing_app.client.post(f"/tickets/{number}/close", json={}, headers=headers)
+        stored = await ticketing_app.sql(
+            "SELECT object_name FROM ticketing.attachments a JOIN ticketing.tickets t ON t.id = a.ticket_id "
+            f"WHERE t.number = '{number}'"
+        )
+        objects[where["name"]] = stored[0]["object_name"]
+    await ticketing_app.sql("UPDATE ticketing.tickets SET closed_at = now() - interval '31 days'")
+
+    storage = AttachmentStorage(servers.nats_url, "ticket-attachments")
+    try:
+        swept = await sweep_once(ticketing_app.session_factory, storage=storage)
+        assert swept.deleted == 2
+        with pytest.raises(NotFoundError):
+            await storage.get_into(objects["Drops files"], io.BytesIO())
+        kept = io.BytesIO()
+        await storage.get_into(objects["Keeps files"], kept)
+        assert kept.getvalue() == b"log", "without the option the file stays"
+    finally:
+        await storage.close()

@@ -73,7 +73,17 @@ async def test_a_customer_with_tenant_sla_prefix_departments_and_contacts_reads_
     assert contact.status_code == 201, contact.text
     assert {d["name"] for d in contact.json()["devices"]} == {"laptop-7", "printer-2"}
 
-    detail = (await ticketing_app.client.get(f"/customers/{acme['id']}", headers=headers)).json()
+    ticket = await ticketing_app.client.post(
+        "/tickets",
+        json={"title": "Anvil", "contact_email": "wile@acme.example"},
+        headers=ticketing_app.as_operator(*MANAGER, "tickets_create", "tickets_view_all_departments"),
+    )
+    assert ticket.status_code == 201, ticket.text
+    all_departments = ticketing_app.as_operator(*MANAGER, "tickets_view_all_departments")
+    detail = (await ticketing_app.client.get(f"/customers/{acme['id']}", headers=all_departments)).json()
+    assert [t["number"] for t in detail["tickets"]] == ["ACME-000001"]
+    own_only = (await ticketing_app.client.get(f"/customers/{acme['id']}", headers=headers)).json()
+    assert own_only["tickets"] == [], "tickets outside the operator's departments stay hidden here too"
     assert detail["contacts_count"] == 1
     assert [d["name"] for d in detail["departments"]] == ["Acme desk"]
     assert [c["email"] for c in detail["contacts"]] == ["Wile@acme.example"]  # the domain is normalised

@@ -15,6 +15,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk_common.service import ServiceRuntime
+from ticketing.attachments.service import object_names_of
+from ticketing.attachments.storage import AttachmentStorage
 from ticketing.comments import store
 from ticketing.tables import departments, tickets
 from ticketing.tickets import events
@@ -34,7 +36,10 @@ class SweepResult:
 
 
 async def sweep_once(
-    session_factory: async_sessionmaker[AsyncSession], *, now: datetime | None = None
+    session_factory: async_sessionmaker[AsyncSession],
+    *,
+    storage: AttachmentStorage | None = None,
+    now: datetime | None = None,
 ) -> SweepResult:
     now = now or datetime.now(UTC)
     result = SweepResult()
@@ -44,14 +49,20 @@ async def sweep_once(
         if rule.cleanup_close_inactive_days and rule.cleanup_close_statuses:
             result.closed += await _close_inactive(session_factory, rule, now)
         if rule.cleanup_delete_closed_after_days:
-            result.deleted += await _delete_old(session_factory, rule, now)
+            result.deleted += await _delete_old(session_factory, rule, now, storage)
     return result
 
 
 async def cleanup_job(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
+    settings = runtime.settings
+    storage = AttachmentStorage(
+        settings.nats_url,
+        getattr(settings, "attachments_bucket", "ticket-attachments"),
+        replicas=settings.nats_stream_replicas,
+    )
     while not stop.is_set():
         try:
-            swept = await sweep_once(runtime.session_factory)
+            swept = await sweep_once(runtime.session_factory, storage=storage)
             if swept.closed or swept.deleted:
                 log.info("cleanup closed %d and deleted %d tickets", swept.closed, swept.deleted)
         except Exception:
@@ -95,26 +106,40 @@ async def _auto_close(session: AsyncSession, row: Any, rule: Any) -> None:
     )
 
 
-async def _delete_old(session_factory: async_sessionmaker[AsyncSession], rule: Any, now: datetime) -> int:
+async def _delete_old(
+    session_factory: async_sessionmaker[AsyncSession],
+    rule: Any,
+    now: datetime,
+    storage: AttachmentStorage | None,
+) -> int:
     cutoff = now - timedelta(days=rule.cleanup_delete_closed_after_days)
     deleted = 0
     while True:
         async with session_factory() as session, session.begin():
             claimed = (
-                select(tickets.c.id)
-                .where(
-                    tickets.c.department_id == rule.id,
-                    tickets.c.status == "closed",
-                    tickets.c.closed_at < cutoff,
+                (
+                    await session.execute(
+                        select(tickets.c.id)
+                        .where(
+                            tickets.c.department_id == rule.id,
+                            tickets.c.status == "closed",
+                            tickets.c.closed_at < cutoff,
+                        )
+                        .limit(BATCH)
+                        .with_for_update(skip_locked=True)
+                    )
                 )
-                .limit(BATCH)
-                .with_for_update(skip_locked=True)
+                .scalars()
+                .all()
             )
-            gone = (
-                await session.execute(
-                    delete(tickets).where(tickets.c.id.in_(claimed)).returning(tickets.c.id)
-                )
-            ).all()
-        deleted += len(gone)
-        if len(gone) < BATCH:
+            files = (
+                await object_names_of(session, list(claimed)) if rule.cleanup_delete_attachment_files else []
+            )
+            await session.execute(delete(tickets).where(tickets.c.id.in_(claimed)))
+        # After the commit: a crash here leaves an unreferenced object, never a reference to nothing.
+        if storage is not None:
+            for name in files:
+                await storage.delete(name)
+        deleted += len(claimed)
+        if len(claimed) < BATCH:
             return deleted

@@ -234,6 +234,7 @@ Index("tickets_department_priority_status", tickets.c.department_id, tickets.c.p
 Index("tickets_priority_status", tickets.c.priority, tickets.c.status)
 Index("tickets_department_status", tickets.c.department_id, tickets.c.status)
 Index("tickets_assignee", tickets.c.assignee_id, tickets.c.status)
+Index("tickets_customer", tickets.c.customer_id, tickets.c.status)
 Index("tickets_activity", tickets.c.status, tickets.c.last_activity_at)
 Index(
     "tickets_search",

@@ -53,7 +53,7 @@ async def create(data: CustomerCreate, operator: Manager, session: Session) -> C
 
 @router.get("/customers/{customer_id}")
 async def read(customer_id: uuid.UUID, operator: Manager, session: Session) -> CustomerDetail:
-    return await customer_detail(session, customer_id)
+    return await customer_detail(session, operator, customer_id)
 
 
 @router.patch("/customers/{customer_id}")

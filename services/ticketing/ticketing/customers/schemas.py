@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ticketing.contacts.schemas import ContactOut
 from ticketing.departments.schemas import DepartmentOut
 from ticketing.settings.schemas import normalise_prefix
+from ticketing.tickets.schemas import TicketRow
 
 
 class _Body(BaseModel):
@@ -59,6 +60,7 @@ class CustomerDetail(CustomerOut):
 
     departments: list[DepartmentOut]
     contacts: list[ContactOut]
+    tickets: list[TicketRow] = Field(description="The customer's most recently updated tickets.")
 
 
 class CustomerRemovedOut(BaseModel):

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpdesk_common.auth import Operator
 from helpdesk_common.contracts.ticketing import CustomerRemoved, CustomerRemovedData
 from helpdesk_common.errors import NotFound, ValidationFailed
 from helpdesk_common.outbox import add_event
@@ -22,8 +23,10 @@ from ticketing.customers.schemas import (
 )
 from ticketing.departments.service import list_departments, publish_removed
 from ticketing.tables import contact_devices, contacts, customers, devices, sla_definitions, tenants
+from ticketing.tickets.queue import QueueQuery, read_queue
 
 CONTACTS_ON_DETAIL = 200
+TICKETS_ON_DETAIL = 100
 
 
 async def create_customer(session: AsyncSession, *, data: CustomerCreate) -> CustomerOut:
@@ -90,12 +93,20 @@ async def get_customer(session: AsyncSession, customer_id: uuid.UUID) -> Custome
     return found[0]
 
 
-async def customer_detail(session: AsyncSession, customer_id: uuid.UUID) -> CustomerDetail:
+async def customer_detail(
+    session: AsyncSession, operator: Operator, customer_id: uuid.UUID
+) -> CustomerDetail:
     customer = await get_customer(session, customer_id)
+    queue = await read_queue(
+        session,
+        operator=operator,
+        query=QueueQuery(tab="all", customer_id=customer_id, limit=TICKETS_ON_DETAIL),
+    )
     return CustomerDetail(
         **customer.model_dump(),
         departments=await list_departments(session, customer_id=customer_id),
         contacts=await search_contacts(session, customer_id=customer_id, limit=CONTACTS_ON_DETAIL),
+        tickets=queue.rows,
     )
 
 

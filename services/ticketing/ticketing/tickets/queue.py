@@ -41,6 +41,7 @@ class QueueQuery(BaseModel):
     assignee: str | None = Field(default=None, description="An operator id, or 'unassigned'.")
     type_id: uuid.UUID | None = None
     label_id: uuid.UUID | None = None
+    customer_id: uuid.UUID | None = None
     search: str | None = Field(default=None, max_length=200)
     sort: Literal["updated_at", "created_at", "number", "priority"] = "updated_at"
     order: Literal["asc", "desc"] = "desc"
@@ -74,6 +75,8 @@ def _filters(operator: Operator, query: QueueQuery) -> list[Any]:
         filters.append(tickets.c.assignee_id == _uuid("assignee", query.assignee))
     if query.type_id:
         filters.append(tickets.c.type_id == query.type_id)
+    if query.customer_id:
+        filters.append(tickets.c.customer_id == query.customer_id)
     if query.label_id:
         labelled = select(ticket_labels.c.ticket_id).where(ticket_labels.c.label_id == query.label_id)
         filters.append(tickets.c.id.in_(labelled))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import func, select
 
 from helpdesk_common.auth import Operator
 from helpdesk_common.db import Session
 from ticketing.access import ticket_access
+from ticketing.attachments.storage import AttachmentStorage
 from ticketing.comments.service import CommentCreate, CommentOut, add_comment, list_comments
 from ticketing.tables import read_markers, tickets
 from ticketing.tickets.history import HistoryEntry, history_of
@@ -74,9 +75,10 @@ async def bulk_close(data: Numbers, operator: Editor, session: Session) -> BulkR
 
 
 @router.post("/bulk-delete")
-async def bulk_delete(data: Numbers, operator: Deleter, session: Session) -> BulkResult:
-    deleted, missing = await delete_tickets(session, operator=operator, numbers=data.numbers)
+async def bulk_delete(data: Numbers, request: Request, operator: Deleter, session: Session) -> BulkResult:
+    deleted, missing, files = await delete_tickets(session, operator=operator, numbers=data.numbers)
     await session.commit()
+    await _remove_files(request, files)
     return BulkResult(affected=deleted, not_found=missing)
 
 
@@ -108,10 +110,11 @@ async def open_(number: str, operator: Reader, session: Session) -> TicketOut:
 
 
 @router.delete("/{number}", status_code=204)
-async def remove(number: str, operator: Deleter, session: Session) -> None:
+async def remove(number: str, request: Request, operator: Deleter, session: Session) -> None:
     await find_ticket(session, operator, number)
-    await delete_tickets(session, operator=operator, numbers=[number])
+    _, _, files = await delete_tickets(session, operator=operator, numbers=[number])
     await session.commit()
+    await _remove_files(request, files)
 
 
 @router.get("/{number}/history")
@@ -130,3 +133,10 @@ async def comment(number: str, data: CommentCreate, operator: Reader, session: S
     added = await add_comment(session, operator=operator, number=number, data=data)
     await session.commit()
     return added
+
+
+async def _remove_files(request: Request, files: list[str]) -> None:
+    """After the commit: a failure here leaves an unreferenced object, never a reference to nothing."""
+    storage: AttachmentStorage = request.app.state.attachments
+    for name in files:
+        await storage.delete(name)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.auth import Operator
 from helpdesk_common.errors import PermissionMissing, ValidationFailed
+from ticketing.attachments.service import object_names_of
 from ticketing.comments import store
 from ticketing.tables import (
     contacts,
@@ -160,21 +161,22 @@ async def open_ticket(session: AsyncSession, *, operator: Operator, number: str)
 
 async def delete_tickets(
     session: AsyncSession, *, operator: Operator, numbers: list[str]
-) -> tuple[list[str], list[str]]:
-    """Hard delete (no recycle bin); unknown or invisible numbers are reported, not deleted."""
+) -> tuple[list[str], list[str], list[str]]:
+    """Hard delete (no recycle bin); unknown or invisible numbers are reported, not deleted.
+    Returns the deleted numbers, the missing ones, and the attachment objects to remove once
+    the deletion is committed."""
     wanted = [n.upper() for n in numbers]
-    deleted = (
-        (
-            await session.execute(
-                delete(tickets)
-                .where(tickets.c.number.in_(wanted), visible_to(operator))
-                .returning(tickets.c.number)
-            )
+    doomed = (
+        await session.execute(
+            select(tickets.c.id, tickets.c.number)
+            .where(tickets.c.number.in_(wanted), visible_to(operator))
+            .with_for_update()
         )
-        .scalars()
-        .all()
-    )
-    return sorted(deleted), sorted(set(wanted) - set(deleted))
+    ).all()
+    files = await object_names_of(session, [row.id for row in doomed])
+    await session.execute(delete(tickets).where(tickets.c.id.in_([row.id for row in doomed])))
+    deleted = [row.number for row in doomed]
+    return sorted(deleted), sorted(set(wanted) - set(deleted)), files
 
 
 async def close_tickets(
