@@ -10,6 +10,7 @@ from sqlalchemy import Row, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.errors import NotFound, ValidationFailed
+from helpdesk_common.records import ensure_unique
 from ticketing.contacts.schemas import ContactCreate, ContactOut, ContactUpdate, LinkedDevice
 from ticketing.tables import contact_devices, contacts, customers, departments, devices
 
@@ -123,11 +124,8 @@ async def _set_devices(session: AsyncSession, contact_id: uuid.UUID, device_ids:
 
 
 async def _check_email(session: AsyncSession, email: str, except_id: uuid.UUID | None = None) -> None:
-    query = select(contacts.c.id).where(func.lower(contacts.c.email) == email.lower())
-    if except_id is not None:
-        query = query.where(contacts.c.id != except_id)
-    if (await session.execute(query)).first() is not None:
-        raise ValidationFailed("email", f"A contact with the e-mail address {email} exists already.")
+    message = f"A contact with the e-mail address {email} exists already."
+    await ensure_unique(session, contacts.c.email, email, field="email", message=message, except_id=except_id)
 
 
 async def _check_department(session: AsyncSession, department_id: uuid.UUID | None) -> None:

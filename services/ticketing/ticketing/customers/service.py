@@ -13,6 +13,7 @@ from helpdesk_common.auth import Operator
 from helpdesk_common.contracts.ticketing import CustomerRemoved, CustomerRemovedData
 from helpdesk_common.errors import NotFound, ValidationFailed
 from helpdesk_common.outbox import add_event
+from helpdesk_common.records import ensure_unique
 from ticketing.contacts.service import search_contacts
 from ticketing.customers.schemas import (
     CustomerCreate,
@@ -146,11 +147,15 @@ async def _check(
     except_id: uuid.UUID | None = None,
 ) -> None:
     if company_name is not None:
-        query = select(customers.c.id).where(func.lower(customers.c.company_name) == company_name.lower())
-        if except_id is not None:
-            query = query.where(customers.c.id != except_id)
-        if (await session.execute(query)).first() is not None:
-            raise ValidationFailed("company_name", f"A customer named '{company_name}' exists already.")
+        message = f"A customer named '{company_name}' exists already."
+        await ensure_unique(
+            session,
+            customers.c.company_name,
+            company_name,
+            field="company_name",
+            message=message,
+            except_id=except_id,
+        )
     if tenant_id is not None and not await _exists(session, tenants.c.id, tenant_id):
         raise ValidationFailed(
             "tenant_id", f"Tenant {tenant_id} is unknown (import it, or wait for the inventory)."

@@ -17,6 +17,7 @@ from helpdesk_common.contracts.ticketing import (
 )
 from helpdesk_common.errors import NotFound, ValidationFailed
 from helpdesk_common.outbox import add_event
+from helpdesk_common.records import ensure_unique
 from ticketing.departments.schemas import Cleanup, DepartmentCreate, DepartmentOut, DepartmentUpdate, Member
 from ticketing.tables import customers, department_members, departments, operators
 
@@ -182,11 +183,8 @@ async def _set_members(session: AsyncSession, department_id: uuid.UUID, member_i
 
 
 async def _check_name(session: AsyncSession, name: str, except_id: uuid.UUID | None = None) -> None:
-    query = select(departments.c.id).where(func.lower(departments.c.name) == name.lower())
-    if except_id is not None:
-        query = query.where(departments.c.id != except_id)
-    if (await session.execute(query)).first() is not None:
-        raise ValidationFailed("name", f"A department named '{name}' exists already.")
+    message = f"A department named '{name}' exists already."
+    await ensure_unique(session, departments.c.name, name, field="name", message=message, except_id=except_id)
 
 
 async def _check_customer(session: AsyncSession, customer_id: uuid.UUID | None) -> None:

@@ -9,7 +9,8 @@ from pydantic import BaseModel
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpdesk_common.errors import NotFound, ValidationFailed
+from helpdesk_common.errors import NotFound
+from helpdesk_common.records import ensure_unique
 from ticketing.labels.schemas import LabelOut, TypeOut
 from ticketing.tables import labels, ticket_types
 
@@ -23,7 +24,9 @@ KINDS: dict[type[BaseModel], tuple[Table, str]] = {
 
 async def create(session: AsyncSession, out: type[OutT], values: dict[str, Any]) -> OutT:
     table, _ = KINDS[out]
-    await _check_unique(session, table, values["name"])
+    await ensure_unique(
+        session, table.c.name, values["name"], field="name", message=f"'{values['name']}' exists already."
+    )
     record_id = uuid.uuid4()
     await session.execute(insert(table).values(id=record_id, **values))
     return await get(session, out, record_id)
@@ -35,7 +38,14 @@ async def change(
     table, _ = KINDS[out]
     await get(session, out, record_id)
     if values.get("name") is not None:
-        await _check_unique(session, table, values["name"], except_id=record_id)
+        await ensure_unique(
+            session,
+            table.c.name,
+            values["name"],
+            field="name",
+            message=f"'{values['name']}' exists already.",
+            except_id=record_id,
+        )
     if values:
         await session.execute(update(table).where(table.c.id == record_id).values(**values))
     return await get(session, out, record_id)
@@ -59,13 +69,3 @@ async def list_all(session: AsyncSession, out: type[OutT]) -> list[OutT]:
     table, _ = KINDS[out]
     rows = await session.execute(select(table).order_by(func.lower(table.c.name)))
     return [out.model_validate(row, from_attributes=True) for row in rows]
-
-
-async def _check_unique(
-    session: AsyncSession, table: Table, name: str, except_id: uuid.UUID | None = None
-) -> None:
-    query = select(table.c.id).where(func.lower(table.c.name) == name.lower())
-    if except_id is not None:
-        query = query.where(table.c.id != except_id)
-    if (await session.execute(query)).first() is not None:
-        raise ValidationFailed("name", f"'{name}' exists already.")

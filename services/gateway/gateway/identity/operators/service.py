@@ -24,6 +24,7 @@ from helpdesk_common.contracts.identity import (
 )
 from helpdesk_common.errors import Conflict, ValidationFailed
 from helpdesk_common.outbox import add_event
+from helpdesk_common.records import ensure_unique
 
 SOURCE = "gateway"
 
@@ -200,13 +201,9 @@ async def _check_unique(
         ("username", operators.c.username, username),
         ("email", operators.c.email, email),
     ):
-        if value is None:
-            continue
-        query = select(operators.c.id).where(func.lower(column) == value.lower())
-        if except_id is not None:
-            query = query.where(operators.c.id != except_id)
-        if (await session.execute(query)).first() is not None:
-            raise ValidationFailed(field, f"An operator with this {field} already exists.")
+        if value is not None:
+            message = f"An operator with this {field} already exists."
+            await ensure_unique(session, column, value, field=field, message=message, except_id=except_id)
 
 
 async def _check_roles(session: AsyncSession, role_ids: list[uuid.UUID]) -> None:

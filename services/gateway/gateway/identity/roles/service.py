@@ -12,11 +12,13 @@ from gateway.identity.errors import RoleNotFound
 from gateway.identity.operators.service import check_flags
 from gateway.identity.roles.schemas import RoleCreate, RoleOut, RoleUpdate
 from gateway.tables import roles
-from helpdesk_common.errors import ValidationFailed
+from helpdesk_common.records import ensure_unique
 
 
 async def create_role(session: AsyncSession, *, data: RoleCreate) -> RoleOut:
-    await _check_unique(session, data.name)
+    await ensure_unique(
+        session, roles.c.name, data.name, field="name", message="A role with this name already exists."
+    )
     role_id = uuid.uuid4()
     await session.execute(
         insert(roles).values(
@@ -30,7 +32,14 @@ async def update_role(session: AsyncSession, *, role_id: uuid.UUID, data: RoleUp
     await get_role(session, role_id)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     if data.name is not None:
-        await _check_unique(session, data.name, except_id=role_id)
+        await ensure_unique(
+            session,
+            roles.c.name,
+            data.name,
+            field="name",
+            message="A role with this name already exists.",
+            except_id=role_id,
+        )
     if data.flags is not None:
         changes["flags"] = check_flags("flags", data.flags)
     if changes:
@@ -53,11 +62,3 @@ async def get_role(session: AsyncSession, role_id: uuid.UUID) -> RoleOut:
 async def list_roles(session: AsyncSession) -> list[RoleOut]:
     rows = await session.execute(select(roles).order_by(func.lower(roles.c.name)))
     return [RoleOut.model_validate(row, from_attributes=True) for row in rows]
-
-
-async def _check_unique(session: AsyncSession, name: str, except_id: uuid.UUID | None = None) -> None:
-    query = select(roles.c.id).where(func.lower(roles.c.name) == name.lower())
-    if except_id is not None:
-        query = query.where(roles.c.id != except_id)
-    if (await session.execute(query)).first() is not None:
-        raise ValidationFailed("name", "A role with this name already exists.")
