@@ -101,7 +101,7 @@ async def _create_rate(http: aiohttp.ClientSession, departments: list[str]) -> d
                 "priority": "high",
             }
             started = time.perf_counter()
-            async with http.post("/api/tickets/tickets", json=body) as response:
+            async with http.post("/api/tickets", json=body) as response:
                 assert response.status == 201, await response.text()
                 await response.read()
             latencies.append(time.perf_counter() - started)
@@ -166,7 +166,7 @@ async def _queue_latency(http: aiohttp.ClientSession, departments: list[str]) ->
         latencies = []
         for _ in range(QUEUE_SAMPLES):
             started = time.perf_counter()
-            async with http.get("/api/tickets/tickets", params=params) as response:
+            async with http.get("/api/tickets", params=params) as response:
                 assert response.status == 200, await response.text()
                 body = await response.json()
             latencies.append(time.perf_counter() - started)

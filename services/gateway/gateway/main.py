@@ -48,6 +48,6 @@ service = ServiceDefinition(
     consumers=[memberships_consumer],
     # Attachment uploads stream through to ticketing, which enforces its own limit and types.
     larger_bodies=lambda settings: {
-        r"^/api/tickets/tickets/[^/]+/attachments$": settings.attachment_max_bytes  # type: ignore[attr-defined]
+        r"^/api/tickets/[^/]+/attachments$": settings.attachment_max_bytes  # type: ignore[attr-defined]
     },
 )

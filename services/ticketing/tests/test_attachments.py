@@ -12,7 +12,7 @@ from services.ticketing.tests.test_tickets import ADMIN
 async def new_ticket(ticketing_app: Ticketing) -> str:
     await ticketing_app.switch_module(True)
     response = await ticketing_app.client.post(
-        "/tickets", json={"title": "Logs"}, headers=ticketing_app.as_operator(*ADMIN)
+        "/", json={"title": "Logs"}, headers=ticketing_app.as_operator(*ADMIN)
     )
     return str(response.json()["number"])
 
@@ -24,7 +24,7 @@ async def test_an_upload_is_stored_listed_downloaded_intact_and_viewed_as_text(
     headers = ticketing_app.as_operator(*ADMIN, username="ada")
     payload = os.urandom(3 * 1024 * 1024 + 17)
     uploaded = await ticketing_app.client.post(
-        f"/tickets/{number}/attachments",
+        f"/{number}/attachments",
         params={"name": "../../etc/disk.img"},
         content=payload,
         headers={**headers, "content-type": "application/octet-stream"},
@@ -37,33 +37,29 @@ async def test_an_upload_is_stored_listed_downloaded_intact_and_viewed_as_text(
     assert image["origin"] == "upload" and image["viewable_as_text"] is False
 
     log = await ticketing_app.client.post(
-        f"/tickets/{number}/attachments",
+        f"/{number}/attachments",
         params={"name": "app.log"},
         content=b"<script>alert(1)</script>\nERROR disk full\n",
         headers={**headers, "content-type": "text/html"},
     )
     assert log.json()["viewable_as_text"] is True
 
-    listed = (await ticketing_app.client.get(f"/tickets/{number}/attachments", headers=headers)).json()
+    listed = (await ticketing_app.client.get(f"/{number}/attachments", headers=headers)).json()
     assert [a["name"] for a in listed] == ["disk.img", "app.log"]
 
     download = await ticketing_app.client.get(
-        f"/tickets/{number}/attachments/{image['id']}/download", headers=headers
+        f"/{number}/attachments/{image['id']}/download", headers=headers
     )
     assert download.status_code == 200
     assert hashlib.sha256(download.content).digest() == hashlib.sha256(payload).digest()
     assert download.headers["content-disposition"].startswith("attachment;")
     assert download.headers["x-content-type-options"] == "nosniff"
 
-    view = await ticketing_app.client.get(
-        f"/tickets/{number}/attachments/{log.json()['id']}/view", headers=headers
-    )
+    view = await ticketing_app.client.get(f"/{number}/attachments/{log.json()['id']}/view", headers=headers)
     assert view.headers["content-type"] == "text/plain; charset=utf-8", "never served as HTML"
     assert "sandbox" in view.headers["content-security-policy"]
     assert "ERROR disk full" in view.text
-    not_text = await ticketing_app.client.get(
-        f"/tickets/{number}/attachments/{image['id']}/view", headers=headers
-    )
+    not_text = await ticketing_app.client.get(f"/{number}/attachments/{image['id']}/view", headers=headers)
     assert not_text.status_code == 422
 
 
@@ -78,24 +74,24 @@ async def test_blocked_extensions_and_oversized_files_are_refused_and_nothing_is
         headers=ticketing_app.as_operator("settings_system_enabled"),
     )
     blocked = await ticketing_app.client.post(
-        f"/tickets/{number}/attachments", params={"name": "Setup.EXE"}, content=b"MZ", headers=headers
+        f"/{number}/attachments", params={"name": "Setup.EXE"}, content=b"MZ", headers=headers
     )
     assert blocked.status_code == 422 and blocked.json()["errors"][0]["field"] == "file"
 
     too_big = await ticketing_app.client.post(
-        f"/tickets/{number}/attachments",
+        f"/{number}/attachments",
         params={"name": "big.bin"},
         content=b"x" * (25 * 1024 * 1024 + 1),
         headers=headers,
     )
     assert too_big.status_code == 413
     empty = await ticketing_app.client.post(
-        f"/tickets/{number}/attachments", params={"name": "e.txt"}, content=b"", headers=headers
+        f"/{number}/attachments", params={"name": "e.txt"}, content=b"", headers=headers
     )
     assert empty.status_code == 422
-    assert (await ticketing_app.client.get(f"/tickets/{number}/attachments", headers=headers)).json() == []
+    assert (await ticketing_app.client.get(f"/{number}/attachments", headers=headers)).json() == []
     reader = ticketing_app.as_operator("tickets_enabled", "tickets_view_all_departments")
     refused = await ticketing_app.client.post(
-        f"/tickets/{number}/attachments", params={"name": "a.txt"}, content=b"a", headers=reader
+        f"/{number}/attachments", params={"name": "a.txt"}, content=b"a", headers=reader
     )
     assert refused.status_code == 403 and refused.json()["flag"] == "tickets_edit"

@@ -42,14 +42,14 @@ async def test_two_replicas_sweeping_at_once_close_each_inactive_ticket_exactly_
         ("stale elsewhere", "open", other),
     ):
         created = await ticketing_app.client.post(
-            "/tickets", json={"title": title, "department_id": where["id"]}, headers=headers
+            "/", json={"title": title, "department_id": where["id"]}, headers=headers
         )
         number = created.json()["number"]
-        await ticketing_app.client.patch(f"/tickets/{number}", json={"status": status}, headers=headers)
+        await ticketing_app.client.patch(f"/{number}", json={"status": status}, headers=headers)
         numbers[title] = number
     for _ in range(60):
         await ticketing_app.client.post(
-            "/tickets", json={"title": "bulk stale", "department_id": desk["id"]}, headers=headers
+            "/", json={"title": "bulk stale", "department_id": desk["id"]}, headers=headers
         )
     await ticketing_app.sql(
         "UPDATE ticketing.tickets SET last_activity_at = now() - interval '8 days' "
@@ -68,9 +68,7 @@ async def test_two_replicas_sweeping_at_once_close_each_inactive_ticket_exactly_
     assert sum(r.closed for r in results) == 62
 
     async def status(title: str) -> str:
-        return str(
-            (await ticketing_app.client.get(f"/tickets/{numbers[title]}", headers=headers)).json()["status"]
-        )
+        return str((await ticketing_app.client.get(f"/{numbers[title]}", headers=headers)).json()["status"])
 
     assert await status("stale open") == "closed"
     assert await status("stale waiting") == "closed"
@@ -89,9 +87,7 @@ async def test_two_replicas_sweeping_at_once_close_each_inactive_ticket_exactly_
         "AND body_text = 'Closed after a week without activity.'"
     )
     assert notes[0]["n"] == 62
-    history = (
-        await ticketing_app.client.get(f"/tickets/{numbers['stale open']}/history", headers=headers)
-    ).json()
+    history = (await ticketing_app.client.get(f"/{numbers['stale open']}/history", headers=headers)).json()
     assert {"field": "status", "new_value": "closed", "actor_name": "system"}.items() <= history[-1].items()
 
     again = await sweep_once(ticketing_app.session_factory)
@@ -106,21 +102,21 @@ async def test_closed_tickets_past_the_age_limit_are_deleted_and_nothing_else(
     desk = await department(ticketing_app, "Desk", cleanup={"delete_closed_after_days": 30})
     kept_open = (
         await ticketing_app.client.post(
-            "/tickets", json={"title": "old but open", "department_id": desk["id"]}, headers=headers
+            "/", json={"title": "old but open", "department_id": desk["id"]}, headers=headers
         )
     ).json()["number"]
     old_closed = (
         await ticketing_app.client.post(
-            "/tickets", json={"title": "old closed", "department_id": desk["id"]}, headers=headers
+            "/", json={"title": "old closed", "department_id": desk["id"]}, headers=headers
         )
     ).json()["number"]
     new_closed = (
         await ticketing_app.client.post(
-            "/tickets", json={"title": "new closed", "department_id": desk["id"]}, headers=headers
+            "/", json={"title": "new closed", "department_id": desk["id"]}, headers=headers
         )
     ).json()["number"]
     for number in (old_closed, new_closed):
-        await ticketing_app.client.post(f"/tickets/{number}/close", json={}, headers=headers)
+        await ticketing_app.client.post(f"/{number}/close", json={}, headers=headers)
     await ticketing_app.sql(
         "UPDATE ticketing.tickets SET closed_at = now() - interval '31 days', "
         "created_at = now() - interval '40 days' "
@@ -147,13 +143,13 @@ async def test_deleting_old_closed_tickets_also_deletes_their_attachment_files_w
     for where in (keep_files, drop_files):
         number = (
             await ticketing_app.client.post(
-                "/tickets", json={"title": "old", "department_id": where["id"]}, headers=headers
+                "/", json={"title": "old", "department_id": where["id"]}, headers=headers
             )
         ).json()["number"]
         await ticketing_app.client.post(
-            f"/tickets/{number}/attachments", params={"name": "a.log"}, content=b"log", headers=headers
+            f"/{number}/attachments", params={"name": "a.log"}, content=b"log", headers=headers
         )
-        await ticketing_app.client.post(f"/tickets/{number}/close", json={}, headers=headers)
+        await ticketing_app.client.post(f"/{number}/close", json={}, headers=headers)
         stored = await ticketing_app.sql(
             "SELECT object_name FROM ticketing.attachments a JOIN ticketing.tickets t ON t.id = a.ticket_id "
             f"WHERE t.number = '{number}'"

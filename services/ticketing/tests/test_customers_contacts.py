@@ -74,7 +74,7 @@ async def test_a_customer_with_tenant_sla_prefix_departments_and_contacts_reads_
     assert {d["name"] for d in contact.json()["devices"]} == {"laptop-7", "printer-2"}
 
     ticket = await ticketing_app.client.post(
-        "/tickets",
+        "/",
         json={"title": "Anvil", "contact_email": "wile@acme.example"},
         headers=ticketing_app.as_operator(*MANAGER, "tickets_create", "tickets_view_all_departments"),
     )

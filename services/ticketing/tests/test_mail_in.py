@@ -44,15 +44,13 @@ async def test_a_new_message_creates_an_email_ticket_with_the_customers_prefix_a
             {"name": "screen.png", "content_type": "image/png", "size": 2048, "object_name": "mail/abc"}
         ],
     )
-    queue = (await ticketing_app.client.get("/tickets", headers=headers)).json()
+    queue = (await ticketing_app.client.get("/", headers=headers)).json()
     [row] = queue["rows"]
     assert row["number"] == "ACME-000001" and row["title"] == "Anvil fell"
-    ticket = (await ticketing_app.client.get(f"/tickets/{row['number']}", headers=headers)).json()
+    ticket = (await ticketing_app.client.get(f"/{row['number']}", headers=headers)).json()
     assert ticket["source"] == "email" and ticket["department"]["id"] == desk["id"]
     assert ticket["customer"]["name"] == "Acme" and ticket["last_contact"]["direction"] == "inbound"
-    conversation = (
-        await ticketing_app.client.get(f"/tickets/{row['number']}/comments", headers=headers)
-    ).json()
+    conversation = (await ticketing_app.client.get(f"/{row['number']}/comments", headers=headers)).json()
     assert [(c["direction"], c["author_name"]) for c in conversation] == [
         ("inbound", "Wile E. Coyote"),
         ("internal", "system"),
@@ -60,9 +58,7 @@ async def test_a_new_message_creates_an_email_ticket_with_the_customers_prefix_a
     assert "script" not in conversation[0]["body_html"]
     assert "payload.exe" in conversation[1]["body_text"] and "run.BAT" in conversation[1]["body_text"]
     assert [e["data"]["ticket"]["source"] for e in await outbox(ticketing_app, "ticket_created")] == ["email"]
-    attachments = (
-        await ticketing_app.client.get(f"/tickets/{row['number']}/attachments", headers=headers)
-    ).json()
+    attachments = (await ticketing_app.client.get(f"/{row['number']}/attachments", headers=headers)).json()
     assert [(a["name"], a["origin"], a["size"]) for a in attachments] == [("screen.png", "email", 2048)]
 
 
@@ -83,9 +79,9 @@ async def test_an_unknown_sender_becomes_a_contact_and_the_same_message_twice_ma
     first = await deliver(ticketing_app, **fields)
     again = await deliver(ticketing_app, **fields)
     assert first is not None and again is None
-    assert (await ticketing_app.client.get("/tickets", params={"tab": "all"}, headers=headers)).json()[
-        "counts"
-    ]["all"] == 1
+    assert (await ticketing_app.client.get("/", params={"tab": "all"}, headers=headers)).json()["counts"][
+        "all"
+    ] == 1
     contacts = (
         await ticketing_app.client.get("/contacts", params={"search": "runner"}, headers=headers)
     ).json()
@@ -102,16 +98,16 @@ async def test_a_reply_threads_by_number_or_by_references_and_reopens_a_closed_t
     desk = await department(ticketing_app, "Desk")
     number = (
         await ticketing_app.client.post(
-            "/tickets",
+            "/",
             json={"title": "Login", "department_id": desk["id"], "contact_email": "user@example.com"},
             headers=headers,
         )
     ).json()["number"]
     await ticketing_app.client.post(
-        f"/tickets/{number}/comments", json={"direction": "outbound", "body": "Try now"}, headers=headers
+        f"/{number}/comments", json={"direction": "outbound", "body": "Try now"}, headers=headers
     )
     [sent] = [e["data"] for e in await outbox(ticketing_app, "mail_outbound_requested")]
-    await ticketing_app.client.post(f"/tickets/{number}/close", json={}, headers=headers)
+    await ticketing_app.client.post(f"/{number}/close", json={}, headers=headers)
 
     await deliver(
         ticketing_app,
@@ -121,9 +117,9 @@ async def test_a_reply_threads_by_number_or_by_references_and_reopens_a_closed_t
         in_reply_to=sent["message_id"],
         body_text="Still broken",
     )
-    ticket = (await ticketing_app.client.get(f"/tickets/{number}", headers=headers)).json()
+    ticket = (await ticketing_app.client.get(f"/{number}", headers=headers)).json()
     assert ticket["status"] == "open", "a reply reopens a closed ticket"
-    await ticketing_app.client.patch(f"/tickets/{number}", json={"status": "resolved"}, headers=headers)
+    await ticketing_app.client.patch(f"/{number}", json={"status": "resolved"}, headers=headers)
     await deliver(
         ticketing_app,
         department_id=desk["id"],
@@ -131,14 +127,14 @@ async def test_a_reply_threads_by_number_or_by_references_and_reopens_a_closed_t
         subject=f"RE: [{number.lower()}] Login",
         body_text="Thanks",
     )
-    assert (await ticketing_app.client.get(f"/tickets/{number}", headers=headers)).json()["status"] == "open"
+    assert (await ticketing_app.client.get(f"/{number}", headers=headers)).json()["status"] == "open"
 
-    conversation = (await ticketing_app.client.get(f"/tickets/{number}/comments", headers=headers)).json()
+    conversation = (await ticketing_app.client.get(f"/{number}/comments", headers=headers)).json()
     assert [c["direction"] for c in conversation] == ["outbound", "inbound", "inbound"]
-    assert (await ticketing_app.client.get("/tickets", params={"tab": "all"}, headers=headers)).json()[
-        "counts"
-    ]["all"] == 1
-    history = (await ticketing_app.client.get(f"/tickets/{number}/history", headers=headers)).json()
+    assert (await ticketing_app.client.get("/", params={"tab": "all"}, headers=headers)).json()["counts"][
+        "all"
+    ] == 1
+    history = (await ticketing_app.client.get(f"/{number}/history", headers=headers)).json()
     assert [(h["old_value"], h["new_value"]) for h in history if h["field"] == "status"] == [
         ("open", "closed"),
         ("closed", "open"),

@@ -33,11 +33,11 @@ async def test_tabs_count_the_current_filters_and_filters_stack(ticketing_app: T
             "assignee_id": assignee,
             "label_ids": labels,
         }
-        number = (await ticketing_app.client.post("/tickets", json=body, headers=headers)).json()["number"]
-        await ticketing_app.client.patch(f"/tickets/{number}", json={"status": status}, headers=headers)
+        number = (await ticketing_app.client.post("/", json=body, headers=headers)).json()["number"]
+        await ticketing_app.client.patch(f"/{number}", json={"status": status}, headers=headers)
 
     async def queue(**params: str) -> dict:
-        response = await ticketing_app.client.get("/tickets", params=params, headers=headers)
+        response = await ticketing_app.client.get("/", params=params, headers=headers)
         assert response.status_code == 200, response.text
         return dict(response.json())
 
@@ -88,7 +88,7 @@ async def test_tabs_count_the_current_filters_and_filters_stack(ticketing_app: T
     )
     assert (await queue(tab="all", search=row["number"].lower()))["counts"]["all"] == 1
     assert (await queue(tab="all", search="%"))["counts"]["all"] == 0
-    bad = await ticketing_app.client.get("/tickets", params={"tab": "archived"}, headers=headers)
+    bad = await ticketing_app.client.get("/", params={"tab": "archived"}, headers=headers)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "tab"
 
 
@@ -98,7 +98,7 @@ async def test_keyset_pages_walk_every_ticket_once_in_every_sort(ticketing_app: 
     for index in range(23):
         priority = ("low", "medium", "high", "critical")[index % 4]
         await ticketing_app.client.post(
-            "/tickets", json={"title": f"T{index}", "priority": priority}, headers=headers
+            "/", json={"title": f"T{index}", "priority": priority}, headers=headers
         )
     for sort in ("updated_at", "created_at", "number", "priority"):
         for order in ("asc", "desc"):
@@ -108,13 +108,11 @@ async def test_keyset_pages_walk_every_ticket_once_in_every_sort(ticketing_app: 
                 params = {"tab": "all", "sort": sort, "order": order, "limit": "5"} | (
                     {"cursor": cursor} if cursor else {}
                 )
-                page = (await ticketing_app.client.get("/tickets", params=params, headers=headers)).json()
+                page = (await ticketing_app.client.get("/", params=params, headers=headers)).json()
                 seen += [row["number"] for row in page["rows"]]
                 cursor = page["next_cursor"]
                 if cursor is None:
                     break
             assert len(seen) == 23 and len(set(seen)) == 23, (sort, order)
-    forged = await ticketing_app.client.get(
-        "/tickets", params={"cursor": "bm90IGEgY3Vyc29y"}, headers=headers
-    )
+    forged = await ticketing_app.client.get("/", params={"cursor": "bm90IGEgY3Vyc29y"}, headers=headers)
     assert forged.status_code == 422 and forged.json()["errors"][0]["field"] == "cursor"

@@ -43,12 +43,12 @@ async def test_only_the_title_is_required_and_the_rest_is_filled_in(ticketing_ap
     creator = await ticketing_app.operator_known("ada", default_department_id=uuid.UUID(desk["id"]))
     headers = ticketing_app.as_operator(*AGENT, operator_id=creator)
 
-    missing = await ticketing_app.client.post("/tickets", json={"title": "   "}, headers=headers)
+    missing = await ticketing_app.client.post("/", json={"title": "   "}, headers=headers)
     assert missing.status_code == 422
     assert missing.json()["errors"][0] == {"field": "title", "message": "Value error, Title is required"}
 
     created = await ticketing_app.client.post(
-        "/tickets",
+        "/",
         json={"title": "Printer on fire", "description": {"body": "<p>Smoke!</p>", "body_format": "html"}},
         headers=headers,
     )
@@ -59,7 +59,7 @@ async def test_only_the_title_is_required_and_the_rest_is_filled_in(ticketing_ap
     assert ticket["department"]["name"] == "Service Desk", "falls back to the creator's default department"
     assert ticket["created_by_id"] == str(creator)
 
-    conversation = (await ticketing_app.client.get("/tickets/TKT-000001/comments", headers=headers)).json()
+    conversation = (await ticketing_app.client.get("/TKT-000001/comments", headers=headers)).json()
     assert [(c["direction"], c["author_name"], c["body_text"]) for c in conversation] == [
         ("outbound", "ada", "Smoke!")
     ]
@@ -88,7 +88,7 @@ async def test_numbers_use_the_customers_prefix_and_a_contact_brings_customer_an
     )
     by_email = (
         await ticketing_app.client.post(
-            "/tickets", json={"title": "Anvil", "contact_email": "WILE@acme.example"}, headers=admin
+            "/", json={"title": "Anvil", "contact_email": "WILE@acme.example"}, headers=admin
         )
     ).json()
     assert by_email["number"] == "ACME-000001"
@@ -98,7 +98,7 @@ async def test_numbers_use_the_customers_prefix_and_a_contact_brings_customer_an
 
     stranger = (
         await ticketing_app.client.post(
-            "/tickets", json={"title": "Hi", "contact_email": "new@else.example"}, headers=admin
+            "/", json={"title": "Hi", "contact_email": "new@else.example"}, headers=admin
         )
     ).json()
     assert stranger["number"] == "TKT-000001"
@@ -112,9 +112,7 @@ async def test_two_hundred_parallel_creates_get_two_hundred_distinct_numbers(
     headers = ticketing_app.as_operator(*AGENT)
 
     async def create(index: int) -> str:
-        response = await ticketing_app.client.post(
-            "/tickets", json={"title": f"Parallel {index}"}, headers=headers
-        )
+        response = await ticketing_app.client.post("/", json={"title": f"Parallel {index}"}, headers=headers)
         assert response.status_code == 201, response.text
         return str(response.json()["number"])
 
@@ -122,9 +120,9 @@ async def test_two_hundred_parallel_creates_get_two_hundred_distinct_numbers(
     assert len(set(numbers)) == 200
     assert sorted(numbers) == [f"TKT-{i:06d}" for i in range(1, 201)]
     await ticketing_app.client.post(
-        "/tickets/bulk-delete", json={"numbers": ["TKT-000200"]}, headers=ticketing_app.as_operator(*ADMIN)
+        "/bulk-delete", json={"numbers": ["TKT-000200"]}, headers=ticketing_app.as_operator(*ADMIN)
     )
-    after = (await ticketing_app.client.post("/tickets", json={"title": "Next"}, headers=headers)).json()
+    after = (await ticketing_app.client.post("/", json={"title": "Next"}, headers=headers)).json()
     assert after["number"] == "TKT-000201", "a deleted ticket's number is never reused"
 
 
@@ -133,18 +131,16 @@ async def test_the_journey_open_in_progress_resolved_closed_reopened_is_recorded
 ) -> None:
     await ticketing_app.switch_module(True)
     headers = ticketing_app.as_operator(*AGENT, username="ada")
-    number = (
-        await ticketing_app.client.post("/tickets", json={"title": "VPN down"}, headers=headers)
-    ).json()["number"]
+    number = (await ticketing_app.client.post("/", json={"title": "VPN down"}, headers=headers)).json()[
+        "number"
+    ]
     for status in ("in_progress", "resolved", "closed", "open"):
-        response = await ticketing_app.client.patch(
-            f"/tickets/{number}", json={"status": status}, headers=headers
-        )
+        response = await ticketing_app.client.patch(f"/{number}", json={"status": status}, headers=headers)
         assert response.status_code == 200 and response.json()["status"] == status
-    final = (await ticketing_app.client.get(f"/tickets/{number}", headers=headers)).json()
+    final = (await ticketing_app.client.get(f"/{number}", headers=headers)).json()
     assert final["closed_at"] is None, "reopening clears the closing time"
 
-    history = (await ticketing_app.client.get(f"/tickets/{number}/history", headers=headers)).json()
+    history = (await ticketing_app.client.get(f"/{number}/history", headers=headers)).json()
     statuses = [(h["old_value"], h["new_value"], h["actor_name"]) for h in history if h["field"] == "status"]
     assert statuses == [
         ("open", "in_progress", "ada"),
@@ -165,32 +161,26 @@ async def test_the_assignee_needs_tickets_assign_and_every_other_field_tickets_e
     bob = await ticketing_app.operator_known("bob")
     number = (
         await ticketing_app.client.post(
-            "/tickets", json={"title": "Slow PC"}, headers=ticketing_app.as_operator(*AGENT)
+            "/", json={"title": "Slow PC"}, headers=ticketing_app.as_operator(*AGENT)
         )
     ).json()["number"]
     assigner = ticketing_app.as_operator("tickets_enabled", "tickets_assign", "tickets_view_all_departments")
     editor = ticketing_app.as_operator("tickets_enabled", "tickets_edit", "tickets_view_all_departments")
 
-    refused = await ticketing_app.client.patch(
-        f"/tickets/{number}", json={"title": "Fast PC"}, headers=assigner
-    )
+    refused = await ticketing_app.client.patch(f"/{number}", json={"title": "Fast PC"}, headers=assigner)
     assert refused.status_code == 403 and refused.json()["flag"] == "tickets_edit"
     assigned = await ticketing_app.client.patch(
-        f"/tickets/{number}", json={"assignee_id": str(bob)}, headers=assigner
+        f"/{number}", json={"assignee_id": str(bob)}, headers=assigner
     )
     assert assigned.status_code == 200 and assigned.json()["assignee"]["username"] == "bob"
-    refused = await ticketing_app.client.patch(
-        f"/tickets/{number}", json={"assignee_id": None}, headers=editor
-    )
+    refused = await ticketing_app.client.patch(f"/{number}", json={"assignee_id": None}, headers=editor)
     assert refused.status_code == 403 and refused.json()["flag"] == "tickets_assign"
-    edited = await ticketing_app.client.patch(
-        f"/tickets/{number}", json={"priority": "critical"}, headers=editor
-    )
+    edited = await ticketing_app.client.patch(f"/{number}", json={"priority": "critical"}, headers=editor)
     assert edited.json()["priority"] == "critical"
 
     assignment = await outbox(ticketing_app, "ticket_assigned")
     assert assignment[0]["data"]["changes"]["assignee_id"] == {"old": None, "new": str(bob)}
-    history = (await ticketing_app.client.get(f"/tickets/{number}/history", headers=editor)).json()
+    history = (await ticketing_app.client.get(f"/{number}/history", headers=editor)).json()
     assert {"field": "assignee", "old_value": None, "new_value": "bob"}.items() <= history[1].items()
 
 
@@ -201,28 +191,22 @@ async def test_operators_see_only_their_departments_unless_they_may_see_all(tick
     admin = ticketing_app.as_operator(*ADMIN)
     in_lab = (
         await ticketing_app.client.post(
-            "/tickets", json={"title": "Microscope", "department_id": str(lab)}, headers=admin
+            "/", json={"title": "Microscope", "department_id": str(lab)}, headers=admin
         )
     ).json()
     in_desk = (
         await ticketing_app.client.post(
-            "/tickets", json={"title": "Mouse", "department_id": str(desk)}, headers=admin
+            "/", json={"title": "Mouse", "department_id": str(desk)}, headers=admin
         )
     ).json()
 
     desk_agent = ticketing_app.as_operator("tickets_enabled", "tickets_edit", departments=(desk,))
+    assert (await ticketing_app.client.get(f"/{in_lab['number']}", headers=desk_agent)).status_code == 404
     assert (
-        await ticketing_app.client.get(f"/tickets/{in_lab['number']}", headers=desk_agent)
+        await ticketing_app.client.patch(f"/{in_lab['number']}", json={"title": "x"}, headers=desk_agent)
     ).status_code == 404
-    assert (
-        await ticketing_app.client.patch(
-            f"/tickets/{in_lab['number']}", json={"title": "x"}, headers=desk_agent
-        )
-    ).status_code == 404
-    assert (
-        await ticketing_app.client.get(f"/tickets/{in_desk['number']}", headers=desk_agent)
-    ).status_code == 200
-    queue = (await ticketing_app.client.get("/tickets", params={"tab": "all"}, headers=desk_agent)).json()
+    assert (await ticketing_app.client.get(f"/{in_desk['number']}", headers=desk_agent)).status_code == 200
+    queue = (await ticketing_app.client.get("/", params={"tab": "all"}, headers=desk_agent)).json()
     assert [row["number"] for row in queue["rows"]] == [in_desk["number"]]
     assert queue["counts"]["all"] == 1
 
@@ -233,34 +217,28 @@ async def test_closing_routes_all_publish_ticket_closed_and_the_closing_comment_
     await ticketing_app.switch_module(True)
     headers = ticketing_app.as_operator(*ADMIN)
     numbers = [
-        (await ticketing_app.client.post("/tickets", json={"title": f"T{i}"}, headers=headers)).json()[
-            "number"
-        ]
+        (await ticketing_app.client.post("/", json={"title": f"T{i}"}, headers=headers)).json()["number"]
         for i in range(3)
     ]
     closed = await ticketing_app.client.post(
-        f"/tickets/{numbers[0]}/close", json={"comment": "Fixed the cable."}, headers=headers
+        f"/{numbers[0]}/close", json={"comment": "Fixed the cable."}, headers=headers
     )
     assert closed.json()["status"] == "closed" and closed.json()["closed_at"] is not None
-    notes = (await ticketing_app.client.get(f"/tickets/{numbers[0]}/comments", headers=headers)).json()
+    notes = (await ticketing_app.client.get(f"/{numbers[0]}/comments", headers=headers)).json()
     assert [(n["direction"], n["body_text"]) for n in notes] == [("internal", "Fixed the cable.")]
 
     bulk = await ticketing_app.client.post(
-        "/tickets/bulk-close", json={"numbers": [*numbers[1:], "TKT-999999"]}, headers=headers
+        "/bulk-close", json={"numbers": [*numbers[1:], "TKT-999999"]}, headers=headers
     )
     assert bulk.json() == {"affected": numbers[1:], "not_found": ["TKT-999999"]}
     assert [e["data"]["ticket"]["number"] for e in await outbox(ticketing_app, "ticket_closed")] == numbers
 
     plain = ticketing_app.as_operator(*AGENT)
-    refused = await ticketing_app.client.post(
-        "/tickets/bulk-delete", json={"numbers": numbers}, headers=plain
-    )
+    refused = await ticketing_app.client.post("/bulk-delete", json={"numbers": numbers}, headers=plain)
     assert refused.status_code == 403 and refused.json()["flag"] == "tickets_delete"
-    deleted = await ticketing_app.client.post(
-        "/tickets/bulk-delete", json={"numbers": numbers}, headers=headers
-    )
+    deleted = await ticketing_app.client.post("/bulk-delete", json={"numbers": numbers}, headers=headers)
     assert deleted.json()["affected"] == numbers
-    assert (await ticketing_app.client.get(f"/tickets/{numbers[0]}", headers=headers)).status_code == 404
+    assert (await ticketing_app.client.get(f"/{numbers[0]}", headers=headers)).status_code == 404
     assert await ticketing_app.sql("SELECT 1 FROM ticketing.comments") == [], (
         "a hard delete takes the conversation"
     )
@@ -276,28 +254,22 @@ async def test_opening_marks_read_and_auto_assigns_the_first_member_who_opens(
     admin = ticketing_app.as_operator(*ADMIN)
     number = (
         await ticketing_app.client.post(
-            "/tickets", json={"title": "Mail", "department_id": desk["id"]}, headers=admin
+            "/", json={"title": "Mail", "department_id": desk["id"]}, headers=admin
         )
     ).json()["number"]
 
     outsider = ticketing_app.as_operator(*AGENT, username="carol")
-    assert (await ticketing_app.client.post(f"/tickets/{number}/open", headers=outsider)).json()[
-        "assignee"
-    ] is None
+    assert (await ticketing_app.client.post(f"/{number}/open", headers=outsider)).json()["assignee"] is None
     ada_headers = ticketing_app.as_operator(*AGENT, operator_id=ada, username="ada")
-    unread_before = (await ticketing_app.client.get("/tickets/unread-count", headers=ada_headers)).json()[
-        "unread"
-    ]
-    opened = await ticketing_app.client.post(f"/tickets/{number}/open", headers=ada_headers)
+    unread_before = (await ticketing_app.client.get("/unread-count", headers=ada_headers)).json()["unread"]
+    opened = await ticketing_app.client.post(f"/{number}/open", headers=ada_headers)
     assert opened.json()["assignee"]["username"] == "ada"
     bob_headers = ticketing_app.as_operator(*AGENT, operator_id=bob, username="bob")
-    assert (await ticketing_app.client.post(f"/tickets/{number}/open", headers=bob_headers)).json()[
-        "assignee"
-    ]["username"] == "ada"
+    assert (await ticketing_app.client.post(f"/{number}/open", headers=bob_headers)).json()["assignee"][
+        "username"
+    ] == "ada"
     assert unread_before == 1
-    assert (await ticketing_app.client.get("/tickets/unread-count", headers=ada_headers)).json()[
-        "unread"
-    ] == 0
+    assert (await ticketing_app.client.get("/unread-count", headers=ada_headers)).json()["unread"] == 0
 
 
 async def test_an_outbound_reply_is_sanitised_threaded_and_handed_to_the_mail_gateway(
@@ -308,7 +280,7 @@ async def test_an_outbound_reply_is_sanitised_threaded_and_handed_to_the_mail_ga
     headers = ticketing_app.as_operator(*ADMIN)
     number = (
         await ticketing_app.client.post(
-            "/tickets",
+            "/",
             json={"title": "Login", "department_id": desk["id"], "contact_email": "user@example.com"},
             headers=headers,
         )
@@ -317,7 +289,7 @@ async def test_an_outbound_reply_is_sanitised_threaded_and_handed_to_the_mail_ga
         '<p onclick="x()">Try again <script>alert(1)</script><img src="https://track.example/p.gif"></p>'
     )
     first = await ticketing_app.client.post(
-        f"/tickets/{number}/comments",
+        f"/{number}/comments",
         json={"direction": "outbound", "body": hostile, "body_format": "html"},
         headers=headers,
     )
@@ -326,12 +298,12 @@ async def test_an_outbound_reply_is_sanitised_threaded_and_handed_to_the_mail_ga
     assert "track.example" not in first.json()["body_html"]
     assert first.json()["body_text"] == "Try again"
     await ticketing_app.client.post(
-        f"/tickets/{number}/comments",
+        f"/{number}/comments",
         json={"direction": "internal", "body": "Keep an eye", "body_format": "plain_text"},
         headers=headers,
     )
     await ticketing_app.client.post(
-        f"/tickets/{number}/comments",
+        f"/{number}/comments",
         json={"direction": "outbound", "body": "Second try", "body_format": "plain_text"},
         headers=headers,
     )
@@ -342,14 +314,14 @@ async def test_an_outbound_reply_is_sanitised_threaded_and_handed_to_the_mail_ga
     assert second_mail["in_reply_to"] == first_mail["message_id"]
     assert second_mail["references"] == [first_mail["message_id"]]
     assert len(await outbox(ticketing_app, "comment_added")) == 3
-    ticket = (await ticketing_app.client.get(f"/tickets/{number}", headers=headers)).json()
+    ticket = (await ticketing_app.client.get(f"/{number}", headers=headers)).json()
     assert ticket["last_contact"]["direction"] == "outbound"
 
-    no_contact = (
-        await ticketing_app.client.post("/tickets", json={"title": "Alone"}, headers=headers)
-    ).json()["number"]
+    no_contact = (await ticketing_app.client.post("/", json={"title": "Alone"}, headers=headers)).json()[
+        "number"
+    ]
     refused = await ticketing_app.client.post(
-        f"/tickets/{no_contact}/comments", json={"direction": "outbound", "body": "Hello"}, headers=headers
+        f"/{no_contact}/comments", json={"direction": "outbound", "body": "Hello"}, headers=headers
     )
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "direction"
 
@@ -366,13 +338,13 @@ async def test_bad_ticket_input_names_the_field_and_changes_nothing(ticketing_ap
         ({"title": "x", "contact_email": "nope"}, "contact_email"),
         ({"title": "x", "source": "email"}, "source"),
     ):
-        response = await ticketing_app.client.post("/tickets", json=body, headers=headers)
+        response = await ticketing_app.client.post("/", json=body, headers=headers)
         assert response.status_code == 422, body
         assert response.json()["errors"][0]["field"] == field, response.json()
-    assert (await ticketing_app.client.get("/tickets", params={"tab": "all"}, headers=headers)).json()[
-        "counts"
-    ]["all"] == 0
+    assert (await ticketing_app.client.get("/", params={"tab": "all"}, headers=headers)).json()["counts"][
+        "all"
+    ] == 0
     refused = await ticketing_app.client.post(
-        "/tickets", json={"title": "x"}, headers=ticketing_app.as_operator("tickets_enabled")
+        "/", json={"title": "x"}, headers=ticketing_app.as_operator("tickets_enabled")
     )
     assert refused.status_code == 403 and refused.json()["flag"] == "tickets_create"

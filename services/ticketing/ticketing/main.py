@@ -30,14 +30,16 @@ def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
     app.state.attachments = AttachmentStorage(
         settings.nats_url, settings.attachments_bucket, replicas=settings.nats_stream_replicas
     )
-    app.include_router(attachments_router)
     app.include_router(settings_router)
-    app.include_router(tickets_router)
     app.include_router(labels_router)
     app.include_router(departments_router)
     app.include_router(customers_router)
     app.include_router(templates_router)
     app.include_router(inventory_router)
+
+    # Last: /{number} would otherwise shadow /departments, /settings, /labels, ...
+    app.include_router(attachments_router)
+    app.include_router(tickets_router)
 
 
 service = ServiceDefinition(
@@ -50,5 +52,5 @@ service = ServiceDefinition(
     extensions=("pg_trgm",),
     jobs=[cleanup_job],
     settings_class=TicketingSettings,
-    larger_bodies=lambda settings: {r"^/tickets/[^/]+/attachments$": settings.attachment_max_bytes},  # type: ignore[attr-defined]
+    larger_bodies=lambda settings: {r"^/[^/]+/attachments$": settings.attachment_max_bytes},  # type: ignore[attr-defined]
 )

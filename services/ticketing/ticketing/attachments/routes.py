@@ -24,7 +24,7 @@ from ticketing.attachments.service import (
 )
 from ticketing.attachments.storage import AttachmentStorage
 
-router = APIRouter(prefix="/tickets/{number}/attachments", tags=["attachments"])
+router = APIRouter(prefix="/{number}/attachments", tags=["attachments"])
 Reader = Annotated[Operator, Depends(ticket_access())]
 Editor = Annotated[Operator, Depends(ticket_access("tickets_edit"))]
 SPOOL_IN_MEMORY = 1024 * 1024

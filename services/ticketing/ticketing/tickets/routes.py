@@ -34,19 +34,21 @@ from ticketing.tickets.service import (
     update_ticket,
 )
 
-router = APIRouter(prefix="/tickets", tags=["tickets"])
+# At the root of the service: the gateway publishes it as /api/tickets and /api/tickets/{number}.
+# main.py includes this router last, so /departments, /settings, ... are matched before /{number}.
+router = APIRouter(tags=["tickets"])
 Reader = Annotated[Operator, Depends(ticket_access())]
 Creator = Annotated[Operator, Depends(ticket_access("tickets_create"))]
 Editor = Annotated[Operator, Depends(ticket_access("tickets_edit"))]
 Deleter = Annotated[Operator, Depends(ticket_access("tickets_delete"))]
 
 
-@router.get("")
+@router.get("/")
 async def queue(operator: Reader, session: Session, query: Annotated[QueueQuery, Query()]) -> Queue:
     return await read_queue(session, operator=operator, query=query)
 
 
-@router.post("", status_code=201)
+@router.post("/", status_code=201)
 async def create(data: TicketCreate, operator: Creator, session: Session) -> TicketOut:
     created = await create_ticket(session, operator=operator, data=data)
     await session.commit()
