@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -11,7 +10,6 @@ from typing import Annotated, Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import Depends, FastAPI
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -21,6 +19,7 @@ from helpdesk_common.auth import Operator, require
 from helpdesk_common.config import HelpdeskSettings
 from helpdesk_common.embedded import free_port
 from helpdesk_common.http.app import create_app
+from helpdesk_common.testing.http import serving
 
 SETTINGS = HelpdeskSettings()
 
@@ -95,31 +94,6 @@ class Counter:
         if scope["type"] == "http" and scope["path"] == "/openapi.json":
             self.openapi_requests += 1
         await self.app(scope, receive, send)
-
-
-@contextlib.asynccontextmanager
-async def serving(app: ASGIApp) -> AsyncIterator[str]:
-    port = free_port()
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_config=None,
-        access_log=False,
-        lifespan="off",
-        reset_contextvars=True,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @dataclass

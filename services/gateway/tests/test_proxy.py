@@ -12,7 +12,6 @@ from typing import Annotated, Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -31,6 +30,7 @@ from helpdesk_common.config import HelpdeskSettings
 from helpdesk_common.embedded import free_port
 from helpdesk_common.errors import Unauthenticated
 from helpdesk_common.http.app import create_app
+from helpdesk_common.testing.http import serving
 
 PRIVATE_KEY, PUBLIC_KEY = generate_key_pair()
 MAX_BODY = 64 * 1024 * 1024
@@ -151,33 +151,6 @@ async def test_authenticate(request: Request) -> Principal:
 
 
 test_authenticate.__test__ = False  # type: ignore[attr-defined]
-
-
-@contextlib.asynccontextmanager
-async def serving(app: ASGIApp) -> AsyncIterator[str]:
-    port = free_port()
-    # reset_contextvars: without it, a request after a body over 64 KiB on the same connection starts
-    # in the previous request's context and joins its trace (CPython issue 140947).
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_config=None,
-        access_log=False,
-        lifespan="off",
-        reset_contextvars=True,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @dataclass
