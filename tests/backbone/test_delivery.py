@@ -216,7 +216,8 @@ async def test_malformed_messages_are_dead_lettered_with_their_reason_and_the_re
     assert "does not match its schema" in reasons[1]
     assert "unknown version" in reasons[2]
     assert reasons[3].startswith("handler:") and "always fails" in reasons[3]
-    assert all(row["deliveries"] == 3 for row in rows), "each was tried max_deliver=3 times first"
+    # At least max_deliver=3 tries first; on a loaded machine an expired ack wait can add one.
+    assert all(row["deliveries"] >= 3 for row in rows), [row["deliveries"] for row in rows]
     assert rows[0]["payload"] == not_json, "the original bytes are kept"
     dead = await jetstream.stream_info("DEAD_LETTERS")
     assert dead.state.messages == 4

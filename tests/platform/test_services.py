@@ -70,7 +70,7 @@ async def test_every_service_runs_alone_with_health_readiness_json_logs_and_http
                 trace_id = secrets.token_hex(16)
                 traceparent = f"00-{trace_id}-{secrets.token_hex(8)}-01"
                 answer = await http.get(
-                    f"http://127.0.0.1:{port}/no-such-thing", headers={"traceparent": traceparent}
+                    f"http://127.0.0.1:{port}/no/such/route/at/all", headers={"traceparent": traceparent}
                 )
                 assert answer.status_code == 404
                 assert answer.headers["content-type"] == "application/problem+json"
