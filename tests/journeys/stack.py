@@ -60,7 +60,10 @@ class RunningStack:
                 process.kill()
 
 
-async def start_stack(servers: TestServers, database: TestDatabase, log_dir: Path) -> RunningStack:
+async def start_stack(
+    servers: TestServers, database: TestDatabase, log_dir: Path, *, auth_cache_seconds: float = 0.0
+) -> RunningStack:
+    """Tests see every permission change at once (no auth cache); benchmarks pass the default."""
     services = all_services()
     private_key, public_key = generate_key_pair()
     ports = {name: free_port() for name in ("gateway", "ticketing")}
@@ -71,7 +74,7 @@ async def start_stack(servers: TestServers, database: TestDatabase, log_dir: Pat
         "HELPDESK_INTERNAL_TOKEN_PUBLIC_KEY": public_key,
         "HELPDESK_UPSTREAM_TICKETING": f"http://127.0.0.1:{ports['ticketing']}",
         "HELPDESK_COOKIE_SECURE": "false",
-        "HELPDESK_AUTH_CACHE_SECONDS": "0",
+        "HELPDESK_AUTH_CACHE_SECONDS": str(auth_cache_seconds),
         "HELPDESK_LOG_JSON": "false",
     }
     for name, port in ports.items():

@@ -32,6 +32,9 @@ from ticketing.tickets.schemas import (
 )
 from ticketing.tickets.sla import sla_state
 
+# Built once: an alias made per call costs fresh Column objects on every request.
+ASSIGNEE = operators.alias("assignee")
+
 
 class TicketNotFound(NotFound):
     pass
@@ -47,7 +50,7 @@ def visible_to(operator: Operator) -> Any:
 
 
 def detail_query() -> Select[Any]:
-    assignee = operators.alias("assignee")
+    assignee = ASSIGNEE
     return (
         select(
             tickets,

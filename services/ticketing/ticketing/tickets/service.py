@@ -33,6 +33,8 @@ from ticketing.tickets.numbering import next_number
 from ticketing.tickets.reading import TicketNotFound, find_ticket, read_ticket_by_id, visible_to
 from ticketing.tickets.schemas import MessageBody, TicketCreate, TicketOut, TicketUpdate
 
+# Built once: an alias made per call costs fresh Column objects on every request.
+SEARCH_ASSIGNEE = operators.alias("search_assignee")
 ASSIGN_FLAG = "tickets_assign"
 EDIT_FLAG = "tickets_edit"
 
@@ -198,7 +200,7 @@ async def close_tickets(
 
 async def refresh_search_text(session: AsyncSession, ticket_id: uuid.UUID) -> None:
     """One lower-cased text per ticket for the queue's search (number, title, contact, assignee)."""
-    assignee = operators.alias("search_assignee")
+    assignee = SEARCH_ASSIGNEE
     text = func.lower(
         func.concat_ws(
             " ",
