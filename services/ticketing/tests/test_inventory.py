@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from nats.js import JetStreamContext
@@ -253,6 +254,7 @@ async def consumers(
 ) -> AsyncIterator[ConsumersProcess]:
     """`helpdesk run ticketing --role consumers`, with the ticketing role's own database URL."""
     log = tmp_path / "ticketing-consumers.log"
+    port = free_port()
     with log.open("ab") as output:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -262,14 +264,18 @@ async def consumers(
                 **os.environ,
                 "HELPDESK_DATABASE_URL": ticketing_app.database.url_for(ticketing),
                 "HELPDESK_NATS_URL": servers.nats_url,
-                "HELPDESK_HTTP_PORT": str(free_port()),
+                "HELPDESK_HTTP_PORT": str(port),
                 "HELPDESK_LOG_JSON": "false",
             },
             stdout=output,
             stderr=output,
         )
+    running = ConsumersProcess(process, log)
     try:
-        yield ConsumersProcess(process, log)
+        # Ready means connected to NATS with its durable consumers declared: events published
+        # from here on are the test's, not a race with the process starting.
+        await _eventually(running, lambda: _ready(port), "the consumers process to be ready", within=60.0)
+        yield running
     finally:
         if process.returncode is None:
             process.terminate()
@@ -286,6 +292,14 @@ async def _publish(
     await jetstream.publish(
         event.bus_subject(), event.to_json(), headers={"Nats-Msg-Id": message_id or str(event.id)}
     )
+
+
+async def _ready(port: int) -> bool:
+    try:
+        async with httpx.AsyncClient(timeout=1.0) as http:
+            return (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 async def _eventually(

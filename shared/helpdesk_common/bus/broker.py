@@ -17,6 +17,10 @@ class UnsupportedServer(RuntimeError):
     pass
 
 
+# FastStream reports every finished subscriber task at INFO; only its warnings and errors matter here.
+logging.getLogger("helpdesk.bus").setLevel(logging.WARNING)
+
+
 def create_broker(url: str, *, name: str) -> NatsBroker:
     # NACK_ON_ERROR, not FastStream's default: a handler that raises must be redelivered,
     # never terminated (a passing database error would otherwise lose the event).
