@@ -11,7 +11,7 @@ from helpdesk_common.contracts.envelope import ContractViolation, EventEnvelope,
 from helpdesk_common.contracts.identity import IDENTITY_EVENTS
 from helpdesk_common.contracts.inventory import INVENTORY_EVENTS
 from helpdesk_common.contracts.mail import MAIL_EVENTS
-from helpdesk_common.contracts.sla import SLA_DEFINITION_EVENTS
+from helpdesk_common.contracts.sla import SLA_EVENTS
 from helpdesk_common.contracts.ticketing import TICKETING_EVENTS
 from helpdesk_common.contracts.tickets import TICKET_EVENTS
 
@@ -21,7 +21,7 @@ EVENT_CONTRACTS: dict[str, type[EventEnvelope[Any]]] = {
         *TICKET_EVENTS,
         *IDENTITY_EVENTS,
         *TICKETING_EVENTS,
-        *SLA_DEFINITION_EVENTS,
+        *SLA_EVENTS,
         *MAIL_EVENTS,
         *INVENTORY_EVENTS,
     )

@@ -1,8 +1,10 @@
-"""SLA definitions from the SLA engine, so ticketing can attach them to customers."""
+"""The SLA engine's events: its SLA definitions (ticketing attaches them to customers) and the
+deadlines it sets on tickets (`sla.deadlines.<department_id>`, applied by ticketing)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -18,6 +20,7 @@ class SlaDefinitionSnapshot(BaseModel):
     response_hours: int | None = None
     resolution_hours: int | None = None
     priority_override: Literal["low", "medium", "high", "critical"] | None = None
+    description: str = ""
 
 
 class SlaDefinitionData(BaseModel):
@@ -53,3 +56,36 @@ class SlaDefinitionRemoved(_SlaDefinitionEvent):
 
 
 SLA_DEFINITION_EVENTS: tuple[type[_SlaDefinitionEvent], ...] = (SlaDefinitionUpserted, SlaDefinitionRemoved)
+
+
+class SlaDeadlines(BaseModel):
+    """A ticket's deadlines as the engine computed them; null where the SLA sets no time, or the ticket
+    has no SLA any more."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    ticket_id: uuid.UUID
+    ticket_number: str
+    department_id: uuid.UUID | None
+    sla_id: uuid.UUID | None
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+
+
+class SlaDeadlinesSet(EventEnvelope[Any]):
+    """A ticket's SLA deadlines were set or changed (its SLA was attached, replaced or removed)."""
+
+    event_type = "sla_deadlines_set"
+    stream = "SLA"
+    type: Literal["sla_deadlines_set"]
+    data: SlaDeadlines
+
+    def bus_subject(self) -> str:
+        return f"sla.deadlines.{self.data.department_id or 'none'}"
+
+    @classmethod
+    def channel(cls) -> str:
+        return "sla.deadlines.{department_id}"
+
+
+SLA_EVENTS: tuple[type[EventEnvelope[Any]], ...] = (*SLA_DEFINITION_EVENTS, SlaDeadlinesSet)

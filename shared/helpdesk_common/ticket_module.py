@@ -1,0 +1,58 @@
+"""The gate in front of every endpoint of the Ticket System module (seed 10.2), in each service that
+serves a part of it (ticketing; the SLA engine): the `tickets_enabled` flag, the module switch, then
+the endpoint's own flags. Each service reads the switch from its own schema (ticketing owns it; the
+others keep a projection of `ticket_settings_changed`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import Column, select
+
+from helpdesk_common.auth import Operator, current_operator
+from helpdesk_common.errors import Forbidden, PermissionMissing
+
+MODULE_FLAG = "tickets_enabled"
+# How long a process trusts its last reading of the switch; a change reaches every replica within it.
+SWITCH_CACHE_SECONDS = 1.0
+
+
+class ModuleDisabled(Forbidden):
+    problem_type = "urn:helpdesk:problem:module-disabled"
+    title = "The Ticket System is disabled"
+
+
+async def _module_enabled(request: Request, switch: Column[bool]) -> bool:
+    state = request.app.state
+    cached: tuple[float, bool] | None = getattr(state, "ticket_system_switch", None)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    async with state.session_factory() as session:
+        # No row yet (a projection that has not heard from ticketing) reads as off, the seed's default.
+        enabled = bool((await session.execute(select(switch))).scalar_one_or_none())
+    state.ticket_system_switch = (time.monotonic() + SWITCH_CACHE_SECONDS, enabled)
+    return enabled
+
+
+def module_access(switch: Column[bool], *flags: str) -> Callable[[Request], Coroutine[Any, Any, Operator]]:
+    """`Depends(module_access(module_settings.c.ticket_system_enabled, "tickets_create"))`; `switch` is
+    the boolean column of a one-row table in the service's schema."""
+
+    async def dependency(request: Request) -> Operator:
+        operator = await current_operator(request)
+        if not operator.has(MODULE_FLAG):
+            raise PermissionMissing(MODULE_FLAG)
+        if not await _module_enabled(request, switch):
+            raise ModuleDisabled(
+                "The Ticket System is switched off (Settings, Ticket System, 'Ticket System Enabled').",
+                reason="module_disabled",
+            )
+        for flag in flags:
+            if not operator.has(flag):
+                raise PermissionMissing(flag)
+        return operator
+
+    return dependency
