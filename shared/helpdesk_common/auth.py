@@ -87,6 +87,23 @@ def mint_internal_token(operator: Operator, *, private_key_pem: str, ttl_seconds
 def verify_internal_token(token: str, *, public_key_pem: str) -> Operator:
     if not public_key_pem:
         raise Unauthenticated("This service has no gateway public key configured.")
+    # The gateway reuses a token for a few seconds; the same bytes verified once stay valid until
+    # their expiry, so the signature check (a sixth of a small request's CPU) is done once.
+    cached = _verified.get((token, public_key_pem))
+    if cached is not None and cached[1] > time.time():
+        return cached[0]
+    operator, expires_at = _verify(token, public_key_pem)
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.clear()
+    _verified[(token, public_key_pem)] = (operator, expires_at)
+    return operator
+
+
+_VERIFIED_MAX = 10_000
+_verified: dict[tuple[str, str], tuple[Operator, float]] = {}
+
+
+def _verify(token: str, public_key_pem: str) -> tuple[Operator, float]:
     try:
         claims = jwt.decode(
             token,
@@ -96,12 +113,13 @@ def verify_internal_token(token: str, *, public_key_pem: str) -> Operator:
             issuer=ISSUER,
             options={"require": ["exp", "iat", "sub", "iss", "aud"]},
         )
-        return Operator(
+        operator = Operator(
             id=uuid.UUID(claims["sub"]),
             username=str(claims.get("username", "")),
             flags=frozenset(str(flag) for flag in claims.get("flags", [])),
             department_ids=frozenset(uuid.UUID(d) for d in claims.get("departments", [])),
         )
+        return operator, float(claims["exp"])
     except jwt.ExpiredSignatureError as error:
         raise Unauthenticated("The internal token has expired.") from error
     except (jwt.InvalidTokenError, ValueError, TypeError) as error:

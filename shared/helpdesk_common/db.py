@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
+import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 
 def async_url(url: str) -> str:
@@ -51,3 +58,30 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # Routes commit explicitly before answering: "201 means committed" (STYLE.md).
 Session = Annotated[AsyncSession, Depends(_request_session)]
+
+
+async def _request_autocommit(request: Request) -> AsyncIterator[asyncpg.Connection]:  # type: ignore[type-arg]
+    engine: AsyncEngine = request.app.state.runtime.engine
+    async with engine.connect() as connection:
+        yield (await connection.get_raw_connection()).driver_connection  # type: ignore[misc]
+
+
+# A pooled driver connection with no transaction open: every statement commits on its own. For a
+# write that is one statement (atomic by itself), it saves the BEGIN and COMMIT round trips.
+AutocommitConnection = Annotated[asyncpg.Connection, Depends(_request_autocommit)]
+
+
+async def driver_connection(bind: AsyncSession | AsyncConnection) -> asyncpg.Connection[Any]:
+    """The asyncpg connection under `bind`, inside the same transaction (begun here if it was not).
+
+    For the few hot paths (outbox, inbox, ticket creation): a statement costs about 20 µs of CPU
+    through asyncpg and about 105 µs through SQLAlchemy (measured with uvloop). Whatever runs on it
+    commits or rolls back with the session or connection it came from.
+    """
+    connection = bind if isinstance(bind, AsyncConnection) else await bind.connection()
+    adapter = (await connection.get_raw_connection()).dbapi_connection
+    # SQLAlchemy's asyncpg adapter sends BEGIN lazily, with its first statement; a statement sent
+    # straight to the driver before that would run outside the transaction.
+    if adapter._transaction is None:  # type: ignore[union-attr]
+        await adapter._start_transaction()  # type: ignore[union-attr]
+    return adapter._connection  # type: ignore[union-attr, no-any-return]
