@@ -1,14 +1,33 @@
-"""The sla-engine service: SLA definitions, business calendars, per-ticket timers, escalation
-policies. No domain yet: health, readiness, migrations and the outbox relay.
-"""
+"""The SLA engine: SLA definitions (seed 10.15), a timer per ticket kept from the ticket events, the
+deadlines it sets on tickets (`sla_deadlines_set`), and the sweep that publishes `sla_warning` and
+`sla_breached`. Business calendars and escalation policies are not built (the seed's SLAs count
+wall-clock hours)."""
+
+from __future__ import annotations
 
 from pathlib import Path
 
-from helpdesk_common.service import ServiceDefinition
+from fastapi import FastAPI
+
+from helpdesk_common.service import ServiceDefinition, ServiceRuntime
+from sla_engine.config import SlaEngineSettings
+from sla_engine.definitions.routes import router as definitions_router
+from sla_engine.projections import ticket_settings_consumer
+from sla_engine.timers.consumers import ticket_events_consumer
+from sla_engine.timers.sweep import sla_sweep_job
+
+
+def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
+    app.include_router(definitions_router)
+
 
 service = ServiceDefinition(
     name="sla-engine",
     schema="sla",
     title="SLA engine",
     migrations_dir=Path(__file__).parent / "migrations",
+    configure_api=configure_api,
+    consumers=[ticket_events_consumer, ticket_settings_consumer],
+    jobs=[sla_sweep_job],
+    settings_class=SlaEngineSettings,
 )

@@ -1,7 +1,81 @@
-"""Tables of the `sla_engine` schema (SLA definitions, business calendars, per-ticket timers,
-escalation policies); the outbox, inbox and dead letters come from helpdesk_common.
+"""Tables of the `sla` schema: SLA definitions, per-ticket timers, and the Ticket System switch as
+ticketing announces it; the outbox, inbox and dead letters come from helpdesk_common.
 """
 
-from sqlalchemy import MetaData
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 metadata = MetaData()
+
+sla_definitions = Table(
+    "sla_definitions",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("response_hours", Integer),
+    Column("resolution_hours", Integer),
+    Column("priority_override", Text),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("response_hours > 0", name="sla_definitions_response_hours"),
+    CheckConstraint("resolution_hours > 0", name="sla_definitions_resolution_hours"),
+    CheckConstraint(
+        "priority_override IN ('low', 'medium', 'high', 'critical')", name="sla_definitions_priority_override"
+    ),
+)
+Index("sla_definitions_name_key", func.lower(sla_definitions.c.name), unique=True)
+
+# A projection of ticketing's module settings: the SLA endpoints are part of the Ticket System and
+# are switched off with it. One row once ticketing has announced its settings; none reads as off.
+module_switch = Table(
+    "module_switch",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_system_enabled", Boolean, nullable=False),
+    # The time of the event that set it: an older event arriving late changes nothing.
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("id = 1", name="module_switch_single_row"),
+)
+
+# One row per ticket the engine has heard of, with or without an SLA: a first response or a status
+# seen before an SLA is attached still counts once one is.
+ticket_timers = Table(
+    "ticket_timers",
+    metadata,
+    Column("ticket_id", UUID(as_uuid=True), primary_key=True),
+    # The newest TicketSnapshot seen (by its updated_at): what sla_warning and sla_breached carry.
+    Column("ticket", JSONB, nullable=False),
+    Column("ticket_updated_at", DateTime(timezone=True), nullable=False),
+    # The ticket's creation: both windows start there (wall-clock hours, seed 10.15).
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("sla_id", UUID(as_uuid=True)),
+    Column("response_due_at", DateTime(timezone=True)),
+    Column("resolution_due_at", DateTime(timezone=True)),
+    # The first outbound comment: it stops the response timer for good.
+    Column("responded_at", DateTime(timezone=True)),
+    # When each alert was published; set once, so each is published once per deadline.
+    Column("response_warned_at", DateTime(timezone=True)),
+    Column("response_breached_at", DateTime(timezone=True)),
+    Column("resolution_warned_at", DateTime(timezone=True)),
+    Column("resolution_breached_at", DateTime(timezone=True)),
+    # The earliest moment an alert may fall due; null when none can (no SLA, stopped, all sent).
+    Column("next_check_at", DateTime(timezone=True)),
+)
+# The sweep reads only timers with an alert ahead, in the order they fall due.
+Index(
+    "ticket_timers_next_check",
+    ticket_timers.c.next_check_at,
+    postgresql_where=ticket_timers.c.next_check_at.isnot(None),
+)

@@ -1,4 +1,4 @@
-"""Alembic environment of the `sla_engine` schema."""
+"""Alembic environment of the `sla` schema."""
 
 from alembic import context
 

@@ -1,0 +1,16 @@
+"""The SLA engine's settings: the shared ones plus the timer sweep."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from helpdesk_common.config import HelpdeskSettings
+
+
+class SlaEngineSettings(HelpdeskSettings):
+    service_name: str = "sla-engine"
+    # How often the sweep looks for warnings and breaches that fell due: an alert is at most this
+    # late (HELPDESK_SLA_SWEEP_INTERVAL_SECONDS).
+    sla_sweep_interval_seconds: float = Field(default=30.0, gt=0)
+    # Timers claimed per transaction; each batch commits on its own.
+    sla_sweep_batch_size: int = Field(default=200, gt=0)

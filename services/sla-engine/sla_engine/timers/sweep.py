@@ -1,0 +1,99 @@
+"""The timer sweep: publishes sla_warning and sla_breached once each per deadline as they fall due.
+Safe with several replicas: timers are claimed with FOR UPDATE SKIP LOCKED in batches that commit on
+their own, and each alert is marked sent in the transaction that writes it to the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from helpdesk_common.contracts.tickets import SlaBreached, SlaTimerData, SlaWarning, TicketSnapshot
+from helpdesk_common.outbox import add_event
+from helpdesk_common.service import ServiceRuntime
+from sla_engine.config import SlaEngineSettings
+from sla_engine.tables import ticket_timers
+from sla_engine.timers.rules import Alert, Clock, clocks, next_check_at
+from sla_engine.timers.service import SOURCE
+
+log = logging.getLogger(__name__)
+EVENTS: dict[Alert, type[SlaWarning] | type[SlaBreached]] = {"warning": SlaWarning, "breached": SlaBreached}
+
+
+@dataclass
+class SweepResult:
+    warnings: int = 0
+    breaches: int = 0
+
+
+async def sweep_once(
+    session_factory: async_sessionmaker[AsyncSession], *, now: datetime | None = None, batch_size: int = 200
+) -> SweepResult:
+    now = now or datetime.now(UTC)
+    result = SweepResult()
+    while True:
+        async with session_factory() as session, session.begin():
+            claimed = (
+                await session.execute(
+                    select(ticket_timers)
+                    .where(ticket_timers.c.next_check_at <= now)
+                    .order_by(ticket_timers.c.next_check_at)
+                    .limit(batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            for timer in claimed:
+                await _alert(session, timer, now, result)
+        # Every claimed timer had an alert due (its next_check_at says so) and now points past `now`
+        # or nowhere, so the loop ends.
+        if len(claimed) < batch_size:
+            return result
+
+
+async def sla_sweep_job(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
+    settings = runtime.settings
+    assert isinstance(settings, SlaEngineSettings)
+    while not stop.is_set():
+        try:
+            swept = await sweep_once(runtime.session_factory, batch_size=settings.sla_sweep_batch_size)
+            if swept.warnings or swept.breaches:
+                log.info("SLA sweep: %d warnings, %d breaches", swept.warnings, swept.breaches)
+        except Exception:
+            log.exception("SLA sweep failed; trying again later")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=settings.sla_sweep_interval_seconds)
+
+
+async def _alert(session: AsyncSession, timer: Any, now: datetime, result: SweepResult) -> None:
+    values: dict[str, Any] = {}
+    for clock in clocks(timer._mapping):
+        alert = clock.alert_due(now)
+        if alert is None:
+            continue
+        await _publish(session, timer, clock, alert)
+        warned_at = f"{clock.kind}_warned_at"
+        if alert == "warning":
+            values[warned_at] = now
+            result.warnings += 1
+        else:
+            values[f"{clock.kind}_breached_at"] = now
+            # A warning after the breach would say nothing new: a missed one is never sent.
+            values[warned_at] = timer._mapping[warned_at] or now
+            result.breaches += 1
+    values["next_check_at"] = next_check_at({**timer._mapping, **values})
+    await session.execute(
+        update(ticket_timers).where(ticket_timers.c.ticket_id == timer.ticket_id).values(**values)
+    )
+
+
+async def _publish(session: AsyncSession, timer: Any, clock: Clock, alert: Alert) -> None:
+    assert clock.due_at is not None and timer.sla_id is not None
+    ticket = TicketSnapshot.model_validate(timer.ticket)
+    data = SlaTimerData(ticket=ticket, sla_id=timer.sla_id, deadline=clock.kind, due_at=clock.due_at)
+    await add_event(session, EVENTS[alert].build(source=SOURCE, subject=str(ticket.id), data=data))

@@ -1,0 +1,211 @@
+"""Two SLA engines as real processes (`helpdesk run sla-engine`, every role), on the real bus: ticket
+events in, deadlines and each sla_warning and sla_breached out exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from nats.js import JetStreamContext
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from helpdesk_common.contracts.envelope import EventEnvelope
+from helpdesk_common.contracts.tickets import (
+    CommentAdded,
+    CommentAddedData,
+    CommentSnapshot,
+    TicketChangeData,
+    TicketCreated,
+    TicketSnapshot,
+)
+from helpdesk_common.embedded import free_port
+from helpdesk_common.testing.infrastructure import TestServers
+from sla_engine.definitions.schemas import SlaDefinitionCreate
+from sla_engine.definitions.service import create_definition
+from tests.backbone.harness import eventually
+
+REPO = Path(__file__).resolve().parents[3]
+REPLICAS = 2
+SWEEP_SECONDS = 0.2
+
+
+class Replicas:
+    def __init__(self, processes: list[asyncio.subprocess.Process], logs: list[Path]) -> None:
+        self.processes = processes
+        self.logs = logs
+
+    def assert_alive(self) -> None:
+        for process, log in zip(self.processes, self.logs, strict=True):
+            if process.returncode is not None:
+                raise AssertionError(
+                    f"an engine exited with {process.returncode}:\n{log.read_text()[-4000:]}"
+                )
+
+
+@pytest.fixture
+async def replicas(
+    sla_url: str, servers: TestServers, jetstream: JetStreamContext, tmp_path: Path
+) -> AsyncIterator[Replicas]:
+    ports = [free_port() for _ in range(REPLICAS)]
+    logs = [tmp_path / f"sla-engine-{index}.log" for index in range(REPLICAS)]
+    processes = []
+    for port, log in zip(ports, logs, strict=True):
+        with log.open("ab") as output:
+            processes.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    *("-m", "helpdesk_cli.main", "run", "sla-engine"),
+                    cwd=REPO,
+                    env={
+                        **os.environ,
+                        "HELPDESK_DATABASE_URL": sla_url,
+                        "HELPDESK_NATS_URL": servers.nats_url,
+                        "HELPDESK_HTTP_PORT": str(port),
+                        "HELPDESK_SLA_SWEEP_INTERVAL_SECONDS": str(SWEEP_SECONDS),
+                        "HELPDESK_LOG_JSON": "false",
+                    },
+                    stdout=output,
+                    stderr=output,
+                )
+            )
+    running = Replicas(processes, logs)
+    try:
+        for port in ports:
+            await eventually(
+                _ready(port), within=60, what="an engine to be ready", check=running.assert_alive
+            )
+        yield running
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.terminate()
+        for process in processes:
+            try:
+                await asyncio.wait_for(process.wait(), 15)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+def _ready(port: int) -> Callable[[], Awaitable[bool]]:
+    async def ready() -> bool:
+        try:
+            async with httpx.AsyncClient(timeout=1.0) as http:
+                return (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    return ready
+
+
+async def publish(jetstream: JetStreamContext, event: EventEnvelope[Any]) -> None:
+    await jetstream.publish(event.bus_subject(), event.to_json(), headers={"Nats-Msg-Id": str(event.id)})
+
+
+async def stream_events(jetstream: JetStreamContext, stream: str) -> list[dict[str, Any]]:
+    state = (await jetstream.stream_info(stream)).state
+    if not state.messages:
+        return []
+    return [
+        orjson.loads((await jetstream.get_msg(stream, sequence)).data or b"{}")
+        for sequence in range(state.first_seq, state.last_seq + 1)
+    ]
+
+
+def ticket_created(number: int, created_at: datetime, sla_id: uuid.UUID | None) -> TicketCreated:
+    ticket = TicketSnapshot(
+        id=uuid.uuid4(),
+        number=f"TKT-{number:06d}",
+        title="Printer on fire",
+        status="open",  # type: ignore[arg-type]
+        priority="medium",  # type: ignore[arg-type]
+        source="manual",  # type: ignore[arg-type]
+        department_id=uuid.UUID(int=number % 3),
+        sla_id=sla_id,
+        created_at=created_at,
+        updated_at=created_at,
+    )
+    return TicketCreated.build(
+        source="ticketing", subject=str(ticket.id), data=TicketChangeData(ticket=ticket)
+    )
+
+
+def answered(created: TicketCreated, at: datetime) -> CommentAdded:
+    comment = CommentSnapshot(
+        id=uuid.uuid4(),
+        direction="outbound",  # type: ignore[arg-type]
+        author_id=None,
+        author_name="ada",
+        body_text="On it.",
+        body_html="<p>On it.</p>",
+        created_at=at,
+    )
+    ticket = created.data.ticket.model_copy(update={"updated_at": at})
+    return CommentAdded.build(
+        source="ticketing", subject=str(ticket.id), data=CommentAddedData(ticket=ticket, comment=comment)
+    )
+
+
+async def test_two_engines_set_deadlines_and_publish_each_alert_once(
+    replicas: Replicas,
+    jetstream: JetStreamContext,
+    sessions: async_sessionmaker[AsyncSession],
+    now: datetime,
+) -> None:
+    async with sessions() as session, session.begin():
+        data = SlaDefinitionCreate(name="Short", response_hours=1, resolution_hours=2)
+        short = (await create_definition(session, data=data)).id
+    minute = timedelta(minutes=1)
+    created = [
+        ticket_created(number, now - (number * 7 % 150) * minute, short if number % 5 else None)
+        for number in range(1, 61)
+    ]
+    # Answered in time: its response clock stops before any alert.
+    replied = created[0]
+    for event in created:
+        await publish(jetstream, event)
+    await publish(jetstream, answered(replied, replied.data.ticket.created_at + minute))
+
+    expected: set[tuple[str, str, str]] = set()
+    for event in created:
+        ticket = event.data.ticket
+        age = now - ticket.created_at
+        for kind, hours in (("response", 1), ("resolution", 2)):
+            if ticket.sla_id is None or (kind == "response" and event is replied):
+                continue
+            if age >= timedelta(hours=hours):
+                expected.add((ticket.number, kind, "sla_breached"))
+            elif age >= timedelta(hours=hours) / 2:
+                expected.add((ticket.number, kind, "sla_warning"))
+
+    async def alerts() -> Counter[tuple[str, str, str]]:
+        events = await stream_events(jetstream, "TICKET_EVENTS")
+        return Counter(
+            (e["data"]["ticket"]["number"], e["data"]["deadline"], e["type"])
+            for e in events
+            if e["type"] in ("sla_warning", "sla_breached")
+        )
+
+    async def all_alerts_out() -> bool:
+        return set(await alerts()) >= expected
+
+    await eventually(all_alerts_out, within=60, what="every alert", check=replicas.assert_alive)
+    # Many sweeps of both engines later, still once each.
+    await asyncio.sleep(10 * SWEEP_SECONDS)
+    counted = await alerts()
+    assert set(counted) == expected and set(counted.values()) == {1}, counted
+
+    deadlines = [e for e in await stream_events(jetstream, "SLA") if e["type"] == "sla_deadlines_set"]
+    assert sorted(e["data"]["ticket_number"] for e in deadlines) == sorted(
+        e.data.ticket.number for e in created if e.data.ticket.sla_id is not None
+    )
