@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import asyncpg
 import httpx
@@ -13,7 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk_common.auth import INTERNAL_TOKEN_HEADER, Operator, generate_key_pair, mint_internal_token
 from helpdesk_common.contracts.identity import OperatorData, OperatorSnapshot, OperatorUpserted
-from helpdesk_common.contracts.sla import SlaDefinitionData, SlaDefinitionSnapshot, SlaDefinitionUpserted
+from helpdesk_common.contracts.sla import (
+    SlaDeadlines,
+    SlaDeadlinesSet,
+    SlaDefinitionData,
+    SlaDefinitionSnapshot,
+    SlaDefinitionUpserted,
+)
 from helpdesk_common.db import create_engine, create_session_factory, libpq_url
 from helpdesk_common.service import ServiceRuntime, build_app
 from helpdesk_common.testing.infrastructure import TestServers
@@ -21,6 +29,7 @@ from helpdesk_common.testing.plugin import TestDatabase
 from ticketing.config import TicketingSettings
 from ticketing.main import service as ticketing
 from ticketing.projections.consumers import on_operator_upserted, on_sla_upserted
+from ticketing.projections.sla_deadlines import on_sla_deadlines_set
 
 
 @dataclass
@@ -76,15 +85,39 @@ class Ticketing:
             await on_operator_upserted(session, event)
         return event.data.operator.id
 
-    async def sla_known(self, name: str) -> uuid.UUID:
+    async def sla_known(self, name: str, priority_override: str | None = None) -> uuid.UUID:
+        snapshot = SlaDefinitionSnapshot.model_validate(
+            {"id": uuid.uuid4(), "name": name, "response_hours": 4, "priority_override": priority_override}
+        )
         event = SlaDefinitionUpserted.build(
-            source="sla-engine",
-            subject="sla",
-            data=SlaDefinitionData(sla=SlaDefinitionSnapshot(id=uuid.uuid4(), name=name, response_hours=4)),
+            source="sla-engine", subject="sla", data=SlaDefinitionData(sla=snapshot)
         )
         async with self.session_factory() as session, session.begin():
             await on_sla_upserted(session, event)
         return event.data.sla.id
+
+    async def deadlines_set(
+        self,
+        ticket: dict[str, Any],
+        sla_id: uuid.UUID | None,
+        response_due_at: datetime | None,
+        resolution_due_at: datetime | None,
+    ) -> None:
+        """The SLA engine's answer to a ticket (`sla_deadlines_set`), applied by the real handler."""
+        event = SlaDeadlinesSet.build(
+            source="sla-engine",
+            subject=ticket["id"],
+            data=SlaDeadlines(
+                ticket_id=ticket["id"],
+                ticket_number=ticket["number"],
+                department_id=ticket["department"]["id"] if ticket["department"] else None,
+                sla_id=sla_id,
+                response_due_at=response_due_at,
+                resolution_due_at=resolution_due_at,
+            ),
+        )
+        async with self.session_factory() as session, session.begin():
+            await on_sla_deadlines_set(session, event)
 
     async def sql(self, query: str) -> list[asyncpg.Record]:
         connection = await asyncpg.connect(libpq_url(self.database.url))

@@ -19,6 +19,7 @@ from ticketing.inventory.routes import router as inventory_router
 from ticketing.labels.routes import router as labels_router
 from ticketing.mail_in.consumers import mail_in_consumer
 from ticketing.projections.consumers import identity_consumer, sla_consumer
+from ticketing.projections.sla_deadlines import sla_deadlines_consumer
 from ticketing.settings.routes import router as settings_router
 from ticketing.templates.routes import router as templates_router
 from ticketing.tickets.routes import router as tickets_router
@@ -48,7 +49,13 @@ service = ServiceDefinition(
     title="Ticketing",
     migrations_dir=Path(__file__).parent / "migrations",
     configure_api=configure_api,
-    consumers=[identity_consumer, sla_consumer, inventory_consumer, mail_in_consumer],
+    consumers=[
+        identity_consumer,
+        sla_consumer,
+        sla_deadlines_consumer,
+        inventory_consumer,
+        mail_in_consumer,
+    ],
     extensions=("pg_trgm",),
     jobs=[cleanup_job],
     settings_class=TicketingSettings,

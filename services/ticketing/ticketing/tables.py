@@ -74,6 +74,8 @@ sla_definitions = Table(
     Column("name", Text, nullable=False),
     Column("response_hours", Integer),
     Column("resolution_hours", Integer),
+    # Seed 10.15: the minimum priority of tickets under this SLA (low, medium, high, critical).
+    Column("priority_override", Text),
 )
 
 tenants = Table(

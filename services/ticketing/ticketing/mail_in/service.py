@@ -19,7 +19,7 @@ from ticketing.tickets import events, history
 from ticketing.tickets.numbering import next_number
 from ticketing.tickets.reading import read_ticket_by_id
 from ticketing.tickets.schemas import MessageBody
-from ticketing.tickets.service import apply_changes, refresh_search_text, sla_deadlines
+from ticketing.tickets.service import apply_changes, refresh_search_text
 
 NUMBER_IN_SUBJECT = re.compile(r"\b([A-Z][A-Z0-9]{0,9}-\d{6,})\b", re.IGNORECASE)
 REOPENED_FROM = ("resolved", "closed")
@@ -105,7 +105,8 @@ async def _new_ticket(session: AsyncSession, mail: InboundMail) -> uuid.UUID:
             created_at=now,
             updated_at=now,
             last_activity_at=now,
-            **await sla_deadlines(session, customer, now),
+            # The SLA engine answers ticket_created with the deadlines (sla_deadlines_set).
+            sla_id=customer.sla_id if customer else None,
         )
     )
     comment = await store.add_comment(

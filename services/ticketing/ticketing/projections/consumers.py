@@ -63,6 +63,7 @@ async def on_sla_upserted(session: AsyncSession, event: SlaDefinitionUpserted) -
         "name": sla.name,
         "response_hours": sla.response_hours,
         "resolution_hours": sla.resolution_hours,
+        "priority_override": sla.priority_override,
     }
     await session.execute(
         insert(sla_definitions)
