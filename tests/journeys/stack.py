@@ -1,4 +1,5 @@
-"""The gateway and ticketing as real processes (`helpdesk run`) on the test servers."""
+"""The gateway and the services behind it (ticketing unless told) as real processes (`helpdesk run`) on the
+test servers."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from helpdesk_cli.admin import create_administrator_account
-from helpdesk_cli.services import all_services
+from helpdesk_cli.services import all_services, env_suffix
 from helpdesk_common.auth import generate_key_pair
 from helpdesk_common.embedded import free_port
 from helpdesk_common.testing.infrastructure import TestServers
@@ -61,18 +62,23 @@ class RunningStack:
 
 
 async def start_stack(
-    servers: TestServers, database: TestDatabase, log_dir: Path, *, auth_cache_seconds: float = 0.0
+    servers: TestServers,
+    database: TestDatabase,
+    log_dir: Path,
+    *,
+    auth_cache_seconds: float = 0.0,
+    upstreams: tuple[str, ...] = ("ticketing",),
 ) -> RunningStack:
     """Tests see every permission change at once (no auth cache); benchmarks pass the default."""
     services = all_services()
     private_key, public_key = generate_key_pair()
-    ports = {name: free_port() for name in ("gateway", "ticketing")}
+    ports = {name: free_port() for name in ("gateway", *upstreams)}
     urls = {name: await database.add_service(services[name]) for name in ports}
     stack = RunningStack(api=f"http://127.0.0.1:{ports['gateway']}", database=database)
     common = {
         "HELPDESK_NATS_URL": servers.nats_url,
         "HELPDESK_INTERNAL_TOKEN_PUBLIC_KEY": public_key,
-        "HELPDESK_UPSTREAM_TICKETING": f"http://127.0.0.1:{ports['ticketing']}",
+        **{f"HELPDESK_UPSTREAM_{env_suffix(name)}": f"http://127.0.0.1:{ports[name]}" for name in upstreams},
         "HELPDESK_COOKIE_SECURE": "false",
         "HELPDESK_AUTH_CACHE_SECONDS": str(auth_cache_seconds),
         "HELPDESK_LOG_JSON": "false",

@@ -1,0 +1,106 @@
+"""SLAs through the real gateway, SLA engine and ticketing: an operator with tickets_manage_sla makes
+an SLA at /api/sla/definitions, it reaches ticketing over the bus and is attached to a customer, and a
+ticket for the customer's contact gets its deadlines from the engine."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from helpdesk_common.testing.infrastructure import TestServers
+from helpdesk_common.testing.plugin import TestDatabase
+from tests.backbone.harness import eventually
+from tests.journeys.stack import RunningStack, start_stack
+from tests.journeys.test_gateway_flags import operator_with
+
+
+@pytest.fixture
+async def stack(
+    servers: TestServers, database: TestDatabase, jetstream: object, tmp_path: Path
+) -> AsyncIterator[RunningStack]:
+    running = await start_stack(servers, database, tmp_path, upstreams=("ticketing", "sla-engine"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+async def test_an_sla_made_through_the_gateway_gives_a_customers_ticket_its_deadlines(
+    stack: RunningStack,
+) -> None:
+    admin = await stack.admin()
+    settings = await admin.put(
+        "/api/tickets/settings",
+        json={"ticket_system_enabled": True, "ticket_number_prefix": "TKT", "blocked_extensions": []},
+    )
+    assert settings.status_code == 200, settings.text
+    manager = await operator_with(stack, admin, "tickets_enabled", "tickets_manage_sla")
+    stranger = await operator_with(stack, admin, "tickets_enabled")
+
+    async def switch_reached_the_engine() -> bool:
+        # ticketing announces the module switch with ticket_settings_changed.
+        return (await manager.get("/api/sla/definitions")).status_code == 200
+
+    await eventually(switch_reached_the_engine, within=60, what="the module switch to reach the SLA engine")
+    gold = {"name": "Gold", "response_hours": 4, "resolution_hours": 24, "priority_override": "high"}
+    refused = await stranger.post("/api/sla/definitions", json=gold)
+    assert refused.status_code == 403 and refused.json()["flag"] == "tickets_manage_sla", refused.text
+    created = await manager.post("/api/sla/definitions", json=gold)
+    assert created.status_code == 201, created.text
+    sla_id = created.json()["id"]
+    assert [row["name"] for row in (await manager.get("/api/sla/definitions")).json()] == ["Gold"]
+
+    customer: dict[str, str] = {}
+
+    async def customer_with_the_sla() -> bool:
+        # The SLA reaches ticketing's projection as sla_definition_upserted.
+        response = await admin.post("/api/tickets/customers", json={"company_name": "Acme", "sla_id": sla_id})
+        customer.update(response.json() if response.status_code == 201 else {})
+        return response.status_code == 201
+
+    await eventually(customer_with_the_sla, within=60, what="the SLA to reach ticketing")
+    contact = await admin.post(
+        "/api/tickets/contacts", json={"email": "wile@acme.example", "customer_id": customer["id"]}
+    )
+    assert contact.status_code == 201, contact.text
+    ticket = (
+        await admin.post("/api/tickets", json={"title": "Anvil", "contact_email": "wile@acme.example"})
+    ).json()
+    assert ticket["sla"]["sla_id"] == sla_id
+    created_at = datetime.fromisoformat(ticket["created_at"])
+
+    async def engine_timer() -> list[asyncpg.Record]:
+        connection = await asyncpg.connect(stack.database.url)
+        try:
+            return list(
+                await connection.fetch(
+                    "SELECT response_due_at, resolution_due_at FROM sla.ticket_timers WHERE ticket_id = $1",
+                    uuid.UUID(ticket["id"]),
+                )
+            )
+        finally:
+            await connection.close()
+
+    async def deadlines_applied() -> bool:
+        detail = (await admin.get(f"/api/tickets/{ticket['number']}")).json()["sla"]
+        return bool(await engine_timer()) and detail["response_due_at"] is not None
+
+    # Two hops (ticketing to the engine, the engine back): each may wait out one ack wait (30 s) when a
+    # message is caught by a pull request the consumer already gave up on.
+    await eventually(deadlines_applied, within=90, what="the engine's deadlines on the ticket")
+    detail = (await admin.get(f"/api/tickets/{ticket['number']}")).json()["sla"]
+    assert datetime.fromisoformat(detail["response_due_at"]) == created_at + timedelta(hours=4)
+    assert datetime.fromisoformat(detail["resolution_due_at"]) == created_at + timedelta(hours=24)
+    assert detail["state"] == "ok"
+    timer = (await engine_timer())[0]
+    assert (timer["response_due_at"], timer["resolution_due_at"]) == (
+        created_at + timedelta(hours=4),
+        created_at + timedelta(hours=24),
+    )
+    queue = (await admin.get("/api/tickets", params={"tab": "all"})).json()
+    assert [row["sla_state"] for row in queue["rows"] if row["number"] == ticket["number"]] == ["ok"]
