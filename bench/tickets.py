@@ -7,10 +7,13 @@ durable ones (fsync on, JetStream sync_interval always).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
-import random
+import os
+import resource
 import statistics
+import subprocess
 import tempfile
 import time
 import uuid
@@ -21,15 +24,16 @@ from typing import Any
 import aiohttp
 import asyncpg
 
+from bench.cpu import CpuMeter, Watched
 from bench.raw_insert import measure_raw_insert
 from bench.report import machine_info
-from bench.servers import bench_servers
+from bench.servers import BenchServers, bench_servers
 from helpdesk_common.db import libpq_url
 from helpdesk_common.testing.plugin import TestDatabase
 from tests.journeys.stack import RunningStack, start_stack
 
 CLIENTS = 8
-CREATE_SECONDS = 10
+CREATE_SECONDS = float(os.environ.get("HELPDESK_BENCH_CREATE_SECONDS", "10"))
 SEEDED = 1_000_000
 QUEUE_SAMPLES = 100
 SEED_CHUNK = 100_000
@@ -45,13 +49,13 @@ TITLES = [
 ]
 
 
-async def main() -> None:
+async def main(*, create_only: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as work, bench_servers(Path(work)) as servers:
         database = TestDatabase(admin_url=servers.admin_url, name=f"bench_{uuid.uuid4().hex[:10]}")
         # The gateway as deployed: a token's principal is reused for its default 2 s.
         stack = await start_stack(servers, database, Path(work), auth_cache_seconds=2.0)  # type: ignore[arg-type]
         try:
-            report = await measure(stack, database, Path(work))
+            report = await measure(stack, servers, database, Path(work), create_only=create_only)
         finally:
             stack.stop()
             await _drop(database)
@@ -62,7 +66,9 @@ async def main() -> None:
     print(f"results: {path}")
 
 
-async def measure(stack: RunningStack, database: TestDatabase, work: Path) -> dict[str, Any]:
+async def measure(
+    stack: RunningStack, servers: BenchServers, database: TestDatabase, work: Path, *, create_only: bool
+) -> dict[str, Any]:
     admin = await stack.admin()
     token = admin.headers["Authorization"]
     await admin.put(
@@ -76,10 +82,17 @@ async def measure(stack: RunningStack, database: TestDatabase, work: Path) -> di
     await admin.aclose()
     payload = b'{"title": "Printer jam", "priority": "medium"}' * 16
     raw = await measure_raw_insert(database.url, payload, clients=CLIENTS, seconds=5, work_dir=work)
+    watched = {
+        **servers.processes,
+        **{name: Watched(process.pid, descendants=True) for name, process in stack.processes.items()},
+        "bench process": Watched(os.getpid()),
+    }
+    create = await _create_rate(stack.api, token, departments, CpuMeter(watched), work)
     async with aiohttp.ClientSession(stack.api, headers={"Authorization": token}) as http:
-        create = await _create_rate(http, departments)
-        await _seed(database.url, departments, SEEDED - create["created"])
-        queue = await _queue_latency(http, departments)
+        queue: dict[str, Any] = {}
+        if not create_only:
+            await _seed(database.url, departments, SEEDED - create["created"])
+            queue = await _queue_latency(http, departments)
     return {
         "benchmark": "tickets",
         "machine": machine_info(),
@@ -90,34 +103,78 @@ async def measure(stack: RunningStack, database: TestDatabase, work: Path) -> di
     }
 
 
-async def _create_rate(http: aiohttp.ClientSession, departments: list[str]) -> dict[str, Any]:
-    latencies: list[float] = []
-    deadline = time.monotonic() + CREATE_SECONDS
+# wrk (C, Debian's package) as the 8 clients: a Python client would spend as much CPU on this
+# 2-core machine as a good part of the system under test. Each request creates one ticket in a
+# random department; the report comes back as one JSON line.
+_WRK_CREATE = """
+local departments = {%(departments)s}
+local titles = {%(titles)s}
+math.randomseed(os.time())
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  local body = string.format('{"title": "%%s", "department_id": "%%s", "priority": "high"}',
+    titles[math.random(#titles)], departments[math.random(#departments)])
+  return wrk.format("POST", "/api/tickets", nil, body)
+end
+local shown = false
+response = function(status, headers, body)
+  if status ~= 201 and not shown then
+    shown = true
+    io.stderr:write("first refused create: " .. status .. " " .. body .. "\\n")
+  end
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests":%%d,"duration_us":%%d,"p50_us":%%d,"p95_us":%%d,"status_errors":%%d,' ..
+    '"socket_errors":%%d}\\n', summary.requests, summary.duration, latency:percentile(50),
+    latency:percentile(95), e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
 
-    async def client() -> None:
-        while time.monotonic() < deadline:
-            body = {
-                "title": random.choice(TITLES),
-                "department_id": random.choice(departments),
-                "priority": "high",
-            }
-            started = time.perf_counter()
-            async with http.post("/api/tickets", json=body) as response:
-                assert response.status == 201, await response.text()
-                await response.read()
-            latencies.append(time.perf_counter() - started)
 
-    started = time.monotonic()
-    await asyncio.gather(*(client() for _ in range(CLIENTS)))
-    elapsed = time.monotonic() - started
+async def _create_rate(
+    api: str, token: str, departments: list[str], cpu: CpuMeter, work: Path
+) -> dict[str, Any]:
+    script = work / "create.lua"
+    script.write_text(
+        _WRK_CREATE
+        % {
+            "departments": ", ".join(f'"{d}"' for d in departments),
+            "titles": ", ".join(f'"{t}"' for t in TITLES),
+        }
+    )
+    command = ["wrk", "-t1", f"-c{CLIENTS}", f"-d{CREATE_SECONDS:g}s", "-s", str(script)]
+    command += ["-H", f"Authorization: {token}", f"{api}/api/tickets"]
+    wrk_before = _children_cpu_seconds()
+    cpu.start()
+    finished = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, check=True)
+    usage = cpu.stop()
+    line = next(line for line in finished.stdout.splitlines() if line.startswith("WRK_JSON "))
+    report = json.loads(line.removeprefix("WRK_JSON "))
+    assert report["status_errors"] == 0 and report["socket_errors"] == 0, finished.stdout + finished.stderr
+    created = report["requests"]
+    seconds = report["duration_us"] / 1e6
+    spent = usage.milliseconds_per_thousand(created)
+    # wrk has exited by now: the meter counted it as other work.
+    wrk_ms = 1e6 * (_children_cpu_seconds() - wrk_before) / created
+    spent.update({"load generator (wrk)": wrk_ms, "other": max(spent["other"] - wrk_ms, 0.0)})
     return {
+        # Where the machine's two cores went, per ticket created (ms of CPU).
+        "cpu_ms_per_create": {name: round(ms / 1000, 3) for name, ms in spent.items()},
+        "machine_busy": round(usage.machine_busy_fraction, 3),
         "clients": CLIENTS,
-        "seconds": round(elapsed, 2),
-        "created": len(latencies),
-        "per_second": len(latencies) / elapsed,
-        "p50_ms": _percentile(latencies, 50),
-        "p95_ms": _percentile(latencies, 95),
+        "seconds": round(seconds, 2),
+        "created": created,
+        "per_second": created / seconds,
+        "p50_ms": report["p50_us"] / 1000,
+        "p95_ms": report["p95_us"] / 1000,
     }
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 async def _seed(url: str, departments: list[str], count: int) -> None:
@@ -181,19 +238,23 @@ async def _queue_latency(http: aiohttp.ClientSession, departments: list[str]) ->
 
 
 def _targets(create: dict[str, Any], queue: dict[str, Any]) -> list[dict[str, Any]]:
-    worst_p95 = max(kind["p95_ms"] for kind in queue.values())
-    return [
-        {
-            "title": "queue p95 < 100 ms at 1,000,000 tickets",
-            "measured": f"{worst_p95:.1f} ms",
-            "passed": worst_p95 < 100,
-        },
+    targets = [
         {
             "title": "create >= 500 tickets/s, 8 clients",
             "measured": f"{create['per_second']:.0f}/s",
             "passed": create["per_second"] >= 500,
         },
     ]
+    if queue:
+        worst_p95 = max(kind["p95_ms"] for kind in queue.values())
+        targets.append(
+            {
+                "title": "queue p95 < 100 ms at 1,000,000 tickets",
+                "measured": f"{worst_p95:.1f} ms",
+                "passed": worst_p95 < 100,
+            }
+        )
+    return targets
 
 
 def render(report: dict[str, Any]) -> str:
@@ -202,8 +263,12 @@ def render(report: dict[str, Any]) -> str:
         f"PostgreSQL raw single-row inserts ({CLIENTS} clients): {report['raw_insert_per_second']:.0f}/s",
         f"Ticket creation through the gateway ({CLIENTS} clients, {create['seconds']} s): "
         f"{create['per_second']:.0f}/s  p50 {create['p50_ms']:.1f} ms  p95 {create['p95_ms']:.1f} ms",
-        f"Queue through the gateway, {QUEUE_SAMPLES} requests each:",
+        "  CPU per create (ms): "
+        + ", ".join(f"{name} {ms:.2f}" for name, ms in create["cpu_ms_per_create"].items())
+        + f"  (machine busy {create['machine_busy']:.0%})",
     ]
+    if report["queue"]:
+        lines.append(f"Queue through the gateway, {QUEUE_SAMPLES} requests each:")
     for name, kind in report["queue"].items():
         lines.append(
             f"  {name:<42} p50 {kind['p50_ms']:6.1f} ms  p95 {kind['p95_ms']:6.1f} ms"
@@ -227,4 +292,6 @@ async def _drop(database: TestDatabase) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--create-only", action="store_true", help="skip seeding a million and the queue")
+    asyncio.run(main(create_only=parser.parse_args().create_only))

@@ -23,8 +23,6 @@ def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
     settings = runtime.settings
     assert isinstance(settings, GatewaySettings)
     app.state.authenticator = Authenticator(runtime.session_factory, settings)
-    for router in (signin_router, tokens_router, operators_router, roles_router):
-        app.include_router(router)
     upstreams = settings.upstreams()
     proxy = GatewayProxy(
         app.state.authenticator,
@@ -33,8 +31,7 @@ def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
         token_ttl_seconds=settings.internal_token_ttl_seconds,
     )
     app.state.proxy = proxy
-    # Last: /api/{public}/... would otherwise shadow /api/auth, /api/operators, /api/roles.
-    app.include_router(proxy.router)
+    proxy.install(app, signin_router, tokens_router, operators_router, roles_router)
     install_merged_openapi(app, upstreams)
 
 

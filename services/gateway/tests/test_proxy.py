@@ -180,7 +180,7 @@ async def world() -> AsyncIterator[World]:
         gateway = create_app(
             title="gateway", settings=HelpdeskSettings(http_max_body_bytes=MAX_BODY), readiness_checks={}
         )
-        gateway.include_router(proxy.router)
+        proxy.install(gateway)
         gateway_url = await stack.enter_async_context(serving(gateway))
         client = await stack.enter_async_context(
             httpx.AsyncClient(base_url=gateway_url, headers={"x-test-operator": "ada"}, timeout=30)

@@ -6,8 +6,9 @@ import logging
 from collections.abc import AsyncIterator
 
 import aiohttp
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import StreamingResponse
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.types import Scope
 from yarl import URL
 
@@ -18,6 +19,22 @@ from gateway.proxy.headers import downstream_response_headers, request_id, upstr
 from gateway.proxy.tokens import InternalTokens
 
 log = logging.getLogger(__name__)
+
+
+class PublicApi(Convertor[str]):
+    """Only the names the gateway proxies, so their routes can come first and answer the bulk of the
+    traffic without first trying every sign-in, token, operator and role route."""
+
+    regex = "|".join(sorted(PUBLIC_NAMES))
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("public_api", PublicApi())
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 # Answers up to this size with a declared length are read whole and sent in one piece: under uvicorn's
@@ -55,11 +72,24 @@ class GatewayProxy:
         )
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
-        self.router = APIRouter()
         # Plain Starlette routes: nothing to validate or inject, and FastAPI's per-request dependency
         # machinery costs a tenth of a forward.
-        for path in ("/api/{public}", "/api/{public}/{rest:path}"):
+        self.router = APIRouter()
+        for path in ("/api/{public:public_api}", "/api/{public:public_api}/{rest:path}"):
             self.router.add_route(path, self.forward, methods=METHODS, include_in_schema=False)
+        # Any other /api/<name>: matched after the gateway's own routes, answered "no such API".
+        self.unknown_router = APIRouter()
+        for path in ("/api/{public}", "/api/{public}/{rest:path}"):
+            self.unknown_router.add_route(path, self.forward, methods=METHODS, include_in_schema=False)
+
+    def install(self, app: FastAPI, *own_routers: APIRouter) -> None:
+        """First the proxied APIs (by far most requests), which match only their own names; then the
+        gateway's own routes; last the catch-all answering an unknown /api/<name>, which would
+        otherwise shadow /api/auth and the rest."""
+        app.include_router(self.router)
+        for router in own_routers:
+            app.include_router(router)
+        app.include_router(self.unknown_router)
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
