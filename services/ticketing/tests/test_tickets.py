@@ -353,3 +353,127 @@ async def test_bad_ticket_input_names_the_field_and_changes_nothing(ticketing_ap
         "/", json={"title": "x"}, headers=ticketing_app.as_operator("tickets_enabled")
     )
     assert refused.status_code == 403 and refused.json()["flag"] == "tickets_create"
+
+
+async def test_the_answer_to_a_create_is_the_ticket_as_it_reads_back(ticketing_app: Ticketing) -> None:
+    """Creation builds its answer from what it read and wrote, without reading the ticket back."""
+    await ticketing_app.switch_module(True)
+    admin = ticketing_app.as_operator(*ADMIN, "tickets_manage_labels_types")
+    desk = await department(ticketing_app, "Service Desk")
+    assignee = await ticketing_app.operator_known("grace")
+    customer = await ticketing_app.client.post(
+        "/customers", json={"company_name": "Initech", "ticket_number_prefix": "INI"}, headers=admin
+    )
+    contact = await ticketing_app.client.post(
+        "/contacts",
+        json={"first_name": "Peter", "last_name": "Gibbons", "email": "peter@initech.example",
+              "customer_id": customer.json()["id"]},
+        headers=admin,
+    )  # fmt: skip
+    label = await ticketing_app.client.post(
+        "/labels", json={"name": "VIP", "color": "#aa0000"}, headers=admin
+    )
+    kind = await ticketing_app.client.post("/types", json={"name": "Hardware"}, headers=admin)
+    assert all(r.status_code == 201 for r in (customer, contact, label, kind)), [customer.text, contact.text]
+
+    created = await ticketing_app.client.post(
+        "/",
+        json={
+            "title": "TPS report printer",
+            "department_id": desk["id"],
+            "priority": "high",
+            "contact_email": "PETER@initech.example",
+            "assignee_id": str(assignee),
+            "type_id": kind.json()["id"],
+            "label_ids": [label.json()["id"], label.json()["id"]],
+            "description": {"body": "It jams.", "body_format": "plain_text"},
+        },
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    read_back = await ticketing_app.client.get(f"/{created.json()['number']}", headers=admin)
+    assert created.json() == read_back.json()
+    assert created.json()["number"] == "INI-000001"
+    assert created.json()["last_contact"]["direction"] == "outbound"
+    found = await ticketing_app.client.get("/", params={"tab": "all", "search": "gibbons"}, headers=admin)
+    assert [row["number"] for row in found.json()["rows"]] == ["INI-000001"], "search text written at create"
+    history = (await ticketing_app.client.get("/INI-000001/history", headers=admin)).json()
+    assert [entry["field"] for entry in history] == ["created", "comment"]
+
+
+async def test_a_reference_the_caller_names_must_exist(ticketing_app: Ticketing) -> None:
+    await ticketing_app.switch_module(True)
+    headers = ticketing_app.as_operator(*AGENT)
+    for field in ("department_id", "assignee_id", "type_id", "contact_id"):
+        response = await ticketing_app.client.post(
+            "/", json={"title": "Ghost", field: str(uuid.uuid4())}, headers=headers
+        )
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == field
+    response = await ticketing_app.client.post(
+        "/", json={"title": "Ghost", "label_ids": [str(uuid.uuid4())]}, headers=headers
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "label_ids"
+    assert await outbox(ticketing_app, "ticket_created") == []
+
+
+async def test_a_department_deleted_while_a_ticket_is_created_answers_422_and_leaves_nothing(
+    ticketing_app: Ticketing, monkeypatch: Any
+) -> None:
+    """The read and the write are two statements; a delete in between is caught by the foreign key."""
+    from ticketing.tickets import creation
+
+    await ticketing_app.switch_module(True)
+    desk = await department(ticketing_app, "Doomed")
+    checked = creation._check_references
+
+    def check_then_lose_the_department(*args: Any) -> Any:
+        labels = checked(*args)
+        asyncio.get_running_loop().create_task(
+            ticketing_app.sql(f"DELETE FROM ticketing.departments WHERE id = '{desk['id']}'")
+        )
+        return labels
+
+    monkeypatch.setattr(creation, "_check_references", check_then_lose_the_department)
+    delay = creation._write
+
+    async def write_after_the_delete(*args: Any) -> None:
+        await asyncio.sleep(0.3)
+        await delay(*args)
+
+    monkeypatch.setattr(creation, "_write", write_after_the_delete)
+    response = await ticketing_app.client.post(
+        "/",
+        json={"title": "Too late", "department_id": desk["id"]},
+        headers=ticketing_app.as_operator(*AGENT),
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "department_id"
+    assert await ticketing_app.sql("SELECT id FROM ticketing.tickets") == []
+    assert await outbox(ticketing_app, "ticket_created") == []
+
+
+async def test_priority_never_drops_below_the_slas_override(ticketing_app: Ticketing) -> None:
+    await ticketing_app.switch_module(True)
+    admin = ticketing_app.as_operator(*ADMIN)
+    gold = await ticketing_app.sla_known("Gold", priority_override="high")
+    customer = await ticketing_app.client.post(
+        "/customers", json={"company_name": "Acme", "sla_id": str(gold)}, headers=admin
+    )
+    await ticketing_app.client.post(
+        "/contacts", json={"email": "wile@acme.example", "customer_id": customer.json()["id"]}, headers=admin
+    )
+    low = await ticketing_app.client.post(
+        "/", json={"title": "Anvil", "priority": "low", "contact_email": "wile@acme.example"}, headers=admin
+    )
+    assert low.status_code == 201 and low.json()["priority"] == "high", "raised to the SLA's floor"
+    critical = await ticketing_app.client.patch(
+        f"/{low.json()['number']}", json={"priority": "critical"}, headers=admin
+    )
+    assert critical.status_code == 200 and critical.json()["priority"] == "critical"
+    lowered = await ticketing_app.client.patch(
+        f"/{low.json()['number']}", json={"priority": "medium"}, headers=admin
+    )
+    assert lowered.status_code == 422 and lowered.json()["errors"][0]["field"] == "priority"
+    assert "Gold" in lowered.json()["errors"][0]["message"]
+    plain = await ticketing_app.client.post("/", json={"title": "No SLA", "priority": "low"}, headers=admin)
+    assert plain.json()["priority"] == "low"

@@ -60,9 +60,12 @@ def _change_data(ticket: TicketOut, changes: Changes, actor_id: uuid.UUID | None
     )
 
 
+def created(ticket: TicketOut, actor_id: uuid.UUID | None) -> TicketCreated:
+    return TicketCreated.build(source=SOURCE, subject=str(ticket.id), data=_change_data(ticket, {}, actor_id))
+
+
 async def publish_created(session: AsyncSession, ticket: TicketOut, actor_id: uuid.UUID | None) -> None:
-    data = _change_data(ticket, {}, actor_id)
-    await add_event(session, TicketCreated.build(source=SOURCE, subject=str(ticket.id), data=data))
+    await add_event(session, created(ticket, actor_id))
 
 
 async def publish_changes(

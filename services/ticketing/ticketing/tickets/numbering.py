@@ -7,10 +7,10 @@ again, even when its ticket is deleted or its transaction rolls back.
 
 from __future__ import annotations
 
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpdesk_common.db import driver_connection
 from ticketing.settings.schemas import PREFIX_PATTERN
 
 
@@ -20,20 +20,35 @@ def sequence_name(prefix: str) -> str:
     return f"ticket_number_{prefix.lower()}"
 
 
-async def next_number(session: AsyncSession, prefix: str) -> str:
-    sequence = sequence_name(prefix)
-    await _ensure_sequence(session, sequence)
-    value = (await session.execute(text(f"SELECT nextval('{sequence}')"))).scalar_one()
+def next_value_sql(prefix_expression: str) -> str:
+    """The next value for a prefix computed in SQL, for a statement that reads the prefix itself; NULL
+    when the prefix has no sequence yet (then `next_number` creates it)."""
+    return f"nextval(to_regclass('ticket_number_' || lower({prefix_expression})))"
+
+
+def formatted(prefix: str, value: int) -> str:
     return f"{prefix}-{value:06d}"
 
 
-async def _ensure_sequence(session: AsyncSession, sequence: str) -> None:
-    exists = (await session.execute(text("SELECT to_regclass(:name)"), {"name": sequence})).scalar_one()
-    if exists is not None:
-        return
+async def next_number(bind: AsyncSession | asyncpg.Connection, prefix: str) -> str:  # type: ignore[type-arg]
+    sequence = sequence_name(prefix)
+    connection = bind if isinstance(bind, asyncpg.Connection) else await driver_connection(bind)
+    # nextval of NULL is NULL: a prefix seen for the first time costs no failed statement.
+    value = await connection.fetchval(_NEXT, sequence)
+    if value is None:
+        await _create_sequence(connection, sequence)
+        value = await connection.fetchval(_NEXT, sequence)
+    return formatted(prefix, value)
+
+
+_NEXT = "SELECT nextval(to_regclass($1))"
+
+
+async def _create_sequence(connection: asyncpg.Connection, sequence: str) -> None:  # type: ignore[type-arg]
     try:
-        async with session.begin_nested():
-            await session.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {sequence}"))
-    except DBAPIError:
+        # A savepoint when the caller is in a transaction, so that goes on after a failure here.
+        async with connection.transaction():
+            await connection.execute(f"CREATE SEQUENCE IF NOT EXISTS {sequence}")
+    except asyncpg.PostgresError:
         # Another transaction created it at the same moment; it exists either way.
         pass

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import func, select
 
 from helpdesk_common.auth import Operator
-from helpdesk_common.db import Session
+from helpdesk_common.db import AutocommitConnection, Session
 from ticketing.access import ticket_access
 from ticketing.attachments.storage import AttachmentStorage
 from ticketing.comments.service import CommentCreate, CommentOut, add_comment, list_comments
 from ticketing.tables import read_markers, tickets
+from ticketing.tickets.creation import create_ticket
 from ticketing.tickets.history import HistoryEntry, history_of
 from ticketing.tickets.queue import QueueQuery, read_queue
 from ticketing.tickets.reading import find_ticket, read_ticket, visible_to
@@ -28,7 +29,6 @@ from ticketing.tickets.schemas import (
 from ticketing.tickets.service import (
     close_ticket,
     close_tickets,
-    create_ticket,
     delete_tickets,
     open_ticket,
     update_ticket,
@@ -49,10 +49,8 @@ async def queue(operator: Reader, session: Session, query: Annotated[QueueQuery,
 
 
 @router.post("/", status_code=201)
-async def create(data: TicketCreate, operator: Creator, session: Session) -> TicketOut:
-    created = await create_ticket(session, operator=operator, data=data)
-    await session.commit()
-    return created
+async def create(data: TicketCreate, operator: Creator, connection: AutocommitConnection) -> TicketOut:
+    return await create_ticket(connection, operator=operator, data=data)
 
 
 @router.get("/unread-count")

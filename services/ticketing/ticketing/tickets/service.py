@@ -1,9 +1,10 @@
-"""The rules for tickets: create, edit, close, open, delete. Every change leaves history and events."""
+"""The rules for tickets: edit, close, open, delete (creation is in creation.py). Every change leaves
+history and events."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -11,16 +12,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.auth import Operator
+from helpdesk_common.contracts.tickets import TicketPriority
 from helpdesk_common.errors import PermissionMissing, ValidationFailed
 from ticketing.attachments.service import object_names_of
 from ticketing.comments import store
 from ticketing.tables import (
     contacts,
-    customers,
     department_members,
     departments,
     labels,
-    module_settings,
     operators,
     read_markers,
     sla_definitions,
@@ -29,9 +29,9 @@ from ticketing.tables import (
     tickets,
 )
 from ticketing.tickets import events, history
-from ticketing.tickets.numbering import next_number
+from ticketing.tickets.creation import PRIORITY_RANK
 from ticketing.tickets.reading import TicketNotFound, find_ticket, read_ticket_by_id, visible_to
-from ticketing.tickets.schemas import MessageBody, TicketCreate, TicketOut, TicketUpdate
+from ticketing.tickets.schemas import MessageBody, TicketOut, TicketUpdate
 
 # Built once: an alias made per call costs fresh Column objects on every request.
 SEARCH_ASSIGNEE = operators.alias("search_assignee")
@@ -43,55 +43,6 @@ def actor_of(operator: Operator | None) -> tuple[uuid.UUID | None, str]:
     return (operator.id, operator.username) if operator else (None, "system")
 
 
-async def create_ticket(session: AsyncSession, *, operator: Operator, data: TicketCreate) -> TicketOut:
-    if data.assignee_id is not None and not operator.has(ASSIGN_FLAG):
-        raise PermissionMissing(ASSIGN_FLAG)
-    department_id = data.department_id or await _default_department(session, operator.id)
-    await _check_references(session, data.model_dump(exclude_unset=True) | {"department_id": department_id})
-    contact = await _contact_for(session, data.contact_id, data.contact_email)
-    customer = await _customer_of(session, contact)
-    prefix = (
-        customer.ticket_number_prefix
-        if customer and customer.ticket_number_prefix
-        else await _global_prefix(session)
-    )
-    now = datetime.now(UTC)
-    ticket_id = uuid.uuid4()
-    await session.execute(
-        insert(tickets).values(
-            id=ticket_id,
-            number=await next_number(session, prefix),
-            title=data.title,
-            priority=data.priority.value,
-            department_id=department_id,
-            assignee_id=data.assignee_id,
-            contact_id=contact.id if contact else None,
-            contact_email=None if contact else data.contact_email,
-            customer_id=customer.id if customer else None,
-            type_id=data.type_id,
-            created_by_id=operator.id,
-            created_at=now,
-            updated_at=now,
-            last_activity_at=now,
-            **await sla_deadlines(session, customer, now),
-        )
-    )
-    await _set_labels(session, ticket_id, data.label_ids)
-    if data.description is not None and data.description.body.strip():
-        await store.add_comment(
-            session,
-            ticket_id=ticket_id,
-            direction="outbound",
-            author=actor_of(operator),
-            body=data.description,
-        )
-    await refresh_search_text(session, ticket_id)
-    created = await read_ticket_by_id(session, ticket_id)
-    await history.record(session, ticket_id, actor_of(operator), {"created": (None, created.number)})
-    await events.publish_created(session, created, operator.id)
-    return created
-
-
 async def update_ticket(
     session: AsyncSession, *, operator: Operator, number: str, data: TicketUpdate
 ) -> TicketOut:
@@ -99,7 +50,29 @@ async def update_ticket(
     _check_edit_rights(operator, requested)
     row = await find_ticket(session, operator, number, lock=True)
     await _check_references(session, requested)
+    await _check_priority_floor(session, row, requested)
     return await apply_changes(session, row=row, operator=operator, requested=requested)
+
+
+async def _check_priority_floor(session: AsyncSession, row: Any, requested: dict[str, Any]) -> None:
+    """Seed 10.15: a ticket under an SLA with a Priority Override cannot drop below it. Creation
+    raises the priority quietly; an edit that asks for less is refused, saying why."""
+    wanted = requested.get("priority")
+    if wanted is None or row.sla_id is None:
+        return
+    sla = (
+        await session.execute(
+            select(sla_definitions.c.name, sla_definitions.c.priority_override).where(
+                sla_definitions.c.id == row.sla_id
+            )
+        )
+    ).first()
+    if sla is None or sla.priority_override is None:
+        return
+    if PRIORITY_RANK[TicketPriority(wanted)] < PRIORITY_RANK[TicketPriority(sla.priority_override)]:
+        raise ValidationFailed(
+            "priority", f"The ticket's SLA {sla.name} keeps its priority at {sla.priority_override} or above."
+        )
 
 
 async def apply_changes(
@@ -334,39 +307,6 @@ async def _contact_columns(session: AsyncSession, requested: dict[str, Any]) -> 
         "contact_id": contact.id if contact else None,
         "contact_email": None if contact else requested.get("contact_email"),
         "customer_id": contact.customer_id if contact else None,
-    }
-
-
-async def _customer_of(session: AsyncSession, contact: Any) -> Any:
-    if contact is None or contact.customer_id is None:
-        return None
-    return (await session.execute(select(customers).where(customers.c.id == contact.customer_id))).first()
-
-
-async def _global_prefix(session: AsyncSession) -> str:
-    return str((await session.execute(select(module_settings.c.ticket_number_prefix))).scalar_one())
-
-
-async def _default_department(session: AsyncSession, operator_id: uuid.UUID) -> uuid.UUID | None:
-    found = await session.execute(
-        select(operators.c.default_department_id).where(operators.c.id == operator_id)
-    )
-    return found.scalar_one_or_none()
-
-
-async def sla_deadlines(session: AsyncSession, customer: Any, now: datetime) -> dict[str, Any]:
-    """Seed 10.6: a customer's SLA gives the ticket its response and resolution deadlines (wall clock)."""
-    if customer is None or customer.sla_id is None:
-        return {}
-    sla = (
-        await session.execute(select(sla_definitions).where(sla_definitions.c.id == customer.sla_id))
-    ).first()
-    if sla is None:
-        return {}
-    return {
-        "sla_id": sla.id,
-        "response_due_at": now + timedelta(hours=sla.response_hours) if sla.response_hours else None,
-        "resolution_due_at": now + timedelta(hours=sla.resolution_hours) if sla.resolution_hours else None,
     }
 
 
