@@ -79,6 +79,9 @@ async def driver_connection(bind: AsyncSession | AsyncConnection) -> asyncpg.Con
     commits or rolls back with the session or connection it came from.
     """
     connection = bind if isinstance(bind, AsyncConnection) else await bind.connection()
+    if not connection.in_transaction():
+        # So that the connection's commit() really commits what is sent to the driver.
+        await connection.begin()
     adapter = (await connection.get_raw_connection()).dbapi_connection
     # SQLAlchemy's asyncpg adapter sends BEGIN lazily, with its first statement; a statement sent
     # straight to the driver before that would run outside the transaction.

@@ -2,15 +2,57 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import Any
 
 import orjson
 from opentelemetry import propagate
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import Session as OrmSession
 
 from helpdesk_common.contracts.envelope import EventEnvelope
 from helpdesk_common.db import driver_connection
+
+
+class _Signal:
+    """Process-local: set after a commit that wrote outbox rows, so a relay in the same process
+    publishes them at once instead of at its next poll. One event per event loop."""
+
+    def __init__(self) -> None:
+        self._events: dict[asyncio.AbstractEventLoop, asyncio.Event] = {}
+
+    def _event(self) -> asyncio.Event:
+        loop = asyncio.get_running_loop()
+        found = self._events.get(loop)
+        if found is None:
+            found = self._events[loop] = asyncio.Event()
+        return found
+
+    def set(self) -> None:
+        self._event().set()
+
+    def clear(self) -> None:
+        self._event().clear()
+
+    async def wait(self) -> None:
+        await self._event().wait()
+
+
+committed = _Signal()
+_WROTE = "helpdesk_outbox_written"
+
+
+@sqlalchemy_event.listens_for(OrmSession, "after_commit")
+def _wake_the_relay(session: OrmSession) -> None:
+    if session.info.pop(_WROTE, False):
+        committed.set()
+
+
+@sqlalchemy_event.listens_for(OrmSession, "after_rollback")
+def _nothing_to_wake_for(session: OrmSession) -> None:
+    session.info.pop(_WROTE, None)
 
 
 def outbox_insert(first_parameter: int) -> str:
@@ -51,8 +93,14 @@ _INSERT = outbox_insert(1)
 async def add_events(session: AsyncSession | AsyncConnection, events: Iterable[EventEnvelope[Any]]) -> None:
     """Never publish inside a request: the event leaves only if this transaction commits."""
     parameters = outbox_parameters(events)
-    if parameters[0]:
-        await (await driver_connection(session)).execute(_INSERT, *parameters)
+    if not parameters[0]:
+        return
+    await (await driver_connection(session)).execute(_INSERT, *parameters)
+    if isinstance(session, AsyncSession):
+        session.sync_session.info[_WROTE] = True
+    else:
+        # A bare connection has no after-commit hook here: an early wake only costs the relay a look.
+        committed.set()
 
 
 async def add_event(session: AsyncSession | AsyncConnection, event: EventEnvelope[Any]) -> None:

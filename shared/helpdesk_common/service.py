@@ -133,6 +133,7 @@ async def _run_roles(
             jetstream(runtime.broker),
             batch_size=settings.relay_batch_size,
             idle_seconds=settings.relay_idle_seconds,
+            woken_by_writers=bool(roles & {"api", "consumers", "jobs"}),
         )
         tasks.append(asyncio.create_task(relay.run(stop), name="relay"))
     if consumers:
