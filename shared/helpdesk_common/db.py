@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import asyncpg
@@ -60,15 +61,12 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 Session = Annotated[AsyncSession, Depends(_request_session)]
 
 
-async def _request_autocommit(request: Request) -> AsyncIterator[asyncpg.Connection]:  # type: ignore[type-arg]
-    engine: AsyncEngine = request.app.state.runtime.engine
+@asynccontextmanager
+async def autocommit_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:  # type: ignore[type-arg]
+    """A pooled driver connection with no transaction open: every statement commits on its own. For a
+    write that is one statement (atomic by itself), it saves the BEGIN and COMMIT round trips."""
     async with engine.connect() as connection:
         yield (await connection.get_raw_connection()).driver_connection  # type: ignore[misc]
-
-
-# A pooled driver connection with no transaction open: every statement commits on its own. For a
-# write that is one statement (atomic by itself), it saves the BEGIN and COMMIT round trips.
-AutocommitConnection = Annotated[asyncpg.Connection, Depends(_request_autocommit)]
 
 
 async def driver_connection(bind: AsyncSession | AsyncConnection) -> asyncpg.Connection[Any]:

@@ -31,7 +31,14 @@ def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
         token_ttl_seconds=settings.internal_token_ttl_seconds,
     )
     app.state.proxy = proxy
-    proxy.install(app, signin_router, tokens_router, operators_router, roles_router)
+    proxy.install(
+        app,
+        signin_router,
+        tokens_router,
+        operators_router,
+        roles_router,
+        larger_bodies=service.larger_bodies(settings) if service.larger_bodies else None,
+    )
     install_merged_openapi(app, upstreams)
 
 

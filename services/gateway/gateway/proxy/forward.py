@@ -15,6 +15,7 @@ from yarl import URL
 from gateway.config import PUBLIC_NAMES
 from gateway.identity.principal import Authenticate
 from gateway.proxy.errors import UnknownService, UpstreamNotConfigured, UpstreamTimeout, UpstreamUnavailable
+from gateway.proxy.fast_path import ProxyFirst
 from gateway.proxy.headers import downstream_response_headers, request_id, upstream_request_headers
 from gateway.proxy.tokens import InternalTokens
 
@@ -82,14 +83,25 @@ class GatewayProxy:
         for path in ("/api/{public}", "/api/{public}/{rest:path}"):
             self.unknown_router.add_route(path, self.forward, methods=METHODS, include_in_schema=False)
 
-    def install(self, app: FastAPI, *own_routers: APIRouter) -> None:
+    def install(
+        self, app: FastAPI, *own_routers: APIRouter, larger_bodies: dict[str, int] | None = None
+    ) -> None:
         """First the proxied APIs (by far most requests), which match only their own names; then the
         gateway's own routes; last the catch-all answering an unknown /api/<name>, which would
-        otherwise shadow /api/auth and the rest."""
+        otherwise shadow /api/auth and the rest. Unless spans are exported (a span per request
+        wants the instrumented path), proxied requests skip all that: see fast_path."""
         app.include_router(self.router)
         for router in own_routers:
             app.include_router(router)
         app.include_router(self.unknown_router)
+        settings = app.state.settings
+        if not settings.otlp_endpoint:
+            app.add_middleware(
+                ProxyFirst,
+                proxy=self,
+                max_body_bytes=settings.http_max_body_bytes,
+                larger_bodies=larger_bodies,
+            )
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -110,8 +122,10 @@ class GatewayProxy:
             self._session = None
 
     async def forward(self, request: Request) -> Response:
+        return await self.forward_to(request, request.path_params["public"])
+
+    async def forward_to(self, request: Request, public: str) -> Response:
         principal = await self._authenticate(request)
-        public: str = request.path_params["public"]
         base_url = self._base_url(public)
         scope = request.scope
         url = _upstream_url(base_url, scope)
