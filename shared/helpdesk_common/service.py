@@ -137,6 +137,13 @@ async def _run_roles(
         )
         tasks.append(asyncio.create_task(relay.run(stop), name="relay"))
     if consumers:
+        assert runtime.broker is not None
+        tasks.extend(
+            asyncio.create_task(
+                consumer.run(runtime.broker, runtime.session_factory, stop), name=consumer.spec.durable
+            )
+            for consumer in consumers
+        )
         tasks.append(asyncio.create_task(_prune_inbox(runtime, stop), name="prune-inbox"))
     if "jobs" in roles:
         tasks.extend(asyncio.create_task(job(runtime, stop), name=job.__name__) for job in definition.jobs)
@@ -199,7 +206,6 @@ async def _start_broker(
         consumer.retry = retry
         consumer.batch_size = settings.consumer_batch_size
         consumer.batch_timeout_seconds = settings.consumer_batch_timeout_seconds
-        consumer.attach(broker, runtime.session_factory)
     await broker.connect()
     check_server_version(nats_client(broker))
     js = jetstream(broker)

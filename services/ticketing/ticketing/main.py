@@ -31,16 +31,15 @@ def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
     app.state.attachments = AttachmentStorage(
         settings.nats_url, settings.attachments_bucket, replicas=settings.nats_stream_replicas
     )
+    # Tickets first: most requests are theirs, and their paths match only ticket numbers.
+    app.include_router(tickets_router)
+    app.include_router(attachments_router)
     app.include_router(settings_router)
     app.include_router(labels_router)
     app.include_router(departments_router)
     app.include_router(customers_router)
     app.include_router(templates_router)
     app.include_router(inventory_router)
-
-    # Last: /{number} would otherwise shadow /departments, /settings, /labels, ...
-    app.include_router(attachments_router)
-    app.include_router(tickets_router)
 
 
 service = ServiceDefinition(

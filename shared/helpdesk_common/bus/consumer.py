@@ -10,18 +10,17 @@ goes on with the rest.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import orjson
-from faststream.middlewares import AckPolicy
-from faststream.nats import JStream, NatsBroker, PullSub
-from faststream.nats.annotations import NatsMessage
+from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
 from opentelemetry import propagate, trace
-from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -29,6 +28,7 @@ from helpdesk_common.bus.broker import jetstream
 from helpdesk_common.bus.topology import ConsumerSpec, dead_letter_subject
 from helpdesk_common.contracts.envelope import ContractViolation, EventEnvelope
 from helpdesk_common.contracts.registry import parse_event
+from helpdesk_common.db import driver_connection
 from helpdesk_common.messaging_tables import dead_letters
 
 log = logging.getLogger(__name__)
@@ -37,11 +37,12 @@ tracer = trace.get_tracer(__name__)
 EventT = TypeVar("EventT", bound=EventEnvelope[Any])
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 
-_RECORD_INBOX = text(
-    "INSERT INTO inbox (consumer, event_id) SELECT :consumer, unnest(CAST(:ids AS uuid[])) "
+# On the driver connection, in the batch's transaction (see helpdesk_common.db.driver_connection).
+_RECORD_INBOX = (
+    "INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[]) "
     "ON CONFLICT DO NOTHING RETURNING event_id"
 )
-_FORGET_INBOX = text("DELETE FROM inbox WHERE consumer = :consumer AND event_id = :event_id")
+_FORGET_INBOX = "DELETE FROM inbox WHERE consumer = $1 AND event_id = $2"
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,14 @@ class EventConsumer:
         retry: RetryPolicy | None = None,
         batch_size: int = 256,
         batch_timeout_seconds: float = 0.05,
+        # Also how long a stopping process may wait for its consumers to notice.
+        idle_poll_seconds: float = 1.0,
     ) -> None:
         self.spec = spec
         self.retry = retry or RetryPolicy()
         self.batch_size = batch_size
         self.batch_timeout_seconds = batch_timeout_seconds
+        self.idle_poll_seconds = idle_poll_seconds
         self.handlers: dict[type[EventEnvelope[Any]], Handler] = {}
         self.applied_total = 0
 
@@ -91,24 +95,49 @@ class EventConsumer:
 
         return register
 
-    def attach(self, broker: NatsBroker, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        """Subscribe on the broker; every process that attaches shares the one durable consumer."""
+    async def run(
+        self,
+        broker: NatsBroker,
+        session_factory: async_sessionmaker[AsyncSession],
+        stop: asyncio.Event,
+    ) -> None:
+        """Pull and apply batches until `stop`; every process that runs this shares the one durable
+        consumer. Idle, it waits in one long poll for the first message; busy, it takes whatever is
+        there up to a batch, waiting at most `batch_timeout_seconds` for more.
 
-        async def on_batch(message: NatsMessage) -> None:
-            raw: list[Msg] = message.raw_message  # type: ignore[assignment]
-            await self.process(raw, session_factory=session_factory, broker=broker)
-
-        broker.subscriber(
-            self.spec.filter_subject,
-            stream=JStream(self.spec.stream, declare=False),
-            durable=self.spec.durable,
-            pull_sub=PullSub(batch_size=self.batch_size, timeout=self.batch_timeout_seconds, batch=True),
-            # Acks are ours: each message of a batch is acked, retried or dead-lettered on its own.
-            ack_policy=AckPolicy.MANUAL,
-            decoder=_raw_batch,
-            title=self.spec.durable,
-            description=self.spec.description or None,
-        )(on_batch)
+        The pull loop is ours rather than FastStream's batch subscriber: nats-py raises a plain
+        asyncio TimeoutError from a fetch whose time ran out mid-batch, which FastStream's loop does
+        not catch (it expects nats' subclass), so the messages already fetched were dropped and came
+        back only after the ack wait (30 s)."""
+        subscription = await jetstream(broker).pull_subscribe_bind(
+            durable=self.spec.durable, stream=self.spec.stream
+        )
+        idle = True
+        failures = 0
+        try:
+            while not stop.is_set():
+                try:
+                    if idle:
+                        messages = await subscription.fetch(1, timeout=self.idle_poll_seconds)
+                    else:
+                        messages = await subscription.fetch(
+                            self.batch_size, timeout=self.batch_timeout_seconds
+                        )
+                except TimeoutError:  # nats' own TimeoutError is a subclass: nothing came
+                    idle = True
+                    continue
+                except Exception as error:
+                    # The connection is down or being re-established; nats-py reconnects by itself.
+                    failures += 1
+                    log.warning("%s: fetching failed (%r); trying again", self.spec.durable, error)
+                    await _sleep_unless(stop, min(0.1 * 2**failures, 5.0))
+                    continue
+                failures = 0
+                idle = False
+                await self.process(messages, session_factory=session_factory, broker=broker)
+        finally:
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()
 
     async def process(
         self,
@@ -168,9 +197,9 @@ class EventConsumer:
     ) -> _Outcome:
         outcome = _Outcome([], [])
         async with session_factory() as session, session.begin():
-            ids = [str(event.id) for _, event in events]
-            result = await session.execute(_RECORD_INBOX, {"consumer": self.spec.durable, "ids": ids})
-            unseen = {str(row[0]) for row in result}
+            driver = await driver_connection(session)
+            ids = [event.id for _, event in events]
+            unseen = {str(row[0]) for row in await driver.fetch(_RECORD_INBOX, self.spec.durable, ids)}
             for msg, event in events:
                 event_id = str(event.id)
                 handler = self.handlers.get(type(event))
@@ -192,9 +221,7 @@ class EventConsumer:
                             await handler(session, event)
                 except Exception as error:
                     log.warning("handler failed for %s %s: %r", event.type, event.id, error)
-                    await session.execute(
-                        _FORGET_INBOX, {"consumer": self.spec.durable, "event_id": event.id}
-                    )
+                    await driver.execute(_FORGET_INBOX, self.spec.durable, event.id)
                     outcome.failed.append((msg, f"handler: {error!r}"))
                 else:
                     outcome.acked.append(msg)
@@ -255,8 +282,9 @@ class EventConsumer:
         await msg.ack()
 
 
-async def _raw_batch(message: Any) -> Any:
-    return message.raw_message
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 def _identity(payload: bytes) -> tuple[str | None, str | None]:

@@ -23,8 +23,9 @@ from ticketing.attachments.service import (
     viewable_as_text,
 )
 from ticketing.attachments.storage import AttachmentStorage
+from ticketing.tickets.path import NUMBER
 
-router = APIRouter(prefix="/{number}/attachments", tags=["attachments"])
+router = APIRouter(prefix=f"/{NUMBER}/attachments", tags=["attachments"])
 Reader = Annotated[Operator, Depends(ticket_access())]
 Editor = Annotated[Operator, Depends(ticket_access("tickets_edit"))]
 SPOOL_IN_MEMORY = 1024 * 1024

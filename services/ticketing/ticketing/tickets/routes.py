@@ -15,6 +15,7 @@ from ticketing.comments.service import CommentCreate, CommentOut, add_comment, l
 from ticketing.tables import read_markers, tickets
 from ticketing.tickets.creation import create_ticket
 from ticketing.tickets.history import HistoryEntry, history_of
+from ticketing.tickets.path import NUMBER
 from ticketing.tickets.queue import QueueQuery, read_queue
 from ticketing.tickets.reading import find_ticket, read_ticket, visible_to
 from ticketing.tickets.schemas import (
@@ -35,7 +36,7 @@ from ticketing.tickets.service import (
 )
 
 # At the root of the service: the gateway publishes it as /api/tickets and /api/tickets/{number}.
-# main.py includes this router last, so /departments, /settings, ... are matched before /{number}.
+# A number matches only the shape of a ticket number (path.py), so main.py includes this router first.
 router = APIRouter(tags=["tickets"])
 Reader = Annotated[Operator, Depends(ticket_access())]
 Creator = Annotated[Operator, Depends(ticket_access("tickets_create"))]
@@ -85,12 +86,12 @@ async def bulk_delete(data: Numbers, request: Request, operator: Deleter, sessio
     return BulkResult(affected=deleted, not_found=missing)
 
 
-@router.get("/{number}")
+@router.get(f"/{NUMBER}")
 async def read(number: str, operator: Reader, session: Session) -> TicketOut:
     return await read_ticket(session, operator, number)
 
 
-@router.patch("/{number}")
+@router.patch(f"/{NUMBER}")
 async def edit(number: str, data: TicketUpdate, operator: Reader, session: Session) -> TicketOut:
     """The assignee needs tickets_assign, every other field tickets_edit (checked per field)."""
     changed = await update_ticket(session, operator=operator, number=number, data=data)
@@ -98,21 +99,21 @@ async def edit(number: str, data: TicketUpdate, operator: Reader, session: Sessi
     return changed
 
 
-@router.post("/{number}/close")
+@router.post(f"/{NUMBER}/close")
 async def close(number: str, data: CloseRequest, operator: Editor, session: Session) -> TicketOut:
     closed = await close_ticket(session, operator=operator, number=number, comment=data.comment)
     await session.commit()
     return closed
 
 
-@router.post("/{number}/open")
+@router.post(f"/{NUMBER}/open")
 async def open_(number: str, operator: Reader, session: Session) -> TicketOut:
     opened = await open_ticket(session, operator=operator, number=number)
     await session.commit()
     return opened
 
 
-@router.delete("/{number}", status_code=204)
+@router.delete(f"/{NUMBER}", status_code=204)
 async def remove(number: str, request: Request, operator: Deleter, session: Session) -> None:
     await find_ticket(session, operator, number)
     _, _, files = await delete_tickets(session, operator=operator, numbers=[number])
@@ -120,18 +121,18 @@ async def remove(number: str, request: Request, operator: Deleter, session: Sess
     await _remove_files(request, files)
 
 
-@router.get("/{number}/history")
+@router.get(f"/{NUMBER}/history")
 async def history(number: str, operator: Reader, session: Session) -> list[HistoryEntry]:
     row = await find_ticket(session, operator, number)
     return await history_of(session, row.id)
 
 
-@router.get("/{number}/comments")
+@router.get(f"/{NUMBER}/comments")
 async def conversation(number: str, operator: Reader, session: Session) -> list[CommentOut]:
     return await list_comments(session, operator=operator, number=number)
 
 
-@router.post("/{number}/comments", status_code=201)
+@router.post(f"/{NUMBER}/comments", status_code=201)
 async def comment(number: str, data: CommentCreate, operator: Reader, session: Session) -> CommentOut:
     added = await add_comment(session, operator=operator, number=number, data=data)
     await session.commit()
