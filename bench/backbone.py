@@ -45,6 +45,13 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=100, help="events per transaction in the batched mode")
     parser.add_argument("--raw-seconds", type=int, default=10, help="length of each pgbench run")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per mode")
+    parser.add_argument(
+        "--nats-sync",
+        choices=("always", "default"),
+        default="always",
+        help="embedded NATS: fsync every JetStream write (single node) or JetStream's default interval "
+        "(as an R3 cluster runs, durable through its replicas)",
+    )
     return parser.parse_args()
 
 
@@ -71,7 +78,7 @@ async def _bench(options: argparse.Namespace) -> Report:
     started_at = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as temporary:
         work_dir = Path(temporary)
-        with bench_servers(work_dir) as servers:
+        with bench_servers(work_dir, nats_sync_always=options.nats_sync == "always") as servers:
             servers_facts = await server_facts(servers)
             async with bench_database(servers.admin_url) as database:
                 raw, pipelines = await _measure(servers, database, options, work_dir)

@@ -34,30 +34,35 @@ class BenchServers:
     admin_url: str
     # The processes of the servers started here, by name, to account for their CPU time.
     processes: dict[str, Watched]
+    nats_sync_always: bool = True
 
     def origin(self, server: str) -> str:
         return "embedded" if server in self.processes else "environment"
 
 
 @contextlib.contextmanager
-def bench_servers(work_dir: Path) -> Iterator[BenchServers]:
+def bench_servers(work_dir: Path, *, nats_sync_always: bool = True) -> Iterator[BenchServers]:
+    """`nats_sync_always=False` runs the embedded NATS with JetStream's default sync interval, as a
+    replicated cluster runs it (durability from the replicas, not from an fsync per message)."""
     nats_url = os.environ.get("HELPDESK_BENCH_NATS_URL", "")
     admin_url = os.environ.get("HELPDESK_BENCH_DATABASE_URL", "")
     processes: dict[str, Watched] = {}
     with contextlib.ExitStack() as stack:
         if not nats_url:
-            nats_url, processes["NATS"] = stack.enter_context(_embedded_nats(work_dir))
+            nats_url, processes["NATS"] = stack.enter_context(_embedded_nats(work_dir, nats_sync_always))
         if not admin_url:
             admin_url, processes["PostgreSQL"] = stack.enter_context(_embedded_postgres(work_dir))
-        yield BenchServers(nats_url=nats_url, admin_url=admin_url, processes=processes)
+        yield BenchServers(
+            nats_url=nats_url, admin_url=admin_url, processes=processes, nats_sync_always=nats_sync_always
+        )
 
 
 @contextlib.contextmanager
-def _embedded_nats(work_dir: Path) -> Iterator[tuple[str, Watched]]:
-    # As the stack runs it: every JetStream write fsynced (sync_interval: always).
+def _embedded_nats(work_dir: Path, sync_always: bool) -> Iterator[tuple[str, Watched]]:
+    # By default as the single-node stack runs it: every JetStream write fsynced (sync_interval: always).
     server = EmbeddedNats(work_dir / "nats", free_port())
     try:
-        server.start(log_file=work_dir / "nats.log", sync_always=True)
+        server.start(log_file=work_dir / "nats.log", sync_always=sync_always)
         assert server.process is not None
         yield server.url, Watched(server.process.pid)
     finally:
@@ -134,7 +139,11 @@ async def server_facts(servers: BenchServers) -> dict[str, str]:
     return {
         "nats_version": f"{version.major}.{version.minor}.{version.patch}",
         "nats_origin": servers.origin("NATS"),
-        "nats_sync_interval": "always" if servers.origin("NATS") == "embedded" else "as configured",
+        "nats_sync_interval": (
+            ("always" if servers.nats_sync_always else "default (2 min; durability from replicas)")
+            if servers.origin("NATS") == "embedded"
+            else "as configured"
+        ),
         "postgresql_origin": servers.origin("PostgreSQL"),
         **{f"postgresql_{name}": value for name, value in settings.items()},
     }

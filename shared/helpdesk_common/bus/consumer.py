@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -20,6 +21,7 @@ from typing import Any, TypeVar
 import orjson
 from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from opentelemetry import propagate, trace
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -36,6 +38,7 @@ tracer = trace.get_tracer(__name__)
 
 EventT = TypeVar("EventT", bound=EventEnvelope[Any])
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, list[Any]], Awaitable[None]]
 
 # On the driver connection, in the batch's transaction (see helpdesk_common.db.driver_connection).
 _RECORD_INBOX = (
@@ -43,6 +46,10 @@ _RECORD_INBOX = (
     "ON CONFLICT DO NOTHING RETURNING event_id"
 )
 _FORGET_INBOX = "DELETE FROM inbox WHERE consumer = $1 AND event_id = $2"
+
+
+# Below this a fetch cannot even place its pull request (nats-py gives up at once).
+_MIN_FETCH_SECONDS = 0.005
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,7 @@ class EventConsumer:
         self.batch_timeout_seconds = batch_timeout_seconds
         self.idle_poll_seconds = idle_poll_seconds
         self.handlers: dict[type[EventEnvelope[Any]], Handler] = {}
+        self.batch_handlers: dict[type[EventEnvelope[Any]], BatchHandler] = {}
         self.applied_total = 0
 
     def on(
@@ -91,6 +99,19 @@ class EventConsumer:
     ) -> Callable[[Callable[[AsyncSession, EventT], Awaitable[None]]], Any]:
         def register(handler: Callable[[AsyncSession, EventT], Awaitable[None]]) -> Any:
             self.handlers[contract] = handler
+            return handler
+
+        return register
+
+    def on_batch(
+        self, contract: type[EventT]
+    ) -> Callable[[Callable[[AsyncSession, list[EventT]], Awaitable[None]]], Any]:
+        """A handler given every event of `contract` in a run of the batch at once, in order, so its
+        effect can be one statement instead of one per event. After a failure the batch is applied
+        again event by event, and this handler then gets lists of one."""
+
+        def register(handler: Callable[[AsyncSession, list[EventT]], Awaitable[None]]) -> Any:
+            self.batch_handlers[contract] = handler
             return handler
 
         return register
@@ -120,9 +141,7 @@ class EventConsumer:
                     if idle:
                         messages = await subscription.fetch(1, timeout=self.idle_poll_seconds)
                     else:
-                        messages = await subscription.fetch(
-                            self.batch_size, timeout=self.batch_timeout_seconds
-                        )
+                        messages = await self._fetch_batch(subscription)
                 except TimeoutError:  # nats' own TimeoutError is a subclass: nothing came
                     idle = True
                     continue
@@ -138,6 +157,18 @@ class EventConsumer:
         finally:
             with contextlib.suppress(Exception):
                 await subscription.unsubscribe()
+
+    async def _fetch_batch(self, subscription: JetStreamContext.PullSubscription) -> list[Msg]:
+        """Up to a batch: a fetch returns what the server has at once, so under load more fetches
+        fill the batch until `batch_timeout_seconds` is up (one transaction then applies them all)."""
+        deadline = time.monotonic() + self.batch_timeout_seconds
+        messages = await subscription.fetch(self.batch_size, timeout=self.batch_timeout_seconds)
+        while len(messages) < self.batch_size and (left := deadline - time.monotonic()) > _MIN_FETCH_SECONDS:
+            try:
+                messages += await subscription.fetch(self.batch_size - len(messages), timeout=left)
+            except TimeoutError:
+                break
+        return messages
 
     async def process(
         self,
@@ -200,25 +231,26 @@ class EventConsumer:
             driver = await driver_connection(session)
             ids = [event.id for _, event in events]
             unseen = {str(row[0]) for row in await driver.fetch(_RECORD_INBOX, self.spec.durable, ids)}
+            due: list[tuple[Msg, EventEnvelope[Any]]] = []
             for msg, event in events:
                 event_id = str(event.id)
-                handler = self.handlers.get(type(event))
-                if event_id not in unseen or handler is None:
+                if event_id not in unseen or not self._handles(type(event)):
                     outcome.acked.append(msg)
                     continue
                 unseen.discard(event_id)  # the same id twice in one batch applies once
-                if not isolate:
+                due.append((msg, event))
+            if not isolate:
+                for group in self._groups(due):
                     try:
-                        with _span_for(event, msg, self.spec.durable):
-                            await handler(session, event)
+                        await self._apply_group(session, group)
                     except Exception as error:
                         raise _HandlerFailed from error
-                    outcome.acked.append(msg)
-                    continue
+                    outcome.acked.extend(msg for msg, _ in group)
+                return outcome
+            for msg, event in due:
                 try:
-                    with _span_for(event, msg, self.spec.durable):
-                        async with session.begin_nested():
-                            await handler(session, event)
+                    async with session.begin_nested():
+                        await self._apply_group(session, [(msg, event)])
                 except Exception as error:
                     log.warning("handler failed for %s %s: %r", event.type, event.id, error)
                     await driver.execute(_FORGET_INBOX, self.spec.durable, event.id)
@@ -226,6 +258,37 @@ class EventConsumer:
                 else:
                     outcome.acked.append(msg)
         return outcome
+
+    def _handles(self, contract: type[EventEnvelope[Any]]) -> bool:
+        return contract in self.handlers or contract in self.batch_handlers
+
+    def _groups(
+        self, due: list[tuple[Msg, EventEnvelope[Any]]]
+    ) -> list[list[tuple[Msg, EventEnvelope[Any]]]]:
+        """In order: a run of events of one contract with a batch handler is one group, any other
+        event a group of its own."""
+        groups: list[list[tuple[Msg, EventEnvelope[Any]]]] = []
+        for item in due:
+            contract = type(item[1])
+            if groups and contract in self.batch_handlers and type(groups[-1][0][1]) is contract:
+                groups[-1].append(item)
+            else:
+                groups.append([item])
+        return groups
+
+    async def _apply_group(self, session: AsyncSession, group: list[tuple[Msg, EventEnvelope[Any]]]) -> None:
+        contract = type(group[0][1])
+        batch_handler = self.batch_handlers.get(contract)
+        if batch_handler is None:
+            msg, event = group[0]
+            with _span_for(event, msg, self.spec.durable):
+                await self.handlers[contract](session, event)
+            return
+        # One span per event, each in its own trace, around the one call that applies them all.
+        with contextlib.ExitStack() as spans:
+            for msg, event in group:
+                spans.enter_context(_span_for(event, msg, self.spec.durable))
+            await batch_handler(session, [event for _, event in group])
 
     async def _retry_or_dead_letter(
         self,
