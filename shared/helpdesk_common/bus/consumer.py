@@ -153,7 +153,12 @@ class EventConsumer:
                     continue
                 failures = 0
                 idle = False
-                await self.process(messages, session_factory=session_factory, broker=broker)
+                try:
+                    await self.process(messages, session_factory=session_factory, broker=broker)
+                except Exception:
+                    # Acks (or naks) could not be sent, the connection went away: what was applied
+                    # is in the inbox, and the server delivers the unacknowledged messages again.
+                    log.exception("%s: a batch could not be settled; it will be redelivered", self.spec.durable)
         finally:
             with contextlib.suppress(Exception):
                 await subscription.unsubscribe()
