@@ -158,7 +158,7 @@ class EventConsumer:
                 except Exception:
                     # Acks (or naks) could not be sent, the connection went away: what was applied
                     # is in the inbox, and the server delivers the unacknowledged messages again.
-                    log.exception("%s: a batch could not be settled; it will be redelivered", self.spec.durable)
+                    log.exception("%s: a batch could not be settled; it comes again", self.spec.durable)
         finally:
             with contextlib.suppress(Exception):
                 await subscription.unsubscribe()
