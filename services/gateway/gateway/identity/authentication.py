@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ class Authenticator:
         self.session_factory = session_factory
         self.settings = settings
         self._cache: dict[str, _Cached] = {}
+        self._lookups: dict[str, asyncio.Future[Principal]] = {}
 
     async def __call__(self, request: Request) -> Principal:
         authorization = request.headers.get("authorization")
@@ -69,6 +71,16 @@ class Authenticator:
         cached = self._cached(digest)
         if cached is not None:
             return cached.principal
+        # One lookup per token however many of its requests arrive while it runs: when the cached
+        # answer expires under load, every request in flight would otherwise query the database.
+        pending = self._lookups.get(digest)
+        if pending is None:
+            pending = asyncio.ensure_future(self._look_up_api_token(digest))
+            self._lookups[digest] = pending
+            pending.add_done_callback(lambda _: self._lookups.pop(digest, None))
+        return await asyncio.shield(pending)
+
+    async def _look_up_api_token(self, digest: str) -> Principal:
         async with self.session_factory() as session, session.begin():
             row = (
                 await session.execute(
