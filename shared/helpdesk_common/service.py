@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from faststream.nats import NatsBroker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp
 
 from helpdesk_common.bus.broker import check_server_version, create_broker, jetstream, nats_client
 from helpdesk_common.bus.consumer import EventConsumer, RetryPolicy
@@ -151,7 +152,7 @@ async def _run_roles(
     app = build_app(definition, runtime, with_api="api" in roles)
     server = _Server(
         uvicorn.Config(
-            app,
+            served(app),
             host=settings.http_host,
             port=settings.http_port,
             log_config=None,
@@ -175,6 +176,13 @@ async def _run_roles(
     stop.set()
     server.should_exit = True
     await asyncio.gather(serving, *tasks, return_exceptions=True)
+
+
+def served(app: FastAPI) -> ASGIApp:
+    """What the server runs: the app, or a layer a service put in front of all of it (the gateway's
+    proxy path, which needs none of FastAPI's request machinery)."""
+    front: ASGIApp | None = getattr(app.state, "front", None)
+    return front if front is not None else app
 
 
 def build_app(definition: ServiceDefinition, runtime: ServiceRuntime, *, with_api: bool = True) -> FastAPI:

@@ -30,6 +30,7 @@ from helpdesk_common.config import HelpdeskSettings
 from helpdesk_common.embedded import free_port
 from helpdesk_common.errors import Unauthenticated
 from helpdesk_common.http.app import create_app
+from helpdesk_common.service import served
 from helpdesk_common.testing.http import serving
 
 PRIVATE_KEY, PUBLIC_KEY = generate_key_pair()
@@ -181,7 +182,7 @@ async def world() -> AsyncIterator[World]:
             title="gateway", settings=HelpdeskSettings(http_max_body_bytes=MAX_BODY), readiness_checks={}
         )
         proxy.install(gateway)
-        gateway_url = await stack.enter_async_context(serving(gateway))
+        gateway_url = await stack.enter_async_context(serving(served(gateway)))
         client = await stack.enter_async_context(
             httpx.AsyncClient(base_url=gateway_url, headers={"x-test-operator": "ada"}, timeout=30)
         )
