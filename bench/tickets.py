@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -294,4 +295,7 @@ async def _drop(database: TestDatabase) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--create-only", action="store_true", help="skip seeding a million and the queue")
-    asyncio.run(main(create_only=parser.parse_args().create_only))
+    options = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("The load generator wrk is missing; install it with: apt-get update && apt-get install -y wrk")
+    asyncio.run(main(create_only=options.create_only))
