@@ -297,5 +297,5 @@ if __name__ == "__main__":
     parser.add_argument("--create-only", action="store_true", help="skip seeding a million and the queue")
     options = parser.parse_args()
     if shutil.which("wrk") is None:
-        raise SystemExit("The load generator wrk is missing; install it with: apt-get update && apt-get install -y wrk")
+        raise SystemExit("wrk is missing; install it with: apt-get update && apt-get install -y wrk")
     asyncio.run(main(create_only=options.create_only))
