@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import func, select
 
 from helpdesk_common.auth import Operator
@@ -49,12 +49,14 @@ async def queue(operator: Reader, session: Session, query: Annotated[QueueQuery,
     return await read_queue(session, operator=operator, query=query)
 
 
-@router.post("/", status_code=201)
-async def create(data: TicketCreate, operator: Creator, request: Request) -> TicketOut:
-    # The connection is taken here rather than as a dependency: a yield dependency costs a tenth of
-    # this, the hottest write, in FastAPI's exit-stack machinery.
+@router.post("/", status_code=201, response_model=TicketOut)
+async def create(data: TicketCreate, operator: Creator, request: Request) -> Response:
+    # The hottest write skips two of FastAPI's conveniences: the connection is taken here rather
+    # than by a yield dependency (its exit-stack machinery), and the answer, a TicketOut built and
+    # validated by create_ticket, is serialised once instead of validated again first.
     async with autocommit_connection(request.app.state.runtime.engine) as connection:
-        return await create_ticket(connection, operator=operator, data=data)
+        ticket = await create_ticket(connection, operator=operator, data=data)
+    return Response(ticket.model_dump_json(), status_code=201, media_type="application/json")
 
 
 @router.get("/unread-count")
