@@ -7,8 +7,10 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+import asyncpg
 import orjson
 
+from helpdesk_common.db import libpq_url
 from services.ticketing.tests.conftest import Ticketing
 
 AGENT = (
@@ -417,39 +419,51 @@ async def test_a_reference_the_caller_names_must_exist(ticketing_app: Ticketing)
 
 
 async def test_a_department_deleted_while_a_ticket_is_created_answers_422_and_leaves_nothing(
-    ticketing_app: Ticketing, monkeypatch: Any
+    ticketing_app: Ticketing,
 ) -> None:
-    """The read and the write are two statements; a delete in between is caught by the foreign key."""
-    from ticketing.tickets import creation
-
+    """The read and the write are two statements. A real concurrent transaction deletes the
+    department: the create reads it (the delete is not committed), its write waits on the row
+    lock, the delete commits, and the foreign key refuses the write. No patching: the interleaving
+    is made with PostgreSQL's own locks."""
     await ticketing_app.switch_module(True)
     desk = await department(ticketing_app, "Doomed")
-    checked = creation._check_references
-
-    def check_then_lose_the_department(*args: Any) -> Any:
-        labels = checked(*args)
-        asyncio.get_running_loop().create_task(
-            ticketing_app.sql(f"DELETE FROM ticketing.departments WHERE id = '{desk['id']}'")
+    deleter = await asyncpg.connect(libpq_url(ticketing_app.database.url))
+    try:
+        transaction = deleter.transaction()
+        await transaction.start()
+        await deleter.execute("DELETE FROM ticketing.departments WHERE id = $1", uuid.UUID(desk["id"]))
+        create = asyncio.create_task(
+            ticketing_app.client.post(
+                "/",
+                json={"title": "Too late", "department_id": desk["id"]},
+                headers=ticketing_app.as_operator(*AGENT),
+            )
         )
-        return labels
-
-    monkeypatch.setattr(creation, "_check_references", check_then_lose_the_department)
-    delay = creation._write
-
-    async def write_after_the_delete(*args: Any) -> None:
-        await asyncio.sleep(0.3)
-        await delay(*args)
-
-    monkeypatch.setattr(creation, "_write", write_after_the_delete)
-    response = await ticketing_app.client.post(
-        "/",
-        json={"title": "Too late", "department_id": desk["id"]},
-        headers=ticketing_app.as_operator(*AGENT),
-    )
+        await _until_waiting_on_a_lock(deleter, create)
+        await transaction.commit()
+        response = await create
+    finally:
+        await deleter.close()
     assert response.status_code == 422, response.text
-    assert response.json()["errors"][0]["field"] == "department_id"
+    assert response.json()["errors"][0] == {
+        "field": "department_id",
+        "message": "It was deleted while the ticket was being created.",
+    }, "refused by the foreign key at the write, not by the read"
     assert await ticketing_app.sql("SELECT id FROM ticketing.tickets") == []
     assert await outbox(ticketing_app, "ticket_created") == []
+
+
+async def _until_waiting_on_a_lock(observer: asyncpg.Connection, task: asyncio.Task[Any]) -> None:
+    for _ in range(200):
+        assert not task.done(), "the create finished before the delete was committed"
+        waiting = await observer.fetchval(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        if waiting:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the create never waited on the department's row lock")
 
 
 async def test_priority_never_drops_below_the_slas_override(ticketing_app: Ticketing) -> None:
