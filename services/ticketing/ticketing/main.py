@@ -22,6 +22,7 @@ from ticketing.projections.consumers import identity_consumer, sla_consumer
 from ticketing.projections.sla_deadlines import sla_deadlines_consumer
 from ticketing.settings.routes import router as settings_router
 from ticketing.templates.routes import router as templates_router
+from ticketing.tickets.counts import settle_counts_job
 from ticketing.tickets.routes import router as tickets_router
 
 
@@ -56,7 +57,7 @@ service = ServiceDefinition(
         mail_in_consumer,
     ],
     extensions=("pg_trgm",),
-    jobs=[cleanup_job],
+    jobs=[cleanup_job, settle_counts_job],
     settings_class=TicketingSettings,
     larger_bodies=lambda settings: {r"^/[^/]+/attachments$": settings.attachment_max_bytes},  # type: ignore[attr-defined]
 )

@@ -245,6 +245,21 @@ Index(
     postgresql_ops={"search_text": "gin_trgm_ops"},
 )
 
+# The queue's tab counts per key (migration 0007, tickets/counts.py): the triggers on tickets append
+# changes (settled false); settle_counts folds them into one settled row per key.
+ticket_counts = Table(
+    "ticket_counts",
+    metadata,
+    Column("department_id", UUID(as_uuid=True)),
+    Column("status", Text, nullable=False),
+    Column("priority", Text, nullable=False),
+    Column("assignee_id", UUID(as_uuid=True)),
+    Column("type_id", UUID(as_uuid=True)),
+    Column("customer_id", UUID(as_uuid=True)),
+    Column("tickets", BigInteger, nullable=False),
+    Column("settled", Boolean, nullable=False, server_default=text("false")),
+)
+
 ticket_labels = Table(
     "ticket_labels",
     metadata,

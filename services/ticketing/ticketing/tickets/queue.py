@@ -1,8 +1,8 @@
 """The queue (seed 10.3): tabs with live counts, stacking filters, one search, sorting, keyset pages.
 
-Counts are one grouped query over the same filters (no count per tab, no OFFSET): the page at a
-million tickets costs what it costs at a thousand, given the indexes on status, department and the
-trigram index on the search text.
+Counts come from the counts the triggers keep (tickets/counts.py), or for a label or a search from one
+grouped query over the few tickets they match; pages are keyset (no OFFSET): the queue at a million
+tickets costs what it costs at a thousand.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpdesk_common.auth import Operator
 from helpdesk_common.errors import ValidationFailed
 from ticketing.tables import ticket_labels, tickets
+from ticketing.tickets.counts import countable, kept_counts
 from ticketing.tickets.reading import assignee_ref, chip, contact_ref, detail_query, last_contact, visible_to
 from ticketing.tickets.schemas import Queue, TicketRow
 
@@ -51,7 +52,10 @@ class QueueQuery(BaseModel):
 
 async def read_queue(session: AsyncSession, *, operator: Operator, query: QueueQuery) -> Queue:
     filters = _filters(operator, query)
-    counts = await _counts(session, filters)
+    if countable(query):
+        counts = _tabs(await kept_counts(session, operator, query))
+    else:
+        counts = await _counts(session, filters)
     rows = await _page(session, filters, query)
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
@@ -87,11 +91,16 @@ def _filters(operator: Operator, query: QueueQuery) -> list[Any]:
 
 
 async def _counts(session: AsyncSession, filters: list[Any]) -> dict[str, int]:
+    """Counted from the tickets: for a label or a search, whose few tickets an index finds."""
     grouped = await session.execute(
         select(tickets.c.status, func.count()).where(*filters).group_by(tickets.c.status)
     )
+    return _tabs({status: count for status, count in grouped})
+
+
+def _tabs(per_status: dict[str, int]) -> dict[str, int]:
     counts = dict.fromkeys(TABS, 0)
-    for status, count in grouped:
+    for status, count in per_status.items():
         counts[status] = count
         counts["all"] += count
     return counts
