@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import Callable, Coroutine, Iterator
@@ -150,6 +151,7 @@ async def _run_roles(
         tasks.extend(asyncio.create_task(job(runtime, stop), name=job.__name__) for job in definition.jobs)
 
     app = build_app(definition, runtime, with_api="api" in roles)
+    _spare_the_collector()
     server = _Server(
         uvicorn.Config(
             served(app),
@@ -263,6 +265,15 @@ def _readiness_checks(runtime: ServiceRuntime) -> dict[str, ReadinessCheck]:
             raise ConnectionError("NATS is not connected")
 
     return {"database": database, "bus": bus}
+
+
+def _spare_the_collector() -> None:
+    """The cyclic collector's full passes walk every tracked object, and a service holds a few
+    hundred thousand that live as long as the process (modules, FastAPI, SQLAlchemy and pydantic
+    internals). Measured: about a fifth of an event consumer's CPU went to those passes. Frozen,
+    they are out of its reach; what requests and batches allocate is still collected."""
+    gc.collect()
+    gc.freeze()
 
 
 class _Server(uvicorn.Server):
