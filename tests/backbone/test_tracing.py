@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import secrets
 
-from opentelemetry import context, trace
+from nats.aio.msg import Msg
+from opentelemetry import context, propagate, trace
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
+from helpdesk_common.bus.consumer import EventConsumer
+from helpdesk_common.contracts import TicketCreated, TicketUpdated
 from tests.backbone.conftest import Backbone
-from tests.backbone.harness import all_applied_once, eventually, produce
+from tests.backbone.harness import all_applied_once, eventually, produce, ticket_created
+from tests.backbone.probe import CONSUMER_SPEC
+from tests.backbone.test_batch_handlers import _updated
 from tests.platform.otlp_receiver import OtlpReceiver
 
 
@@ -45,3 +50,24 @@ async def test_traceparent_travels_from_the_outbox_through_nats_to_the_consumer(
     await eventually(consumer_span_in_trace, within=15, what=f"a consumer span in trace {trace_id}")
     names = {span.name for span in otlp.with_trace(trace_id)}
     assert "probe-consumer apply ticket_created" in names
+
+
+async def test_without_an_exporter_a_handler_still_carries_the_event_trace_on() -> None:
+    """No span is made when nothing records spans, but what the handler writes (its outbox rows
+    inject the current context) continues the trace the event came with."""
+    consumer = EventConsumer(CONSUMER_SPEC)
+    seen: list[dict[str, str]] = []
+
+    async def carried_on(*_: object) -> None:
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+        seen.append(carrier)
+
+    consumer.on(TicketUpdated)(carried_on)
+    consumer.on_batch(TicketCreated)(carried_on)
+    traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    message = Msg(_client=None, subject="tickets", headers={"traceparent": traceparent})  # type: ignore[arg-type]
+    await consumer._apply_group(None, [(message, ticket_created(1))])  # type: ignore[arg-type]
+    await consumer._apply_group(None, [(message, _updated(2))])  # type: ignore[arg-type]
+    assert [carrier.get("traceparent") for carrier in seen] == [traceparent, traceparent]
+    assert trace.get_current_span() is trace.INVALID_SPAN, "the context is the consumer's own again"

@@ -22,6 +22,7 @@ import orjson
 from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,6 +33,7 @@ from helpdesk_common.contracts.envelope import ContractViolation, EventEnvelope
 from helpdesk_common.contracts.registry import parse_event
 from helpdesk_common.db import driver_connection
 from helpdesk_common.messaging_tables import dead_letters
+from helpdesk_common.telemetry import spans_recorded
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -284,15 +286,16 @@ class EventConsumer:
     async def _apply_group(self, session: AsyncSession, group: list[tuple[Msg, EventEnvelope[Any]]]) -> None:
         contract = type(group[0][1])
         batch_handler = self.batch_handlers.get(contract)
+        recorded = spans_recorded()
         if batch_handler is None:
             msg, event = group[0]
-            with _span_for(event, msg, self.spec.durable):
+            with _span_for(event, msg, self.spec.durable, recorded=recorded):
                 await self.handlers[contract](session, event)
             return
         # One span per event, each in its own trace, around the one call that applies them all.
         with contextlib.ExitStack() as spans:
             for msg, event in group:
-                spans.enter_context(_span_for(event, msg, self.spec.durable))
+                spans.enter_context(_span_for(event, msg, self.spec.durable, recorded=recorded))
             await batch_handler(session, [event for _, event in group])
 
     async def _retry_or_dead_letter(
@@ -369,8 +372,26 @@ def _identity(payload: bytes) -> tuple[str | None, str | None]:
     )
 
 
-def _span_for(event: EventEnvelope[Any], msg: Msg, consumer: str) -> Any:
-    parent = propagate.extract(dict(msg.headers or {}))
+class _Carried:
+    """The event's trace context made current, with no span: what the no-op tracer would do (it hands
+    back the caller's own span), at a fraction of its cost per event."""
+
+    __slots__ = ("_context", "_token")
+
+    def __init__(self, context: otel_context.Context) -> None:
+        self._context = context
+
+    def __enter__(self) -> None:
+        self._token = otel_context.attach(self._context)
+
+    def __exit__(self, *_: object) -> None:
+        otel_context.detach(self._token)
+
+
+def _span_for(event: EventEnvelope[Any], msg: Msg, consumer: str, *, recorded: bool) -> Any:
+    parent = propagate.extract(msg.headers or {})
+    if not recorded:
+        return _Carried(parent)
     return tracer.start_as_current_span(
         f"{consumer} apply {event.type}",
         context=parent,
