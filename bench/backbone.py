@@ -46,6 +46,13 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--raw-seconds", type=int, default=10, help="length of each pgbench run")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per mode")
     parser.add_argument(
+        "--producer",
+        choices=("pgbench", "python"),
+        default="pgbench",
+        help="who writes the outbox rows: pgbench's clients (C, as wrk drives the HTTP benchmarks) or "
+        "asyncpg writers in the benchmark's own process (which then takes CPU from the pipeline)",
+    )
+    parser.add_argument(
         "--nats-sync",
         choices=("always", "default"),
         default="always",
@@ -70,6 +77,7 @@ def _settings(options: argparse.Namespace) -> dict[str, Any]:
         "clients": options.clients,
         "batch": options.batch,
         "raw_seconds": options.raw_seconds,
+        "producer": options.producer,
         "service": {name: service[name] for name in _SERVICE_SETTINGS},
     }
 
@@ -96,7 +104,7 @@ async def _measure(
     servers: BenchServers, database: BenchDatabase, options: argparse.Namespace, work_dir: Path
 ) -> tuple[list[RawInsertResult], list[PipelineResult]]:
     """pgbench before and after the pipelines, so that a drifting disk shows."""
-    load = Load(options.events, options.warmup_events, options.clients, options.timeout)
+    load = Load(options.events, options.warmup_events, options.clients, options.timeout, options.producer)
     payload = ticket_created(0).to_json()
 
     async def raw() -> RawInsertResult:

@@ -45,6 +45,9 @@ class CpuUsage:
 @dataclass(frozen=True)
 class _Snapshot:
     seconds: dict[int, float]
+    # Of children that exited and were waited for: a PostgreSQL backend whose client disconnected
+    # (pgbench's, at its end) is gone by the time the meter stops, its time its postmaster's.
+    reaped: dict[int, float]
     parents: dict[int, int]
     machine_busy: float
     interrupts: float
@@ -65,11 +68,16 @@ class CpuMeter:
         assert self._start is not None, "start() first"
         start, end = self._start, _snapshot()
         spent = {pid: seconds - start.seconds.get(pid, 0.0) for pid, seconds in end.seconds.items()}
+        reaped = {pid: seconds - start.reaped.get(pid, 0.0) for pid, seconds in end.reaped.items()}
         groups = {name: _family(watched, end.parents) for name, watched in self.watched.items()}
         # Interrupts are where the kernel does much of the work of loopback networking and disk flushes.
         kernel_threads = sum(seconds for pid, seconds in spent.items() if end.parents.get(pid) == _KTHREADD)
         return CpuUsage(
-            seconds={name: sum(spent.get(pid, 0.0) for pid in pids) for name, pids in groups.items()},
+            seconds={
+                name: sum(spent.get(pid, 0.0) for pid in pids)
+                + (sum(reaped.get(pid, 0.0) for pid in pids) if self.watched[name].descendants else 0.0)
+                for name, pids in groups.items()
+            },
             kernel_seconds=kernel_threads + end.interrupts - start.interrupts,
             machine_busy_seconds=end.machine_busy - start.machine_busy,
             wall_seconds=end.wall - start.wall,
@@ -78,16 +86,18 @@ class CpuMeter:
 
 
 def _snapshot() -> _Snapshot:
-    seconds, parents = {}, {}
+    seconds, reaped, parents = {}, {}, {}
     for process in psutil.process_iter(["cpu_times", "ppid"]):
         times, parent = process.info["cpu_times"], process.info["ppid"]
         if times is not None:
             seconds[process.pid] = times.user + times.system
+            reaped[process.pid] = times.children_user + times.children_system
             parents[process.pid] = parent
     machine = psutil.cpu_times()
     interrupts = machine.irq + machine.softirq
     return _Snapshot(
         seconds,
+        reaped,
         parents,
         machine.user + machine.nice + machine.system + interrupts,
         interrupts,

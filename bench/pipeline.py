@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import math
 import os
+import resource
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,6 +20,7 @@ from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.cpu import CpuMeter, CpuUsage, Watched
+from bench.raw_insert import run_pgbench
 from bench.servers import BenchDatabase, BenchServers, fresh_stream, stream_messages
 from helpdesk_common.contracts import TicketCreated
 from helpdesk_common.db import autocommit_connection, create_engine, libpq_url
@@ -25,9 +29,7 @@ from tests.backbone import probe
 from tests.backbone.harness import ProbeProcesses, ticket_created
 
 _TABLES = "probe_producer.outbox, probe_consumer.inbox, probe_consumer.applied, probe_consumer.dead_letters"
-_APPLIED_COUNT = "SELECT count(*) FROM probe_consumer.applied"
 _APPLIED = "SELECT event_id, count(*) AS n FROM probe_consumer.applied GROUP BY event_id"
-# Each poll counts the consumer's table (a scan PostgreSQL pays for), so not too often.
 _POLL_SECONDS = 0.1
 # A duplicate delivered late would show up within this time after the last event was applied.
 _SETTLE_SECONDS = 1.0
@@ -46,6 +48,9 @@ class Load:
     warmup_events: int
     clients: int
     timeout_seconds: float
+    # "pgbench": the writers are pgbench's clients (C), as wrk drives the HTTP benchmarks, so the load
+    # generator does not take the cores from the pipeline; "python": asyncpg writers in this process.
+    producer: str = "pgbench"
 
 
 @dataclass(frozen=True)
@@ -123,12 +128,15 @@ async def measure_pipeline(
         stack.callback(processes.stop_all)
         relay, consumer = processes.start("producer"), processes.start("consumer")
         watched = {
-            "producer": Watched(os.getpid()),
+            "bench": Watched(os.getpid()),
             "relay": Watched(relay.pid),
             "consumer": Watched(consumer.pid),
             **servers.processes,
         }
-        run = _Run(mode, load, engine, monitor, client.jetstream(), processes, CpuMeter(watched))
+        writer = _PgbenchWriter(database, log_dir / mode.name) if load.producer == "pgbench" else None
+        if writer is not None:
+            await writer.prepare()
+        run = _Run(mode, load, engine, monitor, client.jetstream(), processes, CpuMeter(watched), writer)
         return await run.measure()
 
 
@@ -141,6 +149,7 @@ class _Run:
     js: JetStreamContext
     processes: ProbeProcesses
     cpu: CpuMeter
+    writer: _PgbenchWriter | None
     produced: list[uuid.UUID] = field(default_factory=list)
     committed: int = 0
 
@@ -148,9 +157,14 @@ class _Run:
         await self._produce_and_apply(_events(self.load.warmup_events, start=0), Progress())
         events = _events(self.load.events, start=self.load.warmup_events)
         progress = Progress()
+        children_before = _children_cpu_seconds()
         self.cpu.start()
         produce_seconds, end_to_end_seconds = await self._produce_and_apply(events, progress)
         cpu = self.cpu.stop()
+        if self.writer is not None:
+            # pgbench has exited by now: its time is its parent's children's, not a live process's.
+            pgbench = _children_cpu_seconds() - children_before
+            cpu = dataclasses.replace(cpu, seconds={"pgbench": pgbench, **cpu.seconds})
         await asyncio.sleep(_SETTLE_SECONDS)
         return PipelineResult(
             mode=self.mode,
@@ -170,7 +184,10 @@ class _Run:
         started = time.perf_counter()
         applied = asyncio.create_task(self._applied(len(self.produced), started, progress))
         try:
-            await self._produce(_transactions(events, self.mode.events_per_transaction))
+            if self.writer is not None:
+                await self.writer.write(events, self.mode.events_per_transaction, self.load.clients)
+            else:
+                await self._produce(_transactions(events, self.mode.events_per_transaction))
         except BaseException:
             applied.cancel()
             raise
@@ -192,8 +209,9 @@ class _Run:
     async def _applied(self, expected: int, started: float, progress: Progress) -> float:
         deadline = started + self.load.timeout_seconds
         while time.perf_counter() < deadline:
-            committed, in_stream = self.committed, await stream_messages(self.js)
-            applied = int(await self.monitor.fetchval(_APPLIED_COUNT))
+            committed = self.committed if self.writer is None else await self.writer.committed(self.monitor)
+            in_stream = await stream_messages(self.js)
+            applied = await self._acknowledged()
             elapsed = time.perf_counter() - started
             progress.samples.append((round(elapsed, 3), committed, in_stream, applied))
             if applied >= expected:
@@ -202,6 +220,14 @@ class _Run:
             self.processes.assert_alive("consumer")
             await asyncio.sleep(_POLL_SECONDS)
         raise TimeoutError(f"{expected} events not applied within {self.load.timeout_seconds:.0f}s")
+
+    async def _acknowledged(self) -> int:
+        """Events the consumer has applied and acknowledged, by its ack floor in the fresh stream: a
+        question NATS answers from memory, where counting the consumer's table at every poll cost
+        PostgreSQL a scan of up to the whole run's rows ten times a second. (The consumer commits
+        before it acknowledges; the table is counted exactly once, at the end.)"""
+        info = await self.js.consumer_info(probe.CONSUMER_SPEC.stream, probe.CONSUMER_SPEC.durable)
+        return int(info.ack_floor.stream_seq or 0) if info.ack_floor else 0
 
     async def _delivery(self) -> Delivery:
         counts = {row["event_id"]: row["n"] for row in await self.monitor.fetch(_APPLIED)}
@@ -218,6 +244,91 @@ class _Run:
 
 
 _OUTBOX_INSERT = outbox_insert(1)
+
+
+class _PgbenchWriter:
+    """pgbench's clients write the outbox rows, each transaction one INSERT of the next events from a
+    staging table filled before the clock starts (the envelopes the services build, serialised):
+    the same rows, in the same table, under the producer's own role as a service writes them."""
+
+    _STAGED = "probe_producer.bench_staged"
+    _CURSOR = "probe_producer.bench_cursor"
+
+    def __init__(self, database: BenchDatabase, work_dir: Path) -> None:
+        self.url = database.service_urls["producer"]
+        self.work_dir = work_dir
+        self.per_transaction = 1
+        self.staged = 0
+        # Earlier runs' events (the warm-up's): the consumer's table counts them too.
+        self.written_before = 0
+
+    async def prepare(self) -> None:
+        connection = await asyncpg.connect(libpq_url(self.url))
+        try:
+            await connection.execute(
+                f"CREATE TABLE IF NOT EXISTS {self._STAGED} (n bigint PRIMARY KEY, event_id uuid NOT NULL,"
+                " event_type text NOT NULL, subject text NOT NULL, payload bytea NOT NULL, headers jsonb)"
+            )
+            await connection.execute(f"CREATE SEQUENCE IF NOT EXISTS {self._CURSOR}")
+        finally:
+            await connection.close()
+
+    async def write(self, events: list[TicketCreated], per_transaction: int, clients: int) -> None:
+        await self._stage(events)
+        self.per_transaction = per_transaction
+        # Each transaction takes the next `per_transaction` staged events by the cursor; the last
+        # client's spare transactions (the count rounded up) find nothing left and insert nothing.
+        script = self.work_dir / f"outbox_{per_transaction}.sql"
+        script.write_text(
+            f"WITH taken AS (SELECT nextval('{self._CURSOR}') AS t) "
+            "INSERT INTO probe_producer.outbox (event_id, event_type, subject, payload, headers) "
+            f"SELECT s.event_id, s.event_type, s.subject, s.payload, s.headers FROM {self._STAGED} s, taken "
+            f"WHERE s.n > (taken.t - 1) * {per_transaction} AND s.n <= taken.t * {per_transaction} "
+            "ORDER BY s.n;\n"
+        )
+        transactions = math.ceil(len(events) / per_transaction)
+        await run_pgbench(
+            [
+                "--no-vacuum",
+                "--protocol=prepared",
+                f"--client={clients}",
+                f"--jobs={min(clients, os.cpu_count() or 1)}",
+                f"--transactions={math.ceil(transactions / clients)}",
+                f"--file={script}",
+            ],
+            self.url,
+        )
+
+    async def committed(self, monitor: asyncpg.Connection) -> int:
+        """Events written so far, from the cursor (taken by a transaction in flight or committed)."""
+        taken = await monitor.fetchval(
+            f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {self._CURSOR}"
+        )
+        return self.written_before + min(int(taken) * self.per_transaction, self.staged)
+
+    async def _stage(self, events: list[TicketCreated]) -> None:
+        connection = await asyncpg.connect(libpq_url(self.url))
+        try:
+            self.written_before += self.staged
+            await connection.execute(f"TRUNCATE {self._STAGED}")
+            await connection.execute(f"SELECT setval('{self._CURSOR}', 1, false)")
+            ids, types, subjects, payloads, headers = outbox_parameters(events)
+            await connection.copy_records_to_table(
+                "bench_staged",
+                schema_name="probe_producer",
+                records=[
+                    (n, *row)
+                    for n, row in enumerate(zip(ids, types, subjects, payloads, headers, strict=True), 1)
+                ],
+            )
+            self.staged = len(events)
+        finally:
+            await connection.close()
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _events(count: int, *, start: int) -> list[TicketCreated]:

@@ -36,8 +36,7 @@ async def measure_raw_insert(
     await _create_table(admin_url)
     script = work_dir / "raw_insert.sql"
     script.write_text(f"INSERT INTO {_TABLE} (payload) VALUES ({_literal(payload)});\n")
-    command = [
-        str(postgres_bin_dir() / "pgbench"),
+    options = [
         "--no-vacuum",
         "--protocol=prepared",
         f"--client={clients}",
@@ -45,14 +44,14 @@ async def measure_raw_insert(
         f"--time={seconds}",
         f"--file={script}",
     ]
-    output = await _run(command, admin_url)
+    output = await run_pgbench(options, admin_url)
     return RawInsertResult(
         transactions_per_second=_figure(_TPS, output),
         latency_ms=_figure(_LATENCY, output),
         clients=clients,
         seconds=seconds,
         payload_bytes=len(payload),
-        command=" ".join(command[1:]),
+        command=" ".join(options),
     )
 
 
@@ -69,9 +68,11 @@ async def _create_table(admin_url: str) -> None:
         await connection.close()
 
 
-async def _run(command: list[str], database_url: str) -> str:
+async def run_pgbench(options: list[str], database_url: str) -> str:
+    """pgbench (from the embedded PostgreSQL's binaries) against `database_url`; its output."""
     process = await asyncio.create_subprocess_exec(
-        *command,
+        str(postgres_bin_dir() / "pgbench"),
+        *options,
         env={**os.environ, **_libpq_environment(database_url)},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

@@ -149,7 +149,8 @@ def _cpu(report: Report) -> list[str]:
             + f"{result.cpu.machine_busy_fraction:>14.0%}"
         )
     lines.append(
-        "(producer = this process; kernel = kernel threads and interrupts; other = the rest of the machine)"
+        "(pgbench = the writers; bench = this process (the writers too with --producer python); relay = the "
+        "producer service's relay; kernel = kernel threads and interrupts; other = the rest of the machine)"
     )
     busy_elsewhere = max(
         result.cpu.other_seconds / result.cpu.machine_busy_seconds for result in report.pipelines

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp
 
 from helpdesk_common.bus.broker import check_server_version, create_broker, jetstream, nats_client
 from helpdesk_common.bus.consumer import EventConsumer, RetryPolicy
+from helpdesk_common.bus.publisher import AckedPublisher
 from helpdesk_common.bus.relay import OutboxRelay
 from helpdesk_common.bus.topology import ensure_consumer, ensure_streams
 from helpdesk_common.config import HelpdeskSettings
@@ -132,7 +133,7 @@ async def _run_roles(
         assert runtime.broker is not None
         relay = OutboxRelay(
             runtime.engine,
-            jetstream(runtime.broker),
+            AckedPublisher(nats_client(runtime.broker)),
             batch_size=settings.relay_batch_size,
             idle_seconds=settings.relay_idle_seconds,
             woken_by_writers=bool(roles & {"api", "consumers", "jobs"}),

@@ -16,9 +16,9 @@ import logging
 from typing import Any
 
 import orjson
-from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from helpdesk_common.bus.publisher import AckedPublisher
 from helpdesk_common.db import driver_connection
 from helpdesk_common.outbox import committed
 
@@ -34,7 +34,7 @@ class OutboxRelay:
     def __init__(
         self,
         engine: AsyncEngine,
-        js: JetStreamContext,
+        publisher: AckedPublisher,
         *,
         batch_size: int = 500,
         idle_seconds: float = 0.05,
@@ -43,7 +43,7 @@ class OutboxRelay:
         publish_timeout_seconds: float = 5.0,
     ) -> None:
         self.engine = engine
-        self.js = js
+        self.publisher = publisher
         self.batch_size = batch_size
         self.idle_seconds = idle_seconds
         # Writers in this process wake the relay; the poll then only catches rows other processes
@@ -86,10 +86,10 @@ class OutboxRelay:
         return len(rows)
 
     async def _publish(self, rows: list[Any]) -> list[int]:
-        futures: list[asyncio.Future[Any]] = []
+        futures: list[asyncio.Future[None]] = []
         for row in rows:
             headers = {**_headers(row["headers"]), "Nats-Msg-Id": str(row["event_id"])}
-            futures.append(await self.js.publish_async(row["subject"], row["payload"], headers=headers))
+            futures.append(await self.publisher.publish(row["subject"], row["payload"], headers))
         done, pending = await asyncio.wait(futures, timeout=self.publish_timeout_seconds)
         for future in pending:
             future.cancel()
