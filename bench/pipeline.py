@@ -17,6 +17,7 @@ from pathlib import Path
 import asyncpg
 import nats
 from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.cpu import CpuMeter, CpuUsage, Watched
@@ -226,7 +227,10 @@ class _Run:
         question NATS answers from memory, where counting the consumer's table at every poll cost
         PostgreSQL a scan of up to the whole run's rows ten times a second. (The consumer commits
         before it acknowledges; the table is counted exactly once, at the end.)"""
-        info = await self.js.consumer_info(probe.CONSUMER_SPEC.stream, probe.CONSUMER_SPEC.durable)
+        try:
+            info = await self.js.consumer_info(probe.CONSUMER_SPEC.stream, probe.CONSUMER_SPEC.durable)
+        except NotFoundError:  # the consumer process has not declared it yet
+            return 0
         return int(info.ack_floor.stream_seq or 0) if info.ack_floor else 0
 
     async def _delivery(self) -> Delivery:
