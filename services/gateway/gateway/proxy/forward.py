@@ -5,12 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 
-import aiohttp
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.types import Scope
-from yarl import URL
 
 from gateway.config import PUBLIC_NAMES
 from gateway.identity.principal import Authenticate
@@ -18,6 +16,7 @@ from gateway.proxy.errors import UnknownService, UpstreamNotConfigured, Upstream
 from gateway.proxy.fast_path import ProxyFirst
 from gateway.proxy.headers import downstream_response_headers, request_id, upstream_request_headers
 from gateway.proxy.tokens import InternalTokens
+from gateway.proxy.upstream import UpstreamError, UpstreamPool, UpstreamResponse, UpstreamTimedOut
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +39,14 @@ register_url_convertor("public_api", PublicApi())
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 # Answers up to this size with a declared length are read whole and sent in one piece: under uvicorn's
 # ASGI 2.3 Starlette runs a task group per streamed response, a cost small JSON answers need not pay.
+# Requests up to this size with a declared length are read whole too, and sent with their head.
 _SMALL_BODY_BYTES = 64 * 1024
 
 
 class GatewayProxy:
-    """One per process: holds the connection pool to the services and the router that uses it.
+    """One per process: holds the connection pools to the services and the router that uses them.
 
-    The pool is opened on the first request (inside the server's event loop) and closed by `close()`.
+    Connections are opened on demand (inside the server's event loop) and closed by `close()`.
     """
 
     def __init__(
@@ -66,13 +66,17 @@ class GatewayProxy:
         self._tokens = InternalTokens(
             private_key_pem=private_key_pem, ttl_seconds=token_ttl_seconds, reuse_seconds=token_reuse_seconds
         )
-        # No total limit: downloads and server-sent events last as long as they last. sock_read bounds
-        # the wait for each piece of an answer, and is lifted for event streams (see _open).
-        self._timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=connect_timeout_seconds, sock_read=read_timeout_seconds
-        )
-        self._max_connections = max_connections
-        self._session: aiohttp.ClientSession | None = None
+        # No total limit: downloads and server-sent events last as long as they last. The read timeout
+        # bounds the wait for each piece of an answer, and is lifted for event streams.
+        self._pools = {
+            service: UpstreamPool(
+                url,
+                connect_timeout_seconds=connect_timeout_seconds,
+                read_timeout_seconds=read_timeout_seconds,
+                max_idle=max_connections,
+            )
+            for service, url in self._upstreams.items()
+        }
         # Plain Starlette routes: nothing to validate or inject, and FastAPI's per-request dependency
         # machinery costs a tenth of a forward.
         self.router = APIRouter()
@@ -103,32 +107,17 @@ class GatewayProxy:
                 app, proxy=self, max_body_bytes=settings.http_max_body_bytes, larger_bodies=larger_bodies
             )
 
-    def _client(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._max_connections, limit_per_host=0),
-                timeout=self._timeout,
-                # Bodies pass through as the service encoded them, and nothing the caller did not
-                # send is added on the way.
-                auto_decompress=False,
-                skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
-                cookie_jar=aiohttp.DummyCookieJar(),
-            )
-        return self._session
-
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        for pool in self._pools.values():
+            await pool.close()
 
     async def forward(self, request: Request) -> Response:
         return await self.forward_to(request, request.path_params["public"])
 
     async def forward_to(self, request: Request, public: str) -> Response:
         principal = await self._authenticate(request)
-        base_url = self._base_url(public)
+        pool = self._pool(public)
         scope = request.scope
-        url = _upstream_url(base_url, scope)
         rid = request_id(scope["headers"])
         headers = upstream_request_headers(
             scope["headers"],
@@ -137,93 +126,82 @@ class GatewayProxy:
             scheme=scope["scheme"],
             request_id=rid,
         )
-        upstream = await self._open(request, url, headers, public)
-        return await _respond(upstream, request_id=rid)
+        # Bodies pass through as the caller encoded them, and the answers as the service encoded them.
+        body, body_length = await _body(request)
+        try:
+            upstream = await pool.request(
+                request.method,
+                _upstream_target(scope),
+                headers,
+                body,
+                body_length=body_length,
+                read_whole_up_to=_SMALL_BODY_BYTES,
+            )
+        except UpstreamTimedOut as error:
+            log.warning("the %s service did not answer in time: %s", public, error)
+            raise UpstreamTimeout(f"The '{public}' service did not answer in time.") from error
+        except UpstreamError as error:
+            log.warning("the %s service could not be reached: %s", public, error)
+            raise UpstreamUnavailable(f"The '{public}' service could not be reached.") from error
+        return _respond(upstream, request_id=rid)
 
-    def _base_url(self, public: str) -> str:
+    def _pool(self, public: str) -> UpstreamPool:
         service = PUBLIC_NAMES.get(public)
         if service is None:
             raise UnknownService(f"There is no API named '{public}'.")
-        base_url = self._upstreams.get(service)
-        if base_url is None:
+        pool = self._pools.get(service)
+        if pool is None:
             raise UpstreamNotConfigured(f"The {service} service is not configured at this gateway.")
-        return base_url
-
-    async def _open(
-        self, request: Request, url: URL, headers: list[tuple[str, str]], public: str
-    ) -> aiohttp.ClientResponse:
-        try:
-            upstream = await self._client().request(
-                request.method,
-                url,
-                headers=headers,
-                data=_body(request) if _has_body(request) else None,
-                allow_redirects=False,
-            )
-        except TimeoutError as error:
-            log.warning("the %s service did not answer in time: %s", public, error)
-            raise UpstreamTimeout(f"The '{public}' service did not answer in time.") from error
-        except aiohttp.ClientError as error:
-            log.warning("the %s service could not be reached: %r", public, error)
-            raise UpstreamUnavailable(f"The '{public}' service could not be reached.") from error
-        if upstream.content_type == "text/event-stream" and upstream.connection is not None:
-            # Events may be minutes apart; the stream ends when either side closes it.
-            protocol = upstream.connection.protocol
-            if protocol is not None:
-                protocol.read_timeout = None
-                protocol.start_timeout()
-        return upstream
+        return pool
 
 
-def _upstream_url(base_url: str, scope: Scope) -> URL:
+def _upstream_target(scope: Scope) -> bytes:
     """The caller's path after /api/<public> and query, byte for byte (not decoded and encoded again)."""
     raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
     parts = raw_path.split(b"/", 3)
-    rest = parts[3].decode("latin-1") if len(parts) > 3 else ""
-    query = scope["query_string"].decode("latin-1")
-    return URL(f"{base_url}/{rest}?{query}" if query else f"{base_url}/{rest}", encoded=True)
+    target = b"/" + parts[3] if len(parts) > 3 else b"/"
+    query: bytes = scope["query_string"]
+    return target + b"?" + query if query else target
 
 
-def _has_body(request: Request) -> bool:
+async def _body(request: Request) -> tuple[bytes | AsyncIterator[bytes] | None, int | None]:
+    """None without a body; the whole body when it is small and its length declared; else a stream,
+    with the declared length if there is one (uvicorn holds the caller to it)."""
     headers = request.headers
-    return "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
+    if "transfer-encoding" in headers:
+        return _streamed(request), None
+    length = headers.get("content-length")
+    if length is None or length == "0" or not length.isdigit():
+        return None, None
+    if int(length) <= _SMALL_BODY_BYTES:
+        return await request.body(), None
+    return _streamed(request), int(length)
 
 
-async def _body(request: Request) -> AsyncIterator[bytes]:
+async def _streamed(request: Request) -> AsyncIterator[bytes]:
     async for chunk in request.stream():
-        # Starlette ends with an empty chunk, which chunked encoding would read as the end.
         if chunk:
             yield chunk
 
 
-async def _respond(upstream: aiohttp.ClientResponse, *, request_id: str) -> Response:
-    headers = downstream_response_headers(upstream.raw_headers, request_id=request_id)
-    length = upstream.content_length
+def _respond(upstream: UpstreamResponse, *, request_id: str) -> Response:
+    headers = downstream_response_headers(upstream.headers, request_id=request_id)
     response: Response
-    if length is not None and length <= _SMALL_BODY_BYTES:
-        try:
-            body = await upstream.read()
-        except TimeoutError as error:
-            raise UpstreamTimeout("The service stopped in the middle of its answer.") from error
-        except aiohttp.ClientError as error:
-            raise UpstreamUnavailable("The service broke off its answer.") from error
-        finally:
-            upstream.release()
-        response = Response(body, status_code=upstream.status)
+    if upstream.body is not None:
+        response = Response(upstream.body, status_code=upstream.status)
     else:
-        response = StreamingResponse(_relay(upstream), status_code=upstream.status)
+        assert upstream.chunks is not None
+        response = StreamingResponse(_relay(upstream.chunks), status_code=upstream.status)
     response.raw_headers = headers
     return response
 
 
-async def _relay(upstream: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+async def _relay(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     try:
-        async for chunk in upstream.content.iter_any():
+        async for chunk in chunks:
             yield chunk
-    except (TimeoutError, aiohttp.ClientError) as error:
+    except UpstreamError as error:
         # Too late for problem details: the status line is out. Ending the stream short (the client
         # sees a missing length or chunk terminator) is how HTTP says the body is incomplete.
-        log.warning("a response from %s broke off: %r", upstream.url.host, error)
+        log.warning("a response broke off: %s", error)
         raise
-    finally:
-        upstream.release()

@@ -94,9 +94,9 @@ def upstream_request_headers(
 
 
 def downstream_response_headers(
-    raw_headers: tuple[tuple[bytes, bytes], ...], *, request_id: str
+    raw_headers: list[tuple[bytes, bytes]], *, request_id: str
 ) -> list[tuple[bytes, bytes]]:
-    """`raw_headers` are aiohttp's, as the service sent them; ASGI wants lower-case names."""
+    """`raw_headers` are as the service sent them (gateway.proxy.upstream); ASGI wants lower-case names."""
     lowered = [(name.lower(), value) for name, value in raw_headers]
     connection_named = _named_by_connection(lowered)
     returned = [

@@ -1,0 +1,175 @@
+"""The gateway's HTTP client against real servers on loopback: a small HTTP/1.1 server written here
+(so a test can make it close a kept-alive connection, or answer HEAD, exactly when it wants) and
+uvicorn itself."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+import uvicorn
+
+from gateway.proxy.upstream import UpstreamError, UpstreamPool, UpstreamTimedOut
+from helpdesk_common.embedded import free_port
+
+
+@dataclass
+class Service:
+    """Answers every request with its own method and path; `drop_next` makes it close the
+    connection of the next request without answering, as a service closing an idle connection
+    does in the instant the request arrives."""
+
+    port: int = 0
+    connections: int = 0
+    requests: list[str] = field(default_factory=list)
+    drop_next: bool = False
+    close_after_answer: bool = False
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                method, path = head.split(b" ", 2)[:2]
+                length = _content_length(head)
+                body = await reader.readexactly(length) if length else b""
+                self.requests.append(f"{method.decode()} {path.decode()}")
+                if self.drop_next:
+                    self.drop_next = False
+                    return
+                answer = f"{method.decode()} {path.decode()} {len(body)}".encode()
+                extra = b"connection: close\r\n" if self.close_after_answer else b""
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n%b\r\n" % (len(answer), extra))
+                if method != b"HEAD":
+                    writer.write(answer)
+                await writer.drain()
+                if self.close_after_answer:
+                    return
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
+        finally:
+            writer.close()
+
+
+def _content_length(head: bytes) -> int:
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value)
+    return 0
+
+
+@pytest.fixture
+async def service() -> AsyncIterator[Service]:
+    state = Service()
+    server = await asyncio.start_server(state.handle, "127.0.0.1", 0)
+    state.port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield state
+
+
+async def _started(server: uvicorn.Server) -> None:
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+        await asyncio.sleep(0.01)
+
+
+def pool_for(port: int, **options: float) -> UpstreamPool:
+    settings = {"connect_timeout_seconds": 2.0, "read_timeout_seconds": 2.0, **options}
+    return UpstreamPool(f"http://127.0.0.1:{port}", **settings)  # type: ignore[arg-type]
+
+
+async def test_one_connection_serves_request_after_request(service: Service) -> None:
+    pool = pool_for(service.port)
+    for number in range(5):
+        answer = await pool.request("POST", b"/t/%d" % number, [], b"x" * number, read_whole_up_to=65536)
+        assert (answer.status, answer.body) == (200, f"POST /t/{number} {number}".encode())
+    assert service.connections == 1
+    await pool.close()
+
+
+async def test_a_closed_kept_alive_connection_is_retried_only_for_a_safe_method(service: Service) -> None:
+    pool = pool_for(service.port)
+    await pool.request("GET", b"/warm", [], None, read_whole_up_to=65536)
+    service.drop_next = True
+    answer = await pool.request("GET", b"/again", [], None, read_whole_up_to=65536)
+    assert answer.body == b"GET /again 0", "a GET goes again on a new connection"
+    assert service.requests[-2:] == ["GET /again", "GET /again"]
+
+    service.drop_next = True
+    with pytest.raises(UpstreamError):
+        await pool.request("POST", b"/create", [], b"{}", read_whole_up_to=65536)
+    assert service.requests.count("POST /create") == 1, "a POST is never sent twice"
+    await pool.close()
+
+
+async def test_an_answer_to_head_ends_with_its_head(service: Service) -> None:
+    pool = pool_for(service.port)
+    head = await pool.request("HEAD", b"/h", [], None, read_whole_up_to=65536)
+    assert (head.status, head.body, head.content_length) == (200, b"", len(b"HEAD /h 0"))
+    after = await pool.request("GET", b"/after", [], None, read_whole_up_to=65536)
+    assert after.body == b"GET /after 0"
+    await pool.close()
+
+
+async def test_connection_close_is_honoured(service: Service) -> None:
+    service.close_after_answer = True
+    pool = pool_for(service.port)
+    for _ in range(3):
+        assert (await pool.request("GET", b"/c", [], None, read_whole_up_to=65536)).status == 200
+    assert service.connections == 3
+    await pool.close()
+
+
+async def test_a_streamed_body_of_declared_length_goes_with_that_length(service: Service) -> None:
+    """(Chunked bodies and streamed answers: test_proxy's uploads, downloads and event streams.)"""
+    pool = pool_for(service.port)
+
+    async def body() -> AsyncIterator[bytes]:
+        for _ in range(4):
+            yield b"y" * 1000
+
+    sized = await pool.request("PUT", b"/sized", [], body(), body_length=4000, read_whole_up_to=65536)
+    assert sized.body == b"PUT /sized 4000"
+    await pool.close()
+
+
+async def test_a_service_that_does_not_answer_times_out_and_a_closed_port_is_an_error() -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1)
+        await asyncio.sleep(5)
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    async with server:
+        pool = pool_for(server.sockets[0].getsockname()[1], read_timeout_seconds=0.3)
+        with pytest.raises(UpstreamTimedOut):
+            await pool.request("GET", b"/slow", [], None, read_whole_up_to=65536)
+    with pytest.raises(UpstreamError, match="no connection"):
+        await pool_for(free_port()).request("GET", b"/", [], None, read_whole_up_to=65536)
+
+
+async def test_an_idle_connection_older_than_the_services_keep_alive_is_not_used() -> None:
+    """uvicorn closes a connection idle for its keep-alive timeout; the pool must not send on it."""
+
+    async def app(scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
+        await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b"ok"})  # type: ignore[operator]
+
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, timeout_keep_alive=1, lifespan="off")
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    try:
+        await asyncio.wait_for(_started(server), 10)
+        pool = pool_for(port, idle_seconds=0.8)
+        assert (await pool.request("POST", b"/a", [], b"{}", read_whole_up_to=65536)).body == b"ok"
+        await asyncio.sleep(1.2)
+        assert (await pool.request("POST", b"/b", [], b"{}", read_whole_up_to=65536)).body == b"ok"
+        await pool.close()
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
