@@ -31,7 +31,9 @@ class Desk:
         self.assignee = str(await self.app.operator_known("bob"))
         self.type_id = (await self.post("/types", {"name": "Incident"}))["id"]
         self.customer_id = (await self.post("/customers", {"company_name": "Acme"}))["id"]
-        contact = await self.post("/contacts", {"email": "wile@acme.example.com", "customer_id": self.customer_id})
+        contact = await self.post(
+            "/contacts", {"email": "wile@acme.example.com", "customer_id": self.customer_id}
+        )
         self.contact_id = contact["id"]
 
     async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
