@@ -72,6 +72,9 @@ ticket_timers = Table(
     Column("resolution_breached_at", DateTime(timezone=True)),
     # The earliest moment an alert may fall due; null when none can (no SLA, stopped, all sent).
     Column("next_check_at", DateTime(timezone=True)),
+    # Set by ticket_deleted: the row stays as a tombstone, so a late event of the ticket (several
+    # consumer processes may apply its events out of order) does not bring the timer back.
+    Column("deleted_at", DateTime(timezone=True)),
 )
 # The sweep reads only timers with an alert ahead, in the order they fall due.
 Index(

@@ -21,6 +21,7 @@ from helpdesk_common.contracts.tickets import (
     CommentSnapshot,
     TicketChangeData,
     TicketCreated,
+    TicketDeleted,
     TicketSnapshot,
     TicketStatus,
     TicketUpdated,
@@ -72,6 +73,12 @@ def updated(ticket: TicketSnapshot, **changes: tuple[Any, Any]) -> TicketUpdated
         {"ticket": ticket, "changes": {k: {"old": old, "new": new} for k, (old, new) in changes.items()}}
     )
     return TicketUpdated.build(source="ticketing", subject=str(ticket.id), data=data)
+
+
+def deleted(ticket: TicketSnapshot) -> TicketDeleted:
+    return TicketDeleted.build(
+        source="ticketing", subject=str(ticket.id), data=TicketChangeData(ticket=ticket)
+    )
 
 
 def commented(ticket: TicketSnapshot, direction: str, at: datetime) -> CommentAdded:
@@ -344,3 +351,28 @@ async def test_two_replicas_sweeping_at_once_publish_each_alert_exactly_once(
             elif age >= window / 2:
                 expected.add((number, kind, "sla_warning"))
     assert set(counted) == expected
+
+
+async def test_a_deleted_ticket_raises_no_more_alerts_and_a_late_event_does_not_revive_it(
+    sessions: Sessions, sql: Sql, now: datetime
+) -> None:
+    short = await sla(sessions, "Short", 1, 3)
+    kept_id, gone_id, unseen_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    minute = timedelta(minutes=1)
+    kept = snapshot(kept_id, created_at=now - 40 * minute, sla_id=short)
+    gone = snapshot(gone_id, created_at=now - 40 * minute, sla_id=short, number="TKT-000002")
+    await apply(sessions, created(kept), created(gone), deleted(gone))
+    late_edit = gone.model_copy(update={"updated_at": now, "title": "edited before the delete"})
+    await apply(sessions, updated(late_edit, title=("Printer on fire", "edited before the delete")))
+    # Deleted before the engine ever heard of it (its creation is still on the way).
+    never = snapshot(unseen_id, created_at=now - 40 * minute, sla_id=short, number="TKT-000003")
+    await apply(sessions, deleted(never), created(never))
+
+    for ticket_id in (gone_id, unseen_id):
+        tombstone = await timer(sql, ticket_id)
+        assert tombstone["deleted_at"] is not None and tombstone["next_check_at"] is None
+    await sweep_once(sessions, now=now)
+    await sweep_once(sessions, now=now + 4 * HOUR)
+    assert {number for number, _, _ in await alerts(sql)} == {"TKT-000001"}, (
+        "only the ticket that still exists is warned about"
+    )

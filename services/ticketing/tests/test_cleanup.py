@@ -6,6 +6,7 @@ import asyncio
 import io
 from collections import Counter
 
+import orjson
 import pytest
 from nats.js.errors import NotFoundError
 
@@ -126,6 +127,9 @@ async def test_closed_tickets_past_the_age_limit_are_deleted_and_nothing_else(
     assert swept.deleted == 1
     remaining = sorted(r["number"] for r in await ticketing_app.sql("SELECT number FROM ticketing.tickets"))
     assert remaining == sorted([kept_open, new_closed])
+    gone = await ticketing_app.sql("SELECT payload FROM ticketing.outbox WHERE event_type = 'ticket_deleted'")
+    assert [orjson.loads(row["payload"])["data"]["ticket"]["number"] for row in gone] == [old_closed]
+    assert orjson.loads(gone[0]["payload"])["data"]["actor_id"] is None, "the sweep, not an operator"
 
 
 async def test_deleting_old_closed_tickets_also_deletes_their_attachment_files_when_asked(

@@ -249,6 +249,11 @@ async def test_closing_routes_all_publish_ticket_closed_and_the_closing_comment_
     assert await ticketing_app.sql("SELECT 1 FROM ticketing.comments") == [], (
         "a hard delete takes the conversation"
     )
+    gone = await outbox(ticketing_app, "ticket_deleted")
+    assert [(e["data"]["ticket"]["number"], e["data"]["ticket"]["status"]) for e in gone] == [
+        (number, "closed") for number in numbers
+    ], "every deleted ticket is announced with its last state, so other services let it go"
+    assert {e["bus_subject"] for e in gone} == {"ticket.deleted.none"}
 
 
 async def test_opening_marks_read_and_auto_assigns_the_first_member_who_opens(

@@ -135,6 +135,7 @@ async def _delete_old(
             files = (
                 await object_names_of(session, list(claimed)) if rule.cleanup_delete_attachment_files else []
             )
+            await events.publish_deleted(session, list(claimed), None)
             await session.execute(delete(tickets).where(tickets.c.id.in_(claimed)))
         # After the commit: a crash here leaves an unreferenced object, never a reference to nothing.
         if storage is not None:

@@ -11,6 +11,7 @@ from helpdesk_common.contracts.tickets import (
     TicketAssigned,
     TicketClosed,
     TicketCreated,
+    TicketDeleted,
     TicketUpdated,
 )
 
@@ -27,6 +28,7 @@ __all__ = [
     "TicketAssigned",
     "TicketClosed",
     "TicketCreated",
+    "TicketDeleted",
     "TicketUpdated",
     "parse_event",
 ]

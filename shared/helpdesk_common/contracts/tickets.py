@@ -147,6 +147,16 @@ class TicketAssigned(_TicketEvent):
     data: TicketChangeData
 
 
+class TicketDeleted(_TicketEvent):
+    """Not one of the seed's eight: a hard delete (10.6), so that every service holding something of
+    the ticket (SLA timers, notifications, time entries) lets it go. `ticket` is its last state."""
+
+    event_type = "ticket_deleted"
+    subject_verb = "deleted"
+    type: Literal["ticket_deleted"]
+    data: TicketChangeData
+
+
 class CommentAdded(_TicketEvent):
     event_type = "comment_added"
     subject_verb = "comment_added"
@@ -184,4 +194,5 @@ TICKET_EVENTS: tuple[type[_TicketEvent], ...] = (
     SlaWarning,
     SlaBreached,
     AutoClosed,
+    TicketDeleted,
 )

@@ -14,9 +14,10 @@ from helpdesk_common.contracts.tickets import (
     TicketAssigned,
     TicketClosed,
     TicketCreated,
+    TicketDeleted,
     TicketUpdated,
 )
-from sla_engine.timers.service import observe_ticket
+from sla_engine.timers.service import forget_ticket, observe_ticket
 
 # The whole stream: NATS 2.9 has no multiple filter subjects. sla_warning and sla_breached (the
 # engine's own) have no handler and are acknowledged without effect.
@@ -55,3 +56,8 @@ async def on_comment_added(session: AsyncSession, event: CommentAdded) -> None:
     # Seed 10.15: the response time runs to the first outbound response to the customer.
     responded_at = comment.created_at if comment.direction == CommentDirection.OUTBOUND else None
     await observe_ticket(session, event.data.ticket, responded_at=responded_at)
+
+
+@ticket_events_consumer.on(TicketDeleted)
+async def on_ticket_deleted(session: AsyncSession, event: TicketDeleted) -> None:
+    await forget_ticket(session, event.data.ticket, event.time)

@@ -70,6 +70,8 @@ def clocks(timer: Mapping[str, Any]) -> tuple[Clock, Clock]:
 
 
 def next_check_at(timer: Mapping[str, Any]) -> datetime | None:
+    if timer.get("deleted_at") is not None:
+        return None  # a deleted ticket has no promise left to keep
     pending = [at for clock in clocks(timer) if (at := clock.next_alert_at()) is not None]
     return min(pending, default=None)
 

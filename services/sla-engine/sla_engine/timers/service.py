@@ -33,6 +33,8 @@ async def observe_ticket(
     processes): only a snapshot at least as new as the stored one replaces it, and the first response
     is the earliest one seen, whatever the order."""
     timer = await _locked_timer(session, ticket)
+    if timer.deleted_at is not None:
+        return  # an event that arrived after the ticket's deletion
     values: dict[str, Any] = {}
     if responded_at is not None and (timer.responded_at is None or responded_at < timer.responded_at):
         values["responded_at"] = responded_at
@@ -46,6 +48,16 @@ async def observe_ticket(
     values["next_check_at"] = next_check_at({**timer._mapping, **values})
     await session.execute(
         update(ticket_timers).where(ticket_timers.c.ticket_id == ticket.id).values(**values)
+    )
+
+
+async def forget_ticket(session: AsyncSession, ticket: TicketSnapshot, deleted_at: datetime) -> None:
+    """ticket_deleted: no more alerts for the ticket, and no later event of it brings its timer back."""
+    await _locked_timer(session, ticket)
+    await session.execute(
+        update(ticket_timers)
+        .where(ticket_timers.c.ticket_id == ticket.id)
+        .values(deleted_at=deleted_at, next_check_at=None)
     )
 
 

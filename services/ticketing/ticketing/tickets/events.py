@@ -18,10 +18,13 @@ from helpdesk_common.contracts.tickets import (
     TicketChangeData,
     TicketClosed,
     TicketCreated,
+    TicketDeleted,
     TicketSnapshot,
     TicketUpdated,
 )
 from helpdesk_common.outbox import add_event
+from ticketing.tables import tickets
+from ticketing.tickets.reading import detail_query, labels_of, ticket_out
 from ticketing.tickets.schemas import TicketOut
 
 SOURCE = "ticketing"
@@ -98,3 +101,18 @@ async def publish_auto_closed(
 ) -> None:
     data = AutoClosedData(ticket=snapshot(ticket), inactive_days=inactive_days, note=note)
     await add_event(session, AutoClosed.build(source=SOURCE, subject=str(ticket.id), data=data))
+
+
+async def publish_deleted(
+    session: AsyncSession, ticket_ids: list[uuid.UUID], actor_id: uuid.UUID | None
+) -> None:
+    """ticket_deleted with each ticket's last state; called in the deleting transaction, before the
+    DELETE (the state is read from the rows still there)."""
+    if not ticket_ids:
+        return
+    query = detail_query().where(tickets.c.id.in_(ticket_ids)).order_by(tickets.c.number)
+    rows = (await session.execute(query)).all()
+    labels = await labels_of(session, ticket_ids)
+    for row in rows:
+        data = _change_data(ticket_out(row, labels), {}, actor_id)
+        await add_event(session, TicketDeleted.build(source=SOURCE, subject=str(row.id), data=data))

@@ -148,8 +148,10 @@ async def delete_tickets(
             .with_for_update()
         )
     ).all()
-    files = await object_names_of(session, [row.id for row in doomed])
-    await session.execute(delete(tickets).where(tickets.c.id.in_([row.id for row in doomed])))
+    doomed_ids = [row.id for row in doomed]
+    files = await object_names_of(session, doomed_ids)
+    await events.publish_deleted(session, doomed_ids, operator.id)
+    await session.execute(delete(tickets).where(tickets.c.id.in_(doomed_ids)))
     deleted = [row.number for row in doomed]
     return sorted(deleted), sorted(set(wanted) - set(deleted)), files
 
