@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pytest
 import uvicorn
+import uvloop
 
 from gateway.proxy.upstream import UpstreamError, UpstreamPool, UpstreamTimedOut
 from helpdesk_common.embedded import free_port
@@ -27,9 +28,14 @@ class Service:
     requests: list[str] = field(default_factory=list)
     drop_next: bool = False
     close_after_answer: bool = False
+    answer_after_seconds: float = 0.0
+    open_now: int = 0
+    most_open: int = 0
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        self.open_now += 1
+        self.most_open = max(self.most_open, self.open_now)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -40,6 +46,7 @@ class Service:
                 if self.drop_next:
                     self.drop_next = False
                     return
+                await asyncio.sleep(self.answer_after_seconds)
                 answer = f"{method.decode()} {path.decode()} {len(body)}".encode()
                 extra = b"connection: close\r\n" if self.close_after_answer else b""
                 writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n%b\r\n" % (len(answer), extra))
@@ -51,6 +58,7 @@ class Service:
         except (asyncio.IncompleteReadError, ConnectionError):
             return
         finally:
+            self.open_now -= 1
             writer.close()
 
 
@@ -114,6 +122,17 @@ async def test_an_answer_to_head_ends_with_its_head(service: Service) -> None:
     await pool.close()
 
 
+async def test_no_more_connections_than_allowed_however_many_callers(service: Service) -> None:
+    service.answer_after_seconds = 0.1
+    pool = pool_for(service.port, max_connections=2)
+    answers = await asyncio.gather(
+        *(pool.request("GET", b"/q/%d" % n, [], None, read_whole_up_to=65536) for n in range(8))
+    )
+    assert sorted(answer.body for answer in answers) == sorted(b"GET /q/%d 0" % n for n in range(8))
+    assert service.connections == 2 and service.most_open == 2, "the other callers waited their turn"
+    await pool.close()
+
+
 async def test_connection_close_is_honoured(service: Service) -> None:
     service.close_after_answer = True
     pool = pool_for(service.port)
@@ -173,3 +192,24 @@ async def test_an_idle_connection_older_than_the_services_keep_alive_is_not_used
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await serving
+
+
+def test_the_pool_on_uvloop_as_the_gateway_runs_it() -> None:
+    """uvloop's transports are not asyncio's classes (the first version of the pool assumed so)."""
+
+    async def scenario() -> None:
+        service = Service()
+        server = await asyncio.start_server(service.handle, "127.0.0.1", 0)
+        async with server:
+            pool = pool_for(server.sockets[0].getsockname()[1])
+            for _ in range(3):
+                answer = await pool.request("POST", b"/u", [], b"{}", read_whole_up_to=65536)
+                assert answer.body == b"POST /u 2"
+            head = await pool.request("HEAD", b"/h", [], None, read_whole_up_to=65536)
+            assert head.body == b""
+            after = await pool.request("GET", b"/g", [], None, read_whole_up_to=65536)
+            assert after.body == b"GET /g 0"
+            await pool.close()
+        assert service.connections == 2, "kept alive, and a new one after HEAD"
+
+    uvloop.run(scenario())

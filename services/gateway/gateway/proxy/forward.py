@@ -73,7 +73,7 @@ class GatewayProxy:
                 url,
                 connect_timeout_seconds=connect_timeout_seconds,
                 read_timeout_seconds=read_timeout_seconds,
-                max_idle=max_connections,
+                max_connections=max_connections,
             )
             for service, url in self._upstreams.items()
         }

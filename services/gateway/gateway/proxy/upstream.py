@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -50,8 +50,9 @@ class UpstreamResponse:
 
 
 class _Connection(asyncio.Protocol):
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, on_closed: Callable[[], None]) -> None:
         self.loop = loop
+        self._on_closed = on_closed
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self.idle_since = 0.0
@@ -89,6 +90,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        self._on_closed()
         self._writable.set()
         if self.complete:
             return
@@ -190,8 +192,10 @@ class UpstreamPool:
         connect_timeout_seconds: float,
         read_timeout_seconds: float,
         idle_seconds: float = 4.0,
-        max_idle: int = 256,
+        max_connections: int = 512,
     ) -> None:
+        """At most `max_connections` are open at once (idle ones included); a request beyond them
+        waits for one to come back or close, so a flood of callers cannot take every descriptor."""
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {base_url!r}")
@@ -203,8 +207,11 @@ class UpstreamPool:
         self.connect_timeout = connect_timeout_seconds
         self.read_timeout = read_timeout_seconds
         self.idle_seconds = idle_seconds
-        self.max_idle = max_idle
+        self.max_connections = max_connections
         self._idle: list[_Connection] = []
+        self._open = 0
+        # Set whenever a connection comes back to the pool or closes: a waiting request looks again.
+        self._room = asyncio.Event()
 
     async def request(
         self,
@@ -263,18 +270,34 @@ class UpstreamPool:
         return b"".join(lines)
 
     async def _connection(self, *, fresh: bool = False) -> tuple[_Connection, bool]:
-        now = time.monotonic()
-        while self._idle and not fresh:
-            connection = self._idle.pop()
-            if not connection.closed and now - connection.idle_since < self.idle_seconds:
-                connection._begin()
-                return connection, True
-            connection.close()
+        while True:
+            now = time.monotonic()
+            while self._idle and not fresh:
+                connection = self._idle.pop()
+                if not connection.closed and now - connection.idle_since < self.idle_seconds:
+                    connection._begin()
+                    return connection, True
+                connection.close()
+            if self._open < self.max_connections:
+                break
+            self._room.clear()
+            await self._room.wait()
+        self._open += 1
+        try:
+            return await self._connect(), False
+        except BaseException:
+            self._closed()  # never made: connection_lost will not come for it
+            raise
+
+    async def _connect(self) -> _Connection:
         loop = asyncio.get_running_loop()
         try:
             _, connection = await asyncio.wait_for(
                 loop.create_connection(
-                    lambda: _Connection(loop), self.host, self.port, ssl=True if self.tls else None
+                    lambda: _Connection(loop, self._closed),
+                    self.host,
+                    self.port,
+                    ssl=True if self.tls else None,
                 ),
                 self.connect_timeout,
             )
@@ -284,7 +307,11 @@ class UpstreamPool:
             ) from error
         except OSError as error:
             raise UpstreamError(f"no connection to {self.host}:{self.port}: {error}") from error
-        return connection, False
+        return connection
+
+    def _closed(self) -> None:
+        self._open -= 1
+        self._room.set()
 
     async def _exchange(
         self,
@@ -383,9 +410,10 @@ class UpstreamPool:
             sending.done() and not sending.cancelled() and sending.exception() is None
         )
         reusable = connection.keep_alive and not connection.no_body and sent_all and not connection.closed
-        if reusable and len(self._idle) < self.max_idle:
+        if reusable:
             connection.idle_since = time.monotonic()
             self._idle.append(connection)
+            self._room.set()
         else:
             connection.close()
 
