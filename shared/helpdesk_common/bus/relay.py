@@ -19,7 +19,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from helpdesk_common.bus.publisher import AckedPublisher
-from helpdesk_common.db import driver_connection
+from helpdesk_common.db import autocommit_connection
 from helpdesk_common.outbox import committed
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,8 @@ class OutboxRelay:
             await _wait_for_work(stop, idle)
 
     async def relay_batch(self) -> int:
-        async with self.engine.begin() as connection:
-            driver = await driver_connection(connection)
+        # Straight on the driver, in its own transaction: the claim's row locks hold until the commit.
+        async with autocommit_connection(self.engine) as driver, driver.transaction():
             rows = await driver.fetch(_CLAIM, self.batch_size)
             if not rows:
                 return 0
