@@ -155,6 +155,8 @@ async def test_label_and_search_counts_come_from_the_tickets(ticketing_app: Tick
     assert labelled == {"all": 2, "open": 1, "in_progress": 0, "waiting": 1, "resolved": 0, "closed": 0}
     assert (await desk.queue_counts(search="ticket 5"))["all"] == 1
     assert (await desk.queue_counts(search="ticket", priority="low"))["all"] == 2
+    bad = await ticketing_app.client.get("/", params={"assignee": "nobody"}, headers=desk.headers)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "assignee"
 
 
 async def test_counts_hold_while_creates_and_settling_run_at_once(ticketing_app: Ticketing) -> None:

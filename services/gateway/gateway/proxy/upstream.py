@@ -363,25 +363,7 @@ class UpstreamPool:
             timer.cancel()
 
     async def _read_whole(self, connection: _Connection, sending: asyncio.Task[None] | None) -> bytes:
-        parts: list[bytes] = []
-        try:
-            while not connection.complete:
-                if connection.error:
-                    raise connection.error
-                if connection.buffer:
-                    parts.append(connection.take())
-                    continue
-                await connection.wait_progress(self.read_timeout)
-            if connection.buffer:
-                parts.append(connection.take())
-        except BaseException:
-            connection.close()
-            raise
-        finally:
-            if sending is not None and not sending.done():
-                sending.cancel()
-        self._release(connection, sending)
-        return b"".join(parts)
+        return b"".join([chunk async for chunk in self._stream(connection, sending, self.read_timeout)])
 
     async def _stream(
         self, connection: _Connection, sending: asyncio.Task[None] | None, within: float | None

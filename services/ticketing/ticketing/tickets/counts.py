@@ -17,13 +17,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import false, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpdesk_common.auth import Operator
 from ticketing.tables import ticket_counts
 
 if TYPE_CHECKING:
@@ -53,37 +51,14 @@ def countable(query: QueueQuery) -> bool:
     return query.label_id is None and not (query.search and query.search.strip())
 
 
-async def kept_counts(session: AsyncSession, operator: Operator, query: QueueQuery) -> dict[str, int]:
-    """Tickets per status under the query's filters, from ticket_counts (call when countable)."""
+async def kept_counts(session: AsyncSession, filters: list[Any]) -> dict[str, int]:
+    """Tickets per status under `filters` on ticket_counts (queue.key_filters; call when countable)."""
     statement = (
         select(ticket_counts.c.status, func.sum(ticket_counts.c.tickets))
-        .where(*_filters(operator, query))
+        .where(*filters)
         .group_by(ticket_counts.c.status)
     )
     return {status: int(total) for status, total in await session.execute(statement)}
-
-
-def _filters(operator: Operator, query: QueueQuery) -> list[Any]:
-    # The same rules as queue._filters and reading.visible_to, on the counts' key.
-    counts = ticket_counts.c
-    filters: list[Any] = []
-    if not operator.has("tickets_view_all_departments"):
-        visible = operator.department_ids
-        filters.append(counts.department_id.in_(visible) if visible else false())
-    if query.department_id:
-        filters.append(counts.department_id == query.department_id)
-    if query.priority:
-        filters.append(counts.priority == query.priority)
-    if query.assignee == "unassigned":
-        filters.append(counts.assignee_id.is_(None))
-    elif query.assignee:
-        # queue._filters has refused anything but a UUID by now.
-        filters.append(counts.assignee_id == uuid.UUID(query.assignee))
-    if query.type_id:
-        filters.append(counts.type_id == query.type_id)
-    if query.customer_id:
-        filters.append(counts.customer_id == query.customer_id)
-    return filters
 
 
 async def settle_counts(session: AsyncSession) -> bool:

@@ -14,12 +14,12 @@ from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Table, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.auth import Operator
 from helpdesk_common.errors import ValidationFailed
-from ticketing.tables import ticket_labels, tickets
+from ticketing.tables import ticket_counts, ticket_labels, tickets
 from ticketing.tickets.counts import countable, kept_counts
 from ticketing.tickets.reading import assignee_ref, chip, contact_ref, detail_query, last_contact, visible_to
 from ticketing.tickets.schemas import Queue, TicketRow
@@ -53,7 +53,7 @@ class QueueQuery(BaseModel):
 async def read_queue(session: AsyncSession, *, operator: Operator, query: QueueQuery) -> Queue:
     filters = _filters(operator, query)
     if countable(query):
-        counts = _tabs(await kept_counts(session, operator, query))
+        counts = _tabs(await kept_counts(session, key_filters(ticket_counts, operator, query)))
     else:
         counts = await _counts(session, filters)
     rows = await _page(session, filters, query)
@@ -68,19 +68,30 @@ async def read_queue(session: AsyncSession, *, operator: Operator, query: QueueQ
 
 
 def _filters(operator: Operator, query: QueueQuery) -> list[Any]:
-    filters: list[Any] = [visible_to(operator)]
+    return _with_label_and_search(key_filters(tickets, operator, query), query)
+
+
+def key_filters(table: Table, operator: Operator, query: QueueQuery) -> list[Any]:
+    """Visibility and the filters on a ticket's own columns, on `table`: tickets, or ticket_counts,
+    whose key has the same columns (tickets/counts.py)."""
+    columns = table.c
+    filters: list[Any] = [visible_to(operator, table)]
     if query.department_id:
-        filters.append(tickets.c.department_id == query.department_id)
+        filters.append(columns.department_id == query.department_id)
     if query.priority:
-        filters.append(tickets.c.priority == query.priority)
+        filters.append(columns.priority == query.priority)
     if query.assignee == "unassigned":
-        filters.append(tickets.c.assignee_id.is_(None))
+        filters.append(columns.assignee_id.is_(None))
     elif query.assignee:
-        filters.append(tickets.c.assignee_id == _uuid("assignee", query.assignee))
+        filters.append(columns.assignee_id == _uuid("assignee", query.assignee))
     if query.type_id:
-        filters.append(tickets.c.type_id == query.type_id)
+        filters.append(columns.type_id == query.type_id)
     if query.customer_id:
-        filters.append(tickets.c.customer_id == query.customer_id)
+        filters.append(columns.customer_id == query.customer_id)
+    return filters
+
+
+def _with_label_and_search(filters: list[Any], query: QueueQuery) -> list[Any]:
     if query.label_id:
         labelled = select(ticket_labels.c.ticket_id).where(ticket_labels.c.label_id == query.label_id)
         filters.append(tickets.c.id.in_(labelled))

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, false, select
+from sqlalchemy import Select, Table, and_, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.auth import Operator
@@ -40,13 +40,14 @@ class TicketNotFound(NotFound):
     pass
 
 
-def visible_to(operator: Operator) -> Any:
-    """Without tickets_view_all_departments an operator sees only their own departments' tickets."""
+def visible_to(operator: Operator, table: Table = tickets) -> Any:
+    """Without tickets_view_all_departments an operator sees only their own departments' tickets
+    (`table`: tickets, or ticket_counts, which counts them by department)."""
     if operator.has("tickets_view_all_departments"):
         return and_(True)
     if not operator.department_ids:
         return false()
-    return tickets.c.department_id.in_(operator.department_ids)
+    return table.c.department_id.in_(operator.department_ids)
 
 
 def detail_query() -> Select[Any]:
