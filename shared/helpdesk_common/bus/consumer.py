@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -21,13 +20,13 @@ from typing import Any, TypeVar
 import orjson
 from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
-from nats.js import JetStreamContext
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpdesk_common.bus.broker import jetstream
+from helpdesk_common.bus.broker import jetstream, nats_client
+from helpdesk_common.bus.pull import PullBatches
 from helpdesk_common.bus.topology import ConsumerSpec, dead_letter_subject
 from helpdesk_common.contracts.envelope import ContractViolation, EventEnvelope
 from helpdesk_common.contracts.registry import parse_event
@@ -48,10 +47,6 @@ _RECORD_INBOX = (
     "ON CONFLICT DO NOTHING RETURNING event_id"
 )
 _FORGET_INBOX = "DELETE FROM inbox WHERE consumer = $1 AND event_id = $2"
-
-
-# Below this a fetch cannot even place its pull request (nats-py gives up at once).
-_MIN_FETCH_SECONDS = 0.005
 
 
 @dataclass(frozen=True)
@@ -131,30 +126,28 @@ class EventConsumer:
         The pull loop is ours rather than FastStream's batch subscriber: nats-py raises a plain
         asyncio TimeoutError from a fetch whose time ran out mid-batch, which FastStream's loop does
         not catch (it expects nats' subclass), so the messages already fetched were dropped and came
-        back only after the ack wait (30 s)."""
-        subscription = await jetstream(broker).pull_subscribe_bind(
-            durable=self.spec.durable, stream=self.spec.stream
-        )
+        back only after the ack wait (30 s). Fetching is ours too (see bus/pull.py)."""
+        pull = PullBatches(nats_client(broker), self.spec.stream, self.spec.durable)
         idle = True
         failures = 0
         try:
             while not stop.is_set():
                 try:
                     if idle:
-                        messages = await subscription.fetch(1, timeout=self.idle_poll_seconds)
+                        messages = await pull.fetch(1, self.idle_poll_seconds)
                     else:
-                        messages = await self._fetch_batch(subscription)
-                except TimeoutError:  # nats' own TimeoutError is a subclass: nothing came
-                    idle = True
-                    continue
+                        messages = await pull.fetch(self.batch_size, self.batch_timeout_seconds)
                 except Exception as error:
-                    # The connection is down or being re-established; nats-py reconnects by itself.
+                    # Refused, or the connection is down or being re-established (nats-py reconnects
+                    # by itself).
                     failures += 1
                     log.warning("%s: fetching failed (%r); trying again", self.spec.durable, error)
                     await _sleep_unless(stop, min(0.1 * 2**failures, 5.0))
                     continue
                 failures = 0
-                idle = False
+                idle = not messages
+                if idle:
+                    continue
                 try:
                     await self.process(messages, session_factory=session_factory, broker=broker)
                 except Exception:
@@ -162,20 +155,7 @@ class EventConsumer:
                     # is in the inbox, and the server delivers the unacknowledged messages again.
                     log.exception("%s: a batch could not be settled; it comes again", self.spec.durable)
         finally:
-            with contextlib.suppress(Exception):
-                await subscription.unsubscribe()
-
-    async def _fetch_batch(self, subscription: JetStreamContext.PullSubscription) -> list[Msg]:
-        """Up to a batch: a fetch returns what the server has at once, so under load more fetches
-        fill the batch until `batch_timeout_seconds` is up (one transaction then applies them all)."""
-        deadline = time.monotonic() + self.batch_timeout_seconds
-        messages = await subscription.fetch(self.batch_size, timeout=self.batch_timeout_seconds)
-        while len(messages) < self.batch_size and (left := deadline - time.monotonic()) > _MIN_FETCH_SECONDS:
-            try:
-                messages += await subscription.fetch(self.batch_size - len(messages), timeout=left)
-            except TimeoutError:
-                break
-        return messages
+            await pull.close()
 
     async def process(
         self,
