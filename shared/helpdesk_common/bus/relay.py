@@ -24,8 +24,11 @@ from helpdesk_common.outbox import committed
 
 log = logging.getLogger(__name__)
 
+# Headers as text: orjson reads them at a fraction of the cost of the jsonb codec SQLAlchemy's
+# dialect installs on its connections (the standard json module).
 _CLAIM = (
-    "SELECT id, event_id, subject, payload, headers FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
+    "SELECT id, event_id, subject, payload, headers::text AS headers FROM outbox "
+    "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
 )
 _FORGET = "DELETE FROM outbox WHERE id = ANY($1::bigint[])"
 
@@ -100,9 +103,8 @@ class OutboxRelay:
         ]
 
 
-def _headers(stored: Any) -> dict[str, str]:
-    # The driver hands jsonb over as text (the codec SQLAlchemy's dialect installs on its connections).
-    return dict(orjson.loads(stored)) if isinstance(stored, str) else dict(stored or {})
+def _headers(stored: str | None) -> dict[str, str]:
+    return dict(orjson.loads(stored)) if stored else {}
 
 
 async def _wait_for_work(stop: asyncio.Event, seconds: float) -> None:
