@@ -19,7 +19,7 @@ from cryptography.fernet import Fernet
 
 from helpdesk_cli.services import all_services, env_suffix
 from helpdesk_common.auth import generate_key_pair
-from helpdesk_common.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from helpdesk_common.embedded import EMBEDDED_RELAY_RETAIN_SECONDS, EmbeddedNats, EmbeddedPostgres, free_port
 from helpdesk_common.provisioning import provision, with_credentials, with_database
 from helpdesk_common.service import ServiceDefinition
 
@@ -43,6 +43,7 @@ class Stack:
     nats_url: str = ""
     admin_url: str = ""
     embedded_nats: EmbeddedNats | None = None
+    relay_retain_seconds: float | None = None
     embedded_postgres: EmbeddedPostgres | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
@@ -58,6 +59,7 @@ class Stack:
                 log_file=self.var_dir / "log" / "nats.log"
             )
             self.nats_url = self.embedded_nats.url
+            self.relay_retain_seconds = EMBEDDED_RELAY_RETAIN_SECONDS
             self.say(f"NATS (embedded, JetStream): {self.nats_url}  data: {self.var_dir / 'nats'}")
         database_url = os.environ.get("HELPDESK_DATABASE_URL", "")
         if database_url:
@@ -67,6 +69,12 @@ class Stack:
             self.embedded_postgres = EmbeddedPostgres(self.var_dir / "postgres", port).start()
             self.admin_url = self.embedded_postgres.admin_url(DATABASE)
             self.say(f"PostgreSQL (embedded): 127.0.0.1:{port}  data: {self.var_dir / 'postgres'}")
+
+    def _relay_retention(self) -> dict[str, str]:
+        # Only with the embedded server, whose sync interval it matches; a setting of one's own wins.
+        if self.relay_retain_seconds is None or "HELPDESK_RELAY_RETAIN_SECONDS" in os.environ:
+            return {}
+        return {"HELPDESK_RELAY_RETAIN_SECONDS": str(self.relay_retain_seconds)}
 
     def _port(self, what: str, preferred: int) -> int:
         port = free_port(preferred)
@@ -118,6 +126,7 @@ class Stack:
                 "HELPDESK_SERVICE_NAME": name,
                 "HELPDESK_DATABASE_URL": database_urls[name],
                 "HELPDESK_NATS_URL": self.nats_url,
+                **self._relay_retention(),
                 "HELPDESK_HTTP_PORT": str(self.ports[name]),
                 "HELPDESK_INTERNAL_TOKEN_PUBLIC_KEY": shared["HELPDESK_INTERNAL_TOKEN_PUBLIC_KEY"],
                 "HELPDESK_SECRET_KEY": shared["HELPDESK_SECRET_KEY"],

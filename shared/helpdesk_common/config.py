@@ -41,6 +41,11 @@ class HelpdeskSettings(BaseSettings):
     # Outbox relay and consumers.
     relay_batch_size: int = 500
     relay_idle_seconds: float = 0.05
+    # Keep published events this long and publish them again after NATS comes back (see
+    # bus/relay.py): for a single server that fsyncs on an interval; 0 when every write is fsynced
+    # or streams are replicated. Longer than the server's sync interval, shorter than the streams'
+    # duplicate window.
+    relay_retain_seconds: float = Field(default=0.0, ge=0, le=300)
     consumer_batch_size: int = 256
     consumer_batch_timeout_seconds: float = 0.05
     consumer_max_deliver: int = 5

@@ -72,9 +72,18 @@ def postgres_bin_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 
+# The single embedded NATS writes JetStream to disk every second rather than at every message (an
+# fsync per message capped the whole platform near 3,000 events/s); the relays keep what they
+# published for longer than that and publish it again should the server come back without it (see
+# bus/relay.py). `helpdesk up` gives its services this retention along with the embedded server.
+EMBEDDED_NATS_SYNC = "1s"
+EMBEDDED_RELAY_RETAIN_SECONDS = 10.0
+
+
 @dataclass
 class EmbeddedNats:
-    """A nats-server with JetStream; it fsyncs every write so an acknowledged event survives a crash."""
+    """A nats-server with JetStream. `sync`: JetStream's sync_interval ("always" fsyncs every write,
+    "default" leaves the server's two minutes, else an interval such as "1s")."""
 
     store_dir: Path
     port: int
@@ -84,10 +93,10 @@ class EmbeddedNats:
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
-    def start(self, *, log_file: Path | None = None, sync_always: bool = True) -> EmbeddedNats:
+    def start(self, *, log_file: Path | None = None, sync: str = EMBEDDED_NATS_SYNC) -> EmbeddedNats:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         config = self.store_dir / "nats.conf"
-        sync = "\n  sync_interval: always" if sync_always else ""
+        sync = "" if sync == "default" else f"\n  sync_interval: {sync}"
         config.write_text(
             f"listen: 127.0.0.1:{self.port}\nhttp: 0\nmax_payload: 8MB\n"
             f'jetstream {{\n  store_dir: "{self.store_dir}"{sync}\n}}\n'

@@ -20,7 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.engine import Connection
 
 messaging_metadata = MetaData()
@@ -35,6 +35,20 @@ outbox = Table(
     Column("payload", LargeBinary, nullable=False),
     Column("headers", JSONB, nullable=False, server_default="{}"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Published outbox rows kept until JetStream has surely written them to disk, when the relay runs
+# with a retention (a single NATS that fsyncs on an interval rather than at every write): one row per
+# published batch, so keeping them costs one insert per batch rather than a write per event.
+outbox_retained = Table(
+    "outbox_retained",
+    messaging_metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("published_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("event_ids", ARRAY(UUID(as_uuid=True)), nullable=False),
+    Column("subjects", ARRAY(Text), nullable=False),
+    Column("payloads", ARRAY(LargeBinary), nullable=False),
+    Column("headers", ARRAY(Text), nullable=False),
 )
 
 inbox = Table(
@@ -67,8 +81,13 @@ dead_letters = Table(
 
 
 def create_messaging_tables(connection: Connection) -> None:
-    """Called from each service's first migration."""
+    """Called from each service's first migration, and from later ones that add a messaging table
+    (it creates only the tables that are missing)."""
     messaging_metadata.create_all(connection)
+
+
+def drop_outbox_retained(connection: Connection) -> None:
+    outbox_retained.drop(connection, checkfirst=True)
 
 
 def drop_messaging_tables(connection: Connection) -> None:

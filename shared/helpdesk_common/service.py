@@ -136,6 +136,7 @@ async def _run_roles(
             AckedPublisher(nats_client(runtime.broker)),
             batch_size=settings.relay_batch_size,
             idle_seconds=settings.relay_idle_seconds,
+            retain_seconds=settings.relay_retain_seconds,
             woken_by_writers=bool(roles & {"api", "consumers", "jobs"}),
         )
         tasks.append(asyncio.create_task(relay.run(stop), name="relay"))

@@ -130,8 +130,9 @@ async def test_nats_killed_and_restarted_while_events_are_produced_loses_nothing
     database: TestDatabase, tmp_path
 ) -> None:
     # A server of this test's own: it is killed with SIGKILL twice and started again on the same
-    # port and store. It fsyncs every write (sync_interval: always), as the embedded stack does.
-    nats_server = EmbeddedNats(tmp_path / "nats", free_port()).start(log_file=tmp_path / "nats.log")
+    # port and store. It fsyncs every write (sync_interval: always) and the relay keeps nothing.
+    nats_server = EmbeddedNats(tmp_path / "nats", free_port())
+    nats_server.start(log_file=tmp_path / "nats.log", sync="always")
     producer_url = await database.add_service(probe.producer)
     consumer_url = await database.add_service(probe.consumer)
     processes = ProbeProcesses(
@@ -151,7 +152,7 @@ async def test_nats_killed_and_restarted_while_events_are_produced_loses_nothing
                 nats_server.process.kill()
                 nats_server.process.wait()
                 await asyncio.sleep(1.5)
-                nats_server.start(log_file=tmp_path / "nats.log")
+                nats_server.start(log_file=tmp_path / "nats.log", sync="always")
             await asyncio.sleep(0.1)
 
         await eventually(

@@ -21,6 +21,22 @@ class UnsupportedServer(RuntimeError):
 logging.getLogger("helpdesk.bus").setLevel(logging.WARNING)
 
 
+class _Reconnections:
+    """How many times this process's brokers have connected again after losing the server. A relay
+    that keeps published rows (see bus/relay.py) publishes them again after each: the server may be
+    a restarted one that lost what it had not yet written to disk."""
+
+    count = 0
+
+    @classmethod
+    async def happened(cls) -> None:
+        cls.count += 1
+
+
+def reconnections() -> int:
+    return _Reconnections.count
+
+
 def create_broker(url: str, *, name: str) -> NatsBroker:
     # NACK_ON_ERROR, not FastStream's default: a handler that raises must be redelivered,
     # never terminated (a passing database error would otherwise lose the event).
@@ -31,6 +47,7 @@ def create_broker(url: str, *, name: str) -> NatsBroker:
         middlewares=[NatsTelemetryMiddleware()],
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
+        reconnected_cb=_Reconnections.happened,
         graceful_timeout=10.0,
         # A plain logger: FastStream's default one prints coloured text past our JSON handler.
         logger=logging.getLogger("helpdesk.bus"),

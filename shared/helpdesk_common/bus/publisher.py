@@ -32,6 +32,10 @@ class AckedPublisher:
         self._pending: dict[str, asyncio.Future[None]] = {}
         self._sent = 0
 
+    @property
+    def connected(self) -> bool:
+        return bool(self._client.is_connected)
+
     async def publish(self, subject: str, payload: bytes, headers: dict[str, str]) -> asyncio.Future[None]:
         """Sends the message; the future completes when JetStream has stored it, or fails."""
         if self._subscription is None:
