@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -16,12 +17,13 @@ from bench.raw_insert import RawInsertResult, measure_raw_insert
 from bench.report import Report, machine_info, render, targets, write_json
 from bench.servers import BenchDatabase, BenchServers, bench_database, bench_servers, server_facts
 from helpdesk_common.config import HelpdeskSettings
+from helpdesk_common.embedded import EMBEDDED_NATS_SYNC
 from tests.backbone.harness import ticket_created
 
 RESULTS = Path(__file__).parent / "results"
 _EPILOG = """\
 Servers come from HELPDESK_BENCH_NATS_URL and HELPDESK_BENCH_DATABASE_URL (an admin URL) when set, and are
-embedded otherwise (NATS with sync_interval always, PostgreSQL with fsync on). A server given by URL must be a
+embedded otherwise (NATS as `helpdesk up` runs it, PostgreSQL with fsync on). A server given by URL must be a
 throwaway one: the benchmark deletes its TICKET_EVENTS stream. The relay and the consumer read the usual
 tuning variables (HELPDESK_RELAY_BATCH_SIZE, HELPDESK_CONSUMER_BATCH_SIZE, ...).
 Exits 1 when a target is missed.
@@ -31,6 +33,7 @@ Exits 1 when a target is missed.
 _SERVICE_SETTINGS = (
     "relay_batch_size",
     "relay_idle_seconds",
+    "relay_retain_seconds",
     "consumer_batch_size",
     "consumer_batch_timeout_seconds",
     "database_pool_size",
@@ -54,10 +57,11 @@ def _options() -> argparse.Namespace:
     )
     parser.add_argument(
         "--nats-sync",
-        choices=("always", "default"),
-        default="always",
-        help="embedded NATS: fsync every JetStream write (single node) or JetStream's default interval "
-        "(as an R3 cluster runs, durable through its replicas)",
+        choices=("interval", "always", "default"),
+        default="interval",
+        help="embedded NATS: as `helpdesk up` runs it (JetStream written to disk every second, relays "
+        "keeping what they published for longer), an fsync at every JetStream write, or JetStream's "
+        "default interval (as an R3 cluster runs, durable through its replicas)",
     )
     return parser.parse_args()
 
@@ -86,7 +90,10 @@ async def _bench(options: argparse.Namespace) -> Report:
     started_at = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as temporary:
         work_dir = Path(temporary)
-        with bench_servers(work_dir, nats_sync_always=options.nats_sync == "always") as servers:
+        sync = EMBEDDED_NATS_SYNC if options.nats_sync == "interval" else options.nats_sync
+        with bench_servers(work_dir, nats_sync=sync) as servers:
+            # The relay and consumer processes inherit this process's environment.
+            os.environ.update(servers.service_environment())
             servers_facts = await server_facts(servers)
             async with bench_database(servers.admin_url) as database:
                 raw, pipelines = await _measure(servers, database, options, work_dir)

@@ -29,7 +29,11 @@ from helpdesk_common.outbox import outbox_insert, outbox_parameters
 from tests.backbone import probe
 from tests.backbone.harness import ProbeProcesses, ticket_created
 
-_TABLES = "probe_producer.outbox, probe_consumer.inbox, probe_consumer.applied, probe_consumer.dead_letters"
+# Each mode starts empty; kept events too, or its relay would publish the last mode's again.
+_TABLES = (
+    "probe_producer.outbox, probe_producer.outbox_retained, probe_consumer.inbox, probe_consumer.applied, "
+    "probe_consumer.dead_letters"
+)
 _APPLIED = "SELECT event_id, count(*) AS n FROM probe_consumer.applied GROUP BY event_id"
 _POLL_SECONDS = 0.1
 # A duplicate delivered late would show up within this time after the last event was applied.

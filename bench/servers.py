@@ -19,7 +19,13 @@ from nats.js.errors import NotFoundError
 from bench.cpu import Watched
 from helpdesk_common.bus.topology import ensure_streams
 from helpdesk_common.db import libpq_url
-from helpdesk_common.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from helpdesk_common.embedded import (
+    EMBEDDED_NATS_SYNC,
+    EMBEDDED_RELAY_RETAIN_SECONDS,
+    EmbeddedNats,
+    EmbeddedPostgres,
+    free_port,
+)
 from helpdesk_common.provisioning import ServiceAccount, provision, with_credentials, with_database
 from helpdesk_common.service import ServiceDefinition
 from tests.backbone import probe
@@ -34,35 +40,40 @@ class BenchServers:
     admin_url: str
     # The processes of the servers started here, by name, to account for their CPU time.
     processes: dict[str, Watched]
-    nats_sync_always: bool = True
+    nats_sync: str = EMBEDDED_NATS_SYNC
 
     def origin(self, server: str) -> str:
         return "embedded" if server in self.processes else "environment"
 
+    def service_environment(self) -> dict[str, str]:
+        """What the services run with beside these servers, as `helpdesk up` gives them: with an
+        embedded NATS that fsyncs on an interval, relays that keep what they published."""
+        if self.origin("NATS") != "embedded" or self.nats_sync in ("always", "default"):
+            return {}
+        return {"HELPDESK_RELAY_RETAIN_SECONDS": str(EMBEDDED_RELAY_RETAIN_SECONDS)}
+
 
 @contextlib.contextmanager
-def bench_servers(work_dir: Path, *, nats_sync_always: bool = True) -> Iterator[BenchServers]:
-    """`nats_sync_always=False` runs the embedded NATS with JetStream's default sync interval, as a
-    replicated cluster runs it (durability from the replicas, not from an fsync per message)."""
+def bench_servers(work_dir: Path, *, nats_sync: str = EMBEDDED_NATS_SYNC) -> Iterator[BenchServers]:
+    """`nats_sync`: the embedded NATS's sync_interval. By default as `helpdesk up` runs it (an interval,
+    relays keeping what they published); "always" fsyncs every write; "default" keeps JetStream's
+    two minutes, as a replicated cluster runs it (durability from the replicas)."""
     nats_url = os.environ.get("HELPDESK_BENCH_NATS_URL", "")
     admin_url = os.environ.get("HELPDESK_BENCH_DATABASE_URL", "")
     processes: dict[str, Watched] = {}
     with contextlib.ExitStack() as stack:
         if not nats_url:
-            nats_url, processes["NATS"] = stack.enter_context(_embedded_nats(work_dir, nats_sync_always))
+            nats_url, processes["NATS"] = stack.enter_context(_embedded_nats(work_dir, nats_sync))
         if not admin_url:
             admin_url, processes["PostgreSQL"] = stack.enter_context(_embedded_postgres(work_dir))
-        yield BenchServers(
-            nats_url=nats_url, admin_url=admin_url, processes=processes, nats_sync_always=nats_sync_always
-        )
+        yield BenchServers(nats_url=nats_url, admin_url=admin_url, processes=processes, nats_sync=nats_sync)
 
 
 @contextlib.contextmanager
-def _embedded_nats(work_dir: Path, sync_always: bool) -> Iterator[tuple[str, Watched]]:
-    # By default as the single-node stack runs it: every JetStream write fsynced (sync_interval: always).
+def _embedded_nats(work_dir: Path, sync: str) -> Iterator[tuple[str, Watched]]:
     server = EmbeddedNats(work_dir / "nats", free_port())
     try:
-        server.start(log_file=work_dir / "nats.log", sync_always=sync_always)
+        server.start(log_file=work_dir / "nats.log", sync=sync)
         assert server.process is not None
         yield server.url, Watched(server.process.pid)
     finally:
@@ -140,7 +151,7 @@ async def server_facts(servers: BenchServers) -> dict[str, str]:
         "nats_version": f"{version.major}.{version.minor}.{version.patch}",
         "nats_origin": servers.origin("NATS"),
         "nats_sync_interval": (
-            ("always" if servers.nats_sync_always else "default (2 min; durability from replicas)")
+            _SYNC_SHOWN.get(servers.nats_sync, f"{servers.nats_sync}, relays keep published events")
             if servers.origin("NATS") == "embedded"
             else "as configured"
         ),
@@ -149,4 +160,5 @@ async def server_facts(servers: BenchServers) -> dict[str, str]:
     }
 
 
+_SYNC_SHOWN = {"always": "always", "default": "default (2 min; durability from replicas)"}
 _POSTGRES_SETTINGS = ("server_version", "fsync", "synchronous_commit", "wal_sync_method")

@@ -2,7 +2,7 @@
 with a million tickets (tabs with counts, a filter, a search), beside PostgreSQL's raw insert rate.
 
 Run with `make bench-tickets`; never by the tests. Servers: HELPDESK_BENCH_* URLs, else embedded
-durable ones (fsync on, JetStream sync_interval always).
+durable ones (fsync on; NATS as `helpdesk up` runs it).
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ TITLES = [
 
 async def main(*, create_only: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as work, bench_servers(Path(work)) as servers:
+        os.environ.update(servers.service_environment())  # the services inherit it
         database = TestDatabase(admin_url=servers.admin_url, name=f"bench_{uuid.uuid4().hex[:10]}")
         # The gateway as deployed: a token's principal is reused for its default 2 s.
         stack = await start_stack(servers, database, Path(work), auth_cache_seconds=2.0)  # type: ignore[arg-type]
