@@ -90,7 +90,8 @@ class Demo:
         ]
         departments = await self._departments(agents)
         await self._inventory()
-        contacts = await self._customers_and_contacts()
+        slas = await self._slas()
+        contacts = await self._customers_and_contacts(slas)
         self.say(f"Creating {tickets} tickets with conversations and history...")
         semaphore = asyncio.Semaphore(8)
 
@@ -161,25 +162,43 @@ class Demo:
             "POST", "/api/tickets/inventory/import", json={"tenants": self.tenants, "devices": self.devices}
         )
 
-    async def _customers_and_contacts(self) -> list[dict[str, Any]]:
+    async def _slas(self) -> list[dict[str, Any]]:
+        """Two SLAs in the SLA engine; the module switch made above reaches it over the bus first."""
         suffix = secrets.token_hex(2)
-        customers = [
-            await self.call(
-                "POST",
-                "/api/tickets/customers",
-                json={
-                    "company_name": f"{name} {suffix}",
-                    "ticket_number_prefix": prefix,
-                    "tenant_id": tenant["id"] if tenant else None,
-                    "address": address,
-                },
-            )
-            for name, prefix, tenant, address in (
-                ("Acme Corp", "ACME", self.tenants[0], "1 Road Runner Way"),
-                ("Globex", "GLX", self.tenants[1], "Cypress Creek"),
-                ("Initech", None, None, "4120 Freidrich Lane"),
-            )
+        specs = [
+            {
+                "name": f"Gold {suffix}",
+                "response_hours": 1,
+                "resolution_hours": 8,
+                "priority_override": "high",
+            },
+            {"name": f"Silver {suffix}", "response_hours": 8, "resolution_hours": 48},
         ]
+        return [
+            await _retry(lambda spec=spec: self.call("POST", "/api/sla/definitions", json=spec))
+            for spec in specs
+        ]
+
+    async def _customers_and_contacts(self, slas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        suffix = secrets.token_hex(2)
+        specs = (
+            ("Acme Corp", "ACME", self.tenants[0], "1 Road Runner Way", slas[0]),
+            ("Globex", "GLX", self.tenants[1], "Cypress Creek", slas[1]),
+            ("Initech", None, None, "4120 Freidrich Lane", None),
+        )
+        customers = []
+        for name, prefix, tenant, address, sla in specs:
+            body = {
+                "company_name": f"{name} {suffix}",
+                "ticket_number_prefix": prefix,
+                "tenant_id": tenant["id"] if tenant else None,
+                "address": address,
+                "sla_id": sla["id"] if sla else None,
+            }
+            # The SLA must have reached ticketing over the bus (sla_definition_upserted) first.
+            customers.append(
+                await _retry(lambda body=body: self.call("POST", "/api/tickets/customers", json=body))
+            )
         people = [
             "Wile Coyote",
             "Road Runner",
@@ -251,12 +270,15 @@ class Demo:
                 f"{path}/comments",
                 json={"direction": direction, "body": body, "body_format": "plain_text"},
             )
-        status = random.choice(STATUSES)
+        # Every status in the queue, in the proportions of a working desk.
+        status = STATUSES[index % len(STATUSES)]
         if status != "open":
             await self.call("PATCH", path, json={"status": status})
 
 
-async def _retry(action: Callable[..., Awaitable[Any]], *args: Any, attempts: int = 40, **kwargs: Any) -> Any:
+async def _retry(
+    action: Callable[..., Awaitable[Any]], *args: Any, attempts: int = 120, **kwargs: Any
+) -> Any:
     for attempt in range(attempts):
         try:
             return await action(*args, **kwargs)

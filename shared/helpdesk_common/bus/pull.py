@@ -83,7 +83,8 @@ class PullBatches:
 
     async def _filed(self, msg: Msg) -> None:
         # The server's own status messages come without a reply subject; every stored message has one.
-        status = msg.headers.get("Status") if msg.headers and not msg.reply else None
+        headers = msg.headers or {}
+        status = headers.get("Status") if not msg.reply else None
         if status is None:
             self._messages.append(msg)
             if len(self._messages) >= self._wanted:
@@ -91,5 +92,5 @@ class PullBatches:
         elif status in (_NO_MESSAGES, _REQUEST_TIMEOUT):
             self._wake.set()
         elif status != _HEARTBEAT:
-            self._ended = f"{status} {msg.headers.get('Description', '')}".strip()
+            self._ended = f"{status} {headers.get('Description', '')}".strip()
             self._wake.set()
