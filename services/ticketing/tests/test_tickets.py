@@ -496,3 +496,49 @@ async def test_priority_never_drops_below_the_slas_override(ticketing_app: Ticke
     assert "Gold" in lowered.json()["errors"][0]["message"]
     plain = await ticketing_app.client.post("/", json={"title": "No SLA", "priority": "low"}, headers=admin)
     assert plain.json()["priority"] == "low"
+
+
+async def test_a_ticket_shows_its_contacts_devices_as_they_are_now(ticketing_app: Ticketing) -> None:
+    """Seed 10.6: no device picker on the form; a ticket reaches devices through its contact."""
+    from services.ticketing.tests.test_customers_contacts import add_tenant_with_devices
+
+    await ticketing_app.switch_module(True)
+    admin = ticketing_app.as_operator(*ADMIN)
+    tenant_id, (printer, laptop) = await add_tenant_with_devices(
+        ticketing_app, "Acme tenant", "printer-2", "laptop-7"
+    )
+    customer = await ticketing_app.client.post(
+        "/customers", json={"company_name": "Acme", "tenant_id": str(tenant_id)}, headers=admin
+    )
+    contact = await ticketing_app.client.post(
+        "/contacts",
+        json={
+            "email": "wile@acme.example",
+            "customer_id": customer.json()["id"],
+            "device_ids": [str(printer)],
+        },
+        headers=admin,
+    )
+    assert contact.status_code == 201, contact.text
+
+    created = await ticketing_app.client.post(
+        "/", json={"title": "Jams", "contact_email": "wile@acme.example"}, headers=admin
+    )
+    assert created.status_code == 201, created.text
+    assert [(d["id"], d["name"]) for d in created.json()["devices"]] == [(str(printer), "printer-2")]
+    assert created.json()["devices"][0]["attributes"] == {"os": "Linux"}
+    number = created.json()["number"]
+
+    relinked = await ticketing_app.client.patch(
+        f"/contacts/{contact.json()['id']}", json={"device_ids": [str(printer), str(laptop)]}, headers=admin
+    )
+    assert relinked.status_code == 200, relinked.text
+    read = (await ticketing_app.client.get(f"/{number}", headers=admin)).json()
+    assert [d["name"] for d in read["devices"]] == ["laptop-7", "printer-2"], "by name, as linked now"
+
+    bare = await ticketing_app.client.post("/", json={"title": "No contact"}, headers=admin)
+    assert bare.json()["devices"] == []
+    bare_read = await ticketing_app.client.get(f"/{bare.json()['number']}", headers=admin)
+    assert bare_read.json()["devices"] == []
+    queue = (await ticketing_app.client.get("/", params={"tab": "all"}, headers=admin)).json()
+    assert "devices" not in queue["rows"][0], "the queue's rows carry the nine columns, not devices"

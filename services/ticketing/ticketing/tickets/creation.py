@@ -30,6 +30,7 @@ from helpdesk_common.outbox import committed, outbox_insert, outbox_parameters
 from ticketing.bodies import render_body
 from ticketing.tickets import events
 from ticketing.tickets.numbering import formatted, next_number, next_value_sql
+from ticketing.tickets.reading import linked_devices
 from ticketing.tickets.schemas import (
     ContactRef,
     LabelRef,
@@ -58,7 +59,11 @@ SELECT
     cu.id AS customer_id, cu.company_name,
     sla.id AS sla_id, sla.priority_override,
     (SELECT json_agg(json_build_object('id', l.id, 'name', l.name, 'color', l.color) ORDER BY l.name)
-     FROM labels l WHERE l.id = ANY($7::uuid[]))::text AS labels
+     FROM labels l WHERE l.id = ANY($7::uuid[]))::text AS labels,
+    (SELECT json_agg(json_build_object('id', dv.id, 'name', dv.name, 'attributes', dv.attributes)
+                     ORDER BY dv.name)
+     FROM contact_devices cd JOIN devices dv ON dv.id = cd.device_id
+     WHERE cd.contact_id = c.id)::text AS devices
 FROM (SELECT coalesce($1::uuid, (SELECT default_department_id FROM operators WHERE id = $2)) AS id) AS wanted
 CROSS JOIN module_settings AS settings
 LEFT JOIN departments d ON d.id = wanted.id
@@ -230,6 +235,7 @@ def _ticket_out(
         customer=_ref(context["customer_id"], context["company_name"]),
         type=_ref(context["type_id"], context["type_name"]),
         labels=labels,
+        devices=linked_devices(context["devices"]),
         # Deadlines arrive from the SLA engine (sla.deadlines), which answers ticket_created.
         sla=Sla(sla_id=context["sla_id"], response_due_at=None, resolution_due_at=None, state="none"),
         last_contact=LastContact(direction="outbound", at=now) if described else None,

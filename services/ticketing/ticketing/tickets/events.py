@@ -24,7 +24,7 @@ from helpdesk_common.contracts.tickets import (
 )
 from helpdesk_common.outbox import add_event
 from ticketing.tables import tickets
-from ticketing.tickets.reading import detail_query, labels_of, ticket_out
+from ticketing.tickets.reading import labels_of, ticket_out, ticket_query
 from ticketing.tickets.schemas import TicketOut
 
 SOURCE = "ticketing"
@@ -110,7 +110,7 @@ async def publish_deleted(
     DELETE (the state is read from the rows still there)."""
     if not ticket_ids:
         return
-    query = detail_query().where(tickets.c.id.in_(ticket_ids)).order_by(tickets.c.number)
+    query = ticket_query().where(tickets.c.id.in_(ticket_ids)).order_by(tickets.c.number)
     rows = (await session.execute(query)).all()
     labels = await labels_of(session, ticket_ids)
     for row in rows:

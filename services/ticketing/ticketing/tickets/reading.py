@@ -6,15 +6,20 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, false, select
+import orjson
+from sqlalchemy import Select, Table, Text, and_, false, func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.auth import Operator
 from helpdesk_common.errors import NotFound
+from ticketing.contacts.schemas import LinkedDevice
 from ticketing.tables import (
+    contact_devices,
     contacts,
     customers,
     departments,
+    devices,
     labels,
     operators,
     ticket_labels,
@@ -35,6 +40,19 @@ from ticketing.tickets.sla import sla_state
 # Built once: an alias made per call costs fresh Column objects on every request.
 ASSIGNEE = operators.alias("assignee")
 
+# The contact's devices as one JSON text, in the ticket's own row (no second round trip).
+_DEVICE_JSON = func.json_build_object(
+    "id", devices.c.id, "name", devices.c.name, "attributes", devices.c.attributes
+)
+CONTACT_DEVICES = (
+    select(func.json_agg(aggregate_order_by(_DEVICE_JSON, devices.c.name)).cast(Text))
+    .select_from(contact_devices.join(devices, devices.c.id == contact_devices.c.device_id))
+    .where(contact_devices.c.contact_id == tickets.c.contact_id)
+    .correlate(tickets)
+    .scalar_subquery()
+    .label("contact_devices")
+)
+
 
 class TicketNotFound(NotFound):
     pass
@@ -50,7 +68,13 @@ def visible_to(operator: Operator, table: Table = tickets) -> Any:
     return table.c.department_id.in_(operator.department_ids)
 
 
+def ticket_query() -> Select[Any]:
+    """A whole ticket (ticket_out): the queue's columns and the contact's devices."""
+    return detail_query().add_columns(CONTACT_DEVICES)
+
+
 def detail_query() -> Select[Any]:
+    """What the queue's rows show; ticket_query adds what only a whole ticket shows."""
     assignee = ASSIGNEE
     return (
         select(
@@ -85,7 +109,7 @@ async def find_ticket(session: AsyncSession, operator: Operator, number: str, *,
 
 async def read_ticket(session: AsyncSession, operator: Operator, number: str) -> TicketOut:
     row = (
-        await session.execute(detail_query().where(tickets.c.number == number.upper(), visible_to(operator)))
+        await session.execute(ticket_query().where(tickets.c.number == number.upper(), visible_to(operator)))
     ).first()
     if row is None:
         raise TicketNotFound(f"Ticket {number} does not exist.")
@@ -93,7 +117,7 @@ async def read_ticket(session: AsyncSession, operator: Operator, number: str) ->
 
 
 async def read_ticket_by_id(session: AsyncSession, ticket_id: uuid.UUID) -> TicketOut:
-    row = (await session.execute(detail_query().where(tickets.c.id == ticket_id))).one()
+    row = (await session.execute(ticket_query().where(tickets.c.id == ticket_id))).one()
     return ticket_out(row, await labels_of(session, [ticket_id]))
 
 
@@ -142,6 +166,11 @@ def chip(row: Any, now: datetime) -> Any:
     )
 
 
+def linked_devices(found: str | None) -> list[LinkedDevice]:
+    """The JSON text of CONTACT_DEVICES (or creation's equivalent) as the answer's devices."""
+    return [LinkedDevice.model_validate(device) for device in orjson.loads(found or "[]")]
+
+
 def ticket_out(row: Any, labels_by_ticket: dict[uuid.UUID, list[LabelRef]]) -> TicketOut:
     return TicketOut(
         id=row.id,
@@ -156,6 +185,7 @@ def ticket_out(row: Any, labels_by_ticket: dict[uuid.UUID, list[LabelRef]]) -> T
         customer=Ref(id=row.customer_id, name=row.company_name) if row.customer_id else None,
         type=Ref(id=row.type_id, name=row.type_name) if row.type_id else None,
         labels=labels_by_ticket.get(row.id, []),
+        devices=linked_devices(row.contact_devices),
         sla=Sla(
             sla_id=row.sla_id,
             response_due_at=row.response_due_at,

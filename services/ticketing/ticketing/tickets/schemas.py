@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from helpdesk_common.contracts.tickets import TicketPriority, TicketSource, TicketStatus
 from ticketing.bodies import BodyFormat
+from ticketing.contacts.schemas import LinkedDevice
 
 SlaState = Literal["none", "ok", "warning", "critical", "breached"]
 
@@ -110,6 +111,10 @@ class TicketOut(BaseModel):
     customer: Ref | None
     type: Ref | None
     labels: list[LabelRef]
+    devices: list[LinkedDevice] = Field(
+        description="The linked contact's devices, by name (seed 10.6: a ticket reaches devices "
+        "through its contact, and they show on its Details tab)."
+    )
     sla: Sla
     last_contact: LastContact | None
     created_by_id: uuid.UUID | None
