@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from helpdesk_cli.admin import create_administrator_account
+from helpdesk_cli.demo_mail import Conversation, deliver, new_requests, replies_to
 
 AGENT_FLAGS = [
     "tickets_enabled",
@@ -59,6 +60,8 @@ class Demo:
     def __init__(self, client: httpx.AsyncClient, say: Callable[[str], None]) -> None:
         self.client = client
         self.say = say
+        # Tickets still being worked on, which customers may answer by e-mail.
+        self.conversations: list[Conversation] = []
 
     async def call(self, method: str, path: str, **kwargs: Any) -> Any:
         response = await self.client.request(method, path, **kwargs)
@@ -66,7 +69,7 @@ class Demo:
             raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:300]}")
         return response.json() if response.content else None
 
-    async def run(self, tickets: int) -> None:
+    async def run(self, tickets: int, nats_url: str | None = None) -> None:
         await self.call(
             "PUT",
             "/api/tickets/settings",
@@ -100,6 +103,16 @@ class Demo:
                 await self._ticket(index, agents, labels, types, departments, contacts)
 
         await asyncio.gather(*(one(i) for i in range(tickets)))
+        if nats_url:
+            await self._mail(nats_url, tickets, departments, contacts)
+
+    async def _mail(self, nats_url: str, tickets: int, departments: list[Any], contacts: list[Any]) -> None:
+        replies = replies_to(self.conversations, mail_replies(tickets))
+        fresh = new_requests(
+            [d["id"] for d in departments], [c["email"] for c in contacts], mail_requests(tickets)
+        )
+        self.say(f"Mailing {len(fresh)} new requests and {len(replies)} customer replies...")
+        await deliver(nats_url, [*fresh, *replies])
 
     async def _operator(self, name: str, role_id: str) -> dict[str, Any]:
         username = f"{name}.{secrets.token_hex(2)}"
@@ -274,6 +287,19 @@ class Demo:
         status = STATUSES[index % len(STATUSES)]
         if status != "open":
             await self.call("PATCH", path, json={"status": status})
+        if status in ("open", "in_progress", "waiting"):  # a reply would reopen the others
+            self.conversations.append(
+                Conversation(ticket["number"], ticket["title"], ticket["department"]["id"], contact["email"])
+            )
+
+
+def mail_requests(tickets: int) -> int:
+    """How many new e-mail requests a demo of `tickets` tickets gets (they become tickets too)."""
+    return max(2, tickets // 10)
+
+
+def mail_replies(tickets: int) -> int:
+    return max(1, tickets // 6)
 
 
 async def _retry(
@@ -297,8 +323,16 @@ def _uuid() -> str:
     return str(uuid.uuid4())
 
 
-async def fill(api_url: str, admin_url: str, *, tickets: int, say: Callable[[str], None]) -> str:
-    """Makes a demo administrator, then everything else through the gateway; returns its username."""
+async def fill(
+    api_url: str,
+    admin_url: str,
+    *,
+    tickets: int,
+    say: Callable[[str], None],
+    nats_url: str | None = None,
+) -> str:
+    """Makes a demo administrator, then everything else through the gateway (and customer e-mail on
+    the bus when `nats_url` is given); returns its username."""
     username, password = f"demo-{secrets.token_hex(3)}", secrets.token_urlsafe(18)
     await create_administrator_account(
         admin_url, username, f"{username}@demo.example", "Demo Administrator", password
@@ -312,6 +346,6 @@ async def fill(api_url: str, admin_url: str, *, tickets: int, say: Callable[[str
         client.cookies.clear()
         client.headers.pop("X-CSRF-Token")
         client.headers["Authorization"] = f"Bearer {token.json()['token']}"
-        await Demo(client, say).run(tickets)
+        await Demo(client, say).run(tickets, nats_url)
     say(f"Demo administrator: {username} / {password}")
     return username

@@ -163,7 +163,9 @@ class Stack:
 
     def remember_state(self) -> None:
         state = self.var_dir / STATE_FILE
-        state.write_text(json.dumps({"admin_url": self.admin_url, "ports": self.ports}))
+        state.write_text(
+            json.dumps({"admin_url": self.admin_url, "nats_url": self.nats_url, "ports": self.ports})
+        )
         state.chmod(0o600)
 
     def how_to_sign_in(self) -> str:

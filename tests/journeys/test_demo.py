@@ -1,5 +1,6 @@
 """`helpdesk demo` (issue 5, item 11) against a real gateway, ticketing and SLA engine: the queue it
-leaves behind is a living helpdesk, made through the public API only."""
+leaves behind is a living helpdesk, made through the public API, with customer e-mail handed to
+ticketing on the bus as the mail gateway's poller would."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpdesk_cli.demo import STATUSES, fill
+from helpdesk_cli.demo import STATUSES, fill, mail_replies, mail_requests
 from helpdesk_common.testing.infrastructure import TestServers
 from helpdesk_common.testing.plugin import TestDatabase
 from tests.backbone.harness import eventually
@@ -30,10 +31,12 @@ async def stack(
 
 
 async def test_the_demo_fills_departments_customers_with_slas_contacts_and_a_queue_in_every_status(
-    stack: RunningStack,
+    stack: RunningStack, servers: TestServers
 ) -> None:
     said: list[str] = []
-    username = await fill(stack.api, stack.database.url, tickets=TICKETS, say=said.append)
+    username = await fill(
+        stack.api, stack.database.url, tickets=TICKETS, say=said.append, nats_url=servers.nats_url
+    )
     assert any(username in line for line in said), "the demo tells its administrator's sign-in"
     admin = await stack.admin()
 
@@ -44,19 +47,41 @@ async def test_the_demo_fills_departments_customers_with_slas_contacts_and_a_que
     assert customers["ACME"]["sla_id"] and customers["GLX"]["sla_id"], "customers carry SLAs"
     slas = {s["id"] for s in (await admin.get("/api/sla/definitions")).json()}
     assert {customers["ACME"]["sla_id"], customers["GLX"]["sla_id"]} <= slas
+    everything = TICKETS + mail_requests(TICKETS)
+
+    async def mail_became_tickets() -> bool:
+        queue = (await admin.get("/api/tickets", params={"tab": "all", "limit": "1"})).json()
+        return bool(queue["counts"]["all"] == everything)
+
+    await eventually(mail_became_tickets, within=60, what="the demo's e-mail to become tickets")
     contacts = (await admin.get("/api/tickets/contacts", params={"limit": "100"})).json()
-    assert len(contacts) == 10 and all(c["customer_id"] for c in contacts)
+    assert len(contacts) == 11, "ten made by the demo, one by the unknown sender's message"
+    assert sum(1 for c in contacts if c["customer_id"]) == 10
 
     queue = (await admin.get("/api/tickets", params={"tab": "all", "limit": "100"})).json()
-    assert queue["counts"]["all"] == TICKETS
     assert all(queue["counts"][status] > 0 for status in set(STATUSES)), queue["counts"]
     numbers = [row["number"] for row in queue["rows"]]
     assert any(re.fullmatch(r"(ACME|GLX)-\d+", n) for n in numbers), "customers' prefixes number tickets"
     assert any(re.fullmatch(r"TKT-\d+", n) for n in numbers), "the global prefix numbers the rest"
 
-    conversations = [(await admin.get(f"/api/tickets/{n}/comments")).json() for n in numbers]
-    assert all(c and c[0]["direction"] == "outbound" for c in conversations), "a description each"
-    assert any(len(c) > 1 for c in conversations), "some tickets have a conversation"
+    details = [(await admin.get(f"/api/tickets/{n}")).json() for n in numbers]
+    by_mail = [t["number"] for t in details if t["source"] == "email"]
+    assert len(by_mail) == mail_requests(TICKETS), "new e-mail opens Email tickets"
+    conversations = {n: (await admin.get(f"/api/tickets/{n}/comments")).json() for n in numbers}
+    assert all(conversations[n][0]["direction"] == "inbound" for n in by_mail)
+    manual = [c for n, c in conversations.items() if n not in by_mail]
+    assert all(c and c[0]["direction"] == "outbound" for c in manual), "a description each"
+    assert any(len(c) > 1 for c in manual), "some tickets have a conversation"
+
+    async def replies_threaded() -> bool:
+        answered = 0
+        for number in numbers:
+            if number not in by_mail:
+                comments = (await admin.get(f"/api/tickets/{number}/comments")).json()
+                answered += any(c["direction"] == "inbound" for c in comments)
+        return answered == mail_replies(TICKETS)
+
+    await eventually(replies_threaded, within=60, what="customers' replies on their tickets")
     histories = [(await admin.get(f"/api/tickets/{n}/history")).json() for n in numbers]
     assert any({e["field"] for e in h} >= {"created", "status"} for h in histories), "status changes kept"
 
