@@ -92,3 +92,10 @@ async def test_the_demo_fills_departments_customers_with_slas_contacts_and_a_que
         return ticket["sla"]["state"] != "none"
 
     await eventually(deadlines_arrived, within=60, what="the SLA engine's deadlines on a demo ticket")
+
+    again = await fill(stack.api, stack.database.url, tickets=len(STATUSES), say=said.append)
+    assert again != username, "a second demo signs in its own administrator"
+    labels = (await admin.get("/api/tickets/labels")).json()
+    assert sorted(label["name"] for label in labels) == ["Hardware", "Security", "VIP"], "reused by name"
+    types = (await admin.get("/api/tickets/types")).json()
+    assert sorted(t["name"] for t in types) == ["Incident", "Service Request"]
