@@ -5,40 +5,28 @@ ticketing on the bus as the mail gateway's poller would."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from helpdesk_cli.demo import STATUSES, fill, mail_replies, mail_requests
 from helpdesk_common.testing.infrastructure import TestServers
-from helpdesk_common.testing.plugin import TestDatabase
 from tests.backbone.harness import eventually
-from tests.journeys.stack import RunningStack, start_stack
+from tests.journeys.stack import RunningStack
 
 TICKETS = 2 * len(STATUSES)
 
 
-@pytest.fixture
-async def stack(
-    servers: TestServers, database: TestDatabase, jetstream: object, tmp_path: Path
-) -> AsyncIterator[RunningStack]:
-    running = await start_stack(servers, database, tmp_path, upstreams=("ticketing", "sla-engine"))
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
 async def test_the_demo_fills_departments_customers_with_slas_contacts_and_a_queue_in_every_status(
-    stack: RunningStack, servers: TestServers
+    stack_with_sla: RunningStack, servers: TestServers
 ) -> None:
     said: list[str] = []
     username = await fill(
-        stack.api, stack.database.url, tickets=TICKETS, say=said.append, nats_url=servers.nats_url
+        stack_with_sla.api,
+        stack_with_sla.database.url,
+        tickets=TICKETS,
+        say=said.append,
+        nats_url=servers.nats_url,
     )
     assert any(username in line for line in said), "the demo tells its administrator's sign-in"
-    admin = await stack.admin()
+    admin = await stack_with_sla.admin()
 
     departments = (await admin.get("/api/tickets/departments")).json()
     assert len(departments) == 3 and all(d["members"] for d in departments), departments
@@ -93,7 +81,9 @@ async def test_the_demo_fills_departments_customers_with_slas_contacts_and_a_que
 
     await eventually(deadlines_arrived, within=60, what="the SLA engine's deadlines on a demo ticket")
 
-    again = await fill(stack.api, stack.database.url, tickets=len(STATUSES), say=said.append)
+    again = await fill(
+        stack_with_sla.api, stack_with_sla.database.url, tickets=len(STATUSES), say=said.append
+    )
     assert again != username, "a second demo signs in its own administrator"
     labels = (await admin.get("/api/tickets/labels")).json()
     assert sorted(label["name"] for label in labels) == ["Hardware", "Security", "VIP"], "reused by name"

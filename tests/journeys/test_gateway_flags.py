@@ -4,29 +4,14 @@ an endpoint allows the operator who holds it and refuses, naming it, the one who
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 
 import httpx
-import pytest
 
-from helpdesk_common.testing.infrastructure import TestServers
-from helpdesk_common.testing.plugin import TestDatabase
 from tests.backbone.harness import eventually
-from tests.journeys.stack import PASSWORD, RunningStack, start_stack
+from tests.journeys.stack import PASSWORD, RunningStack
 
 MODULE = "tickets_enabled"
-
-
-@pytest.fixture
-async def stack(
-    servers: TestServers, database: TestDatabase, jetstream: object, tmp_path: Path
-) -> AsyncIterator[RunningStack]:
-    running = await start_stack(servers, database, tmp_path)
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 async def operator_with(stack: RunningStack, admin: httpx.AsyncClient, *flags: str) -> httpx.AsyncClient:

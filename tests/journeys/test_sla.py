@@ -5,42 +5,26 @@ ticket for the customer's contact gets its deadlines from the engine."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import asyncpg
-import pytest
 
-from helpdesk_common.testing.infrastructure import TestServers
-from helpdesk_common.testing.plugin import TestDatabase
 from tests.backbone.harness import eventually
-from tests.journeys.stack import RunningStack, start_stack
+from tests.journeys.stack import RunningStack
 from tests.journeys.test_gateway_flags import operator_with
 
 
-@pytest.fixture
-async def stack(
-    servers: TestServers, database: TestDatabase, jetstream: object, tmp_path: Path
-) -> AsyncIterator[RunningStack]:
-    running = await start_stack(servers, database, tmp_path, upstreams=("ticketing", "sla-engine"))
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
 async def test_an_sla_made_through_the_gateway_gives_a_customers_ticket_its_deadlines(
-    stack: RunningStack,
+    stack_with_sla: RunningStack,
 ) -> None:
-    admin = await stack.admin()
+    admin = await stack_with_sla.admin()
     settings = await admin.put(
         "/api/tickets/settings",
         json={"ticket_system_enabled": True, "ticket_number_prefix": "TKT", "blocked_extensions": []},
     )
     assert settings.status_code == 200, settings.text
-    manager = await operator_with(stack, admin, "tickets_enabled", "tickets_manage_sla")
-    stranger = await operator_with(stack, admin, "tickets_enabled")
+    manager = await operator_with(stack_with_sla, admin, "tickets_enabled", "tickets_manage_sla")
+    stranger = await operator_with(stack_with_sla, admin, "tickets_enabled")
 
     async def switch_reached_the_engine() -> bool:
         # ticketing announces the module switch with ticket_settings_changed.
@@ -75,7 +59,7 @@ async def test_an_sla_made_through_the_gateway_gives_a_customers_ticket_its_dead
     created_at = datetime.fromisoformat(ticket["created_at"])
 
     async def engine_timer() -> list[asyncpg.Record]:
-        connection = await asyncpg.connect(stack.database.url)
+        connection = await asyncpg.connect(stack_with_sla.database.url)
         try:
             return list(
                 await connection.fetch(
