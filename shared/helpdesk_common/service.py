@@ -28,7 +28,7 @@ from helpdesk_common.bus.broker import check_server_version, create_broker, jets
 from helpdesk_common.bus.consumer import EventConsumer, RetryPolicy
 from helpdesk_common.bus.publisher import AckedPublisher
 from helpdesk_common.bus.relay import OutboxRelay
-from helpdesk_common.bus.topology import ensure_consumer, ensure_streams
+from helpdesk_common.bus.topology import declare_when_available
 from helpdesk_common.config import HelpdeskSettings
 from helpdesk_common.db import create_engine, create_session_factory
 from helpdesk_common.http.app import ReadinessCheck, create_app
@@ -126,7 +126,9 @@ async def _run_roles(
     consumers = definition.consumers if "consumers" in roles else []
     relays = "relay" in roles and definition.publishes_events
     if consumers or relays:
-        runtime.broker = await _start_broker(definition, runtime, consumers)
+        runtime.broker = await _start_broker(definition, runtime, consumers, stop)
+        if stop.is_set():
+            return
 
     tasks: list[asyncio.Task[None]] = []
     if relays:
@@ -205,8 +207,13 @@ def build_app(definition: ServiceDefinition, runtime: ServiceRuntime, *, with_ap
 
 
 async def _start_broker(
-    definition: ServiceDefinition, runtime: ServiceRuntime, consumers: list[EventConsumer]
+    definition: ServiceDefinition,
+    runtime: ServiceRuntime,
+    consumers: list[EventConsumer],
+    stop: asyncio.Event,
 ) -> NatsBroker:
+    """Connected, with the streams and consumers declared (waiting for a NATS that is not ready), and
+    started; returned unstarted when the process is asked to stop while it waits."""
     settings = runtime.settings
     broker = create_broker(settings.nats_url, name=definition.name)
     retry = RetryPolicy(
@@ -220,11 +227,11 @@ async def _start_broker(
         consumer.batch_timeout_seconds = settings.consumer_batch_timeout_seconds
     await broker.connect()
     check_server_version(nats_client(broker))
-    js = jetstream(broker)
-    await ensure_streams(js, replicas=settings.nats_stream_replicas)
-    for consumer in consumers:
-        await ensure_consumer(js, consumer.spec)
-    await broker.start()
+    specs = [consumer.spec for consumer in consumers]
+    if await declare_when_available(
+        jetstream(broker), specs, replicas=settings.nats_stream_replicas, stop=stop
+    ):
+        await broker.start()
     return broker
 
 

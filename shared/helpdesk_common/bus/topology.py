@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import nats.errors
 from nats.js import JetStreamContext
 from nats.js.api import (
     AckPolicy,
@@ -13,9 +18,20 @@ from nats.js.api import (
     StorageType,
     StreamConfig,
 )
-from nats.js.errors import NotFoundError
+from nats.js.errors import NotFoundError, ServiceUnavailableError
+
+log = logging.getLogger(__name__)
 
 DAY = 24 * 3600
+
+# What a NATS that is restarting, or whose JetStream is not ready yet, answers: a worker starting at
+# that moment waits it out instead of dying (nats.errors.TimeoutError is a TimeoutError).
+BUS_UNAVAILABLE = (
+    TimeoutError,
+    nats.errors.NoRespondersError,
+    nats.errors.ConnectionClosedError,
+    ServiceUnavailableError,
+)
 
 
 @dataclass(frozen=True)
@@ -112,3 +128,29 @@ async def ensure_consumer(js: JetStreamContext, spec: ConsumerSpec) -> None:
         await js.consumer_info(spec.stream, spec.durable)
     except NotFoundError:
         await js.add_consumer(spec.stream, spec.config())
+
+
+async def declare_when_available(
+    js: JetStreamContext,
+    consumers: Sequence[ConsumerSpec],
+    *,
+    replicas: int,
+    stop: asyncio.Event,
+    first_wait_seconds: float = 0.5,
+    longest_wait_seconds: float = 5.0,
+) -> bool:
+    """The streams and a process's durable consumers, tried again until NATS answers; False when the
+    process is asked to stop before it does."""
+    wait = first_wait_seconds
+    while True:
+        try:
+            await ensure_streams(js, replicas=replicas)
+            for spec in consumers:
+                await ensure_consumer(js, spec)
+            return True
+        except BUS_UNAVAILABLE as error:
+            log.warning("NATS did not answer the stream declarations (%r); again in %.1f s", error, wait)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=wait)
+            return False
+        wait = min(wait * 2, longest_wait_seconds)
