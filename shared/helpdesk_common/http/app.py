@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from helpdesk_common.config import HelpdeskSettings
 from helpdesk_common.http.limits import BodySizeLimit
 from helpdesk_common.http.problems import install_problem_handlers
+from helpdesk_common.http.unhandled import UnhandledErrors
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 
@@ -29,6 +30,7 @@ def create_app(
     app = FastAPI(title=title, **fastapi_options)
     app.state.settings = settings
     install_problem_handlers(app)
+    app.add_middleware(UnhandledErrors)
     app.add_middleware(BodySizeLimit, max_bytes=settings.http_max_body_bytes, larger_for=larger_bodies)
 
     @app.get("/healthz", tags=["health"], include_in_schema=False)
