@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.contracts.mail import InboundMail
-from ticketing.attachments.service import clean_name
+from helpdesk_common.files import safe_file_name
 from ticketing.comments import store
 from ticketing.tables import attachments, comments, contacts, customers, departments, module_settings, tickets
 from ticketing.tickets import events, history
@@ -156,7 +156,7 @@ async def _link_attachments(
             "id": uuid.uuid4(),
             "ticket_id": ticket_id,
             "comment_id": comment_id,
-            "name": clean_name(attachment.name),
+            "name": safe_file_name(attachment.name),
             "size": attachment.size,
             "content_type": attachment.content_type or "application/octet-stream",
             "object_name": attachment.object_name,
