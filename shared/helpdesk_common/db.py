@@ -140,3 +140,29 @@ def database_unavailable(error: BaseException) -> bool:
 
 def text_unstorable(error: BaseException) -> bool:
     return any(state in _UNSTORABLE_STATES for state in _sqlstates(error))
+
+
+class Positions:
+    """The numbered parameters of a statement sent straight to the driver, by name:
+    `p = Positions("ticket_id", "title")`, then `f"VALUES ({p.ticket_id}, {p.title})"` in the SQL and
+    `p.values(ticket_id=..., title=...)` for the call; `p.following` numbers what comes after them
+    (an `outbox_insert`), so no position is counted by hand."""
+
+    def __init__(self, *names: str) -> None:
+        self._names = names
+        self._positions = {name: f"${number}" for number, name in enumerate(names, 1)}
+
+    def __getattr__(self, name: str) -> str:
+        try:
+            return self._positions[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def following(self) -> int:
+        return len(self._names) + 1
+
+    def values(self, **given: Any) -> list[Any]:
+        if given.keys() != self._positions.keys():
+            raise TypeError(f"parameters {sorted(set(self._names) ^ set(given))} missing or unknown")
+        return [given[name] for name in self._names]

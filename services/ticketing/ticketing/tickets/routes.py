@@ -60,7 +60,7 @@ async def create(
     async with autocommit_connection(request.app.state.runtime.engine) as connection:
 
         async def work() -> Answer:
-            ticket = await create_ticket(connection, operator=operator, data=data)
+            ticket = await create_ticket(connection, data=data, actor=operator)
             return Answer(201, ticket.model_dump_json().encode())
 
         return await once(
