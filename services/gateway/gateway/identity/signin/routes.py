@@ -1,18 +1,22 @@
-"""HTTP for sign-in: login, logout, who am I."""
+"""HTTP for sign-in: login, logout, who am I, and an administrator's unlock."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.config import GatewaySettings
-from gateway.identity.authentication import CSRF_COOKIE, Authenticator, SignedIn
+from gateway.identity.authentication import CSRF_COOKIE, Authenticator, SignedIn, require_flag
 from gateway.identity.operators.schemas import OperatorOut
 from gateway.identity.operators.service import get_operator
+from gateway.identity.principal import Principal
 from gateway.identity.secrets import token_digest
-from gateway.identity.signin.service import sign_in, sign_out
+from gateway.identity.signin.clients import DEVICE_COOKIE
+from gateway.identity.signin.service import clear_locks, sign_in, sign_out
+from gateway.identity.signin.throttle import ClearedThrottle
 from helpdesk_common.db import Session
 
 router = APIRouter(prefix="/api/auth", tags=["sign-in"])
@@ -30,7 +34,30 @@ class SignedInOut(BaseModel):
     expires_at: datetime
 
 
-@router.post("/login", responses={401: {"description": "Wrong username or password"}, 429: {}})
+class Unlock(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str | None = Field(default=None, min_length=1, max_length=200)
+    address: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="An IPv4 or IPv6 address (IPv6 counts per /64).",
+    )
+
+
+class Unlocked(BaseModel):
+    cleared: list[ClearedThrottle] = Field(
+        description="The counts and locks removed; empty when none matched."
+    )
+
+
+@router.post(
+    "/login",
+    responses={
+        401: {"description": "Wrong username or password, or a disabled account: one answer for all."},
+        429: {"description": "Too many failed sign-ins: wait for Retry-After seconds."},
+    },
+)
 async def login(
     credentials: Credentials, request: Request, response: Response, session: Session
 ) -> SignedInOut:
@@ -40,6 +67,7 @@ async def login(
         username=credentials.username,
         password=credentials.password,
         address=request.client.host if request.client else "unknown",
+        device_token=request.cookies.get(DEVICE_COOKIE),
         user_agent=request.headers.get("user-agent", ""),
         settings=settings,
     )
@@ -62,6 +90,16 @@ async def login(
         secure=settings.cookie_secure,
         expires=opened.expires_at,
     )
+    # Sent only to sign-in, where it lets this browser in while others' failures lock the account.
+    response.set_cookie(
+        DEVICE_COOKIE,
+        opened.device_token,
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookie_secure,
+        path="/api/auth/login",
+        max_age=int(timedelta(days=settings.throttle_known_client_days).total_seconds()),
+    )
     return SignedInOut(operator=operator, csrf_token=opened.csrf_token, expires_at=opened.expires_at)
 
 
@@ -82,3 +120,21 @@ async def logout(principal: SignedIn, request: Request, response: Response, sess
 @router.get("/me")
 async def me(principal: SignedIn, session: Session) -> OperatorOut:
     return await get_operator(session, principal.operator.id)
+
+
+@router.post(
+    "/unlock",
+    responses={
+        401: {"description": "Not signed in."},
+        403: {"description": "The permission flag operators_manage is missing."},
+        422: {"description": "Neither a username nor an address, or an address that is no IP address."},
+    },
+)
+async def unlock(
+    data: Unlock, admin: Annotated[Principal, require_flag("operators_manage")], session: Session
+) -> Unlocked:
+    """Clear the sign-in counts and locks of a username (every address and device), of an address
+    (every username), or of one username at one address when both are given."""
+    cleared = await clear_locks(session, username=data.username, address=data.address)
+    await session.commit()
+    return Unlocked(cleared=cleared)
