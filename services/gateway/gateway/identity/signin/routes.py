@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from gateway.config import GatewaySettings
 from gateway.identity.authentication import CSRF_COOKIE, Authenticator, SignedIn, require_flag
@@ -18,14 +18,15 @@ from gateway.identity.signin.clients import DEVICE_COOKIE
 from gateway.identity.signin.service import clear_locks, sign_in, sign_out
 from gateway.identity.signin.throttle import ClearedThrottle
 from helpdesk_common.db import Session
+from helpdesk_common.inputs import RequestModel, Verbatim
 
 router = APIRouter(prefix="/api/auth", tags=["sign-in"])
 
 
-class Credentials(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Credentials(RequestModel):
     username: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=1, max_length=1024)
+    # Compared as typed: a password may begin or end with spaces.
+    password: Annotated[str, Verbatim, Field(min_length=1, max_length=1024)]
 
 
 class SignedInOut(BaseModel):
@@ -34,8 +35,7 @@ class SignedInOut(BaseModel):
     expires_at: datetime
 
 
-class Unlock(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Unlock(RequestModel):
     username: str | None = Field(default=None, min_length=1, max_length=200)
     address: str | None = Field(
         default=None,
