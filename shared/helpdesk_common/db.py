@@ -54,9 +54,8 @@ def create_engine(url: str, *, schema: str, pool_size: int = 10) -> AsyncEngine:
 
 
 def _replace_lost(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection) -> None:
-    # The driver sees the socket close while the connection sits in the pool. Without this, a
-    # connection lost that way was handed out again and again to the driver's hot paths
-    # (autocommit_connection), whose errors SQLAlchemy never sees to invalidate it.
+    # The driver's hot paths (autocommit_connection) never show SQLAlchemy their errors, so nothing
+    # else would invalidate a connection the server closed while it sat in the pool.
     if record.driver_connection is not None and record.driver_connection.is_closed():
         raise DisconnectionError("the server closed this pooled connection")
 
