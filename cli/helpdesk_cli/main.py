@@ -31,10 +31,11 @@ def up(
     ),
 ) -> None:
     """Start the whole stack: embedded NATS and PostgreSQL unless HELPDESK_NATS_URL /
-    HELPDESK_DATABASE_URL are set, then every service in its own process."""
+    HELPDESK_DATABASE_URL are set, then every service in its own process; each is started again when
+    it dies, until Ctrl-C (or until one keeps failing at start)."""
     from helpdesk_cli.stack import up as start
 
-    start(var_dir)
+    raise typer.Exit(start(var_dir))
 
 
 @app.command()
