@@ -67,12 +67,15 @@ class KeyReused(HelpdeskError):
 
 @dataclass(frozen=True)
 class Answer:
+    """What a creation answered, kept to be given again: `replayed` when it is the kept one."""
+
     status_code: int
     body: bytes
     media_type: str = "application/json"
+    replayed: bool = False
 
-    def response(self, *, replayed: bool = False) -> Response:
-        headers = {REPLAYED_HEADER: "true"} if replayed else None
+    def response(self) -> Response:
+        headers = {REPLAYED_HEADER: "true"} if self.replayed else None
         return Response(self.body, status_code=self.status_code, media_type=self.media_type, headers=headers)
 
 
@@ -93,11 +96,11 @@ async def once(
     operator_id: uuid.UUID,
     request: str,
     work: Callable[[], Awaitable[Answer]],
-) -> Response:
+) -> Answer:
     """`work` runs unless this operator's key was already answered. On `connection` inside the caller's
     transaction, which the caller commits; on a connection with none, in a transaction of its own."""
     if key is None:
-        return (await work()).response()
+        return await work()
     if connection.is_in_transaction():
         return await _once(connection, key.strip('"'), operator_id, request, work)
     async with connection.transaction():
@@ -110,7 +113,7 @@ async def _once(
     operator_id: uuid.UUID,
     request: str,
     work: Callable[[], Awaitable[Answer]],
-) -> Response:
+) -> Answer:
     claimed = await connection.fetchval(
         "INSERT INTO idempotency_keys (operator_id, key, fingerprint) VALUES ($1, $2, $3) "
         "ON CONFLICT DO NOTHING RETURNING true",
@@ -138,16 +141,16 @@ async def _once(
         answer.media_type,
         answer.body,
     )
-    return answer.response()
+    return answer
 
 
-def _replay(stored: asyncpg.Record | None, request: str) -> Response:
+def _replay(stored: asyncpg.Record | None, request: str) -> Answer:
     if stored is None or stored["status_code"] is None:
         # Claimed in this very transaction: a caller that sent the same key twice within one request.
         raise Conflict("The first request with this Idempotency-Key is still running.")
     if stored["fingerprint"] != request:
         raise KeyReused()
-    return Answer(stored["status_code"], bytes(stored["body"]), stored["media_type"]).response(replayed=True)
+    return Answer(stored["status_code"], bytes(stored["body"]), stored["media_type"], replayed=True)
 
 
 async def forget_old_keys(connection: asyncpg.Connection[Any]) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from services.ticketing.tests.conftest import Ticketing
-from ticketing.tables import devices, tenants
+from ticketing.tables.projections import devices, tenants
 
 MANAGER = ("tickets_enabled", "tickets_manage_customers")
 

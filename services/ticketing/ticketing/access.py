@@ -10,7 +10,7 @@ from fastapi import Request
 
 from helpdesk_common.auth import Operator
 from helpdesk_common.ticket_module import module_access
-from ticketing.tables import module_settings
+from ticketing.tables.settings import module_settings
 
 
 def ticket_access(*flags: str) -> Callable[[Request], Coroutine[Any, Any, Operator]]:

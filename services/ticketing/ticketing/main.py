@@ -8,21 +8,21 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from helpdesk_common.service import ServiceDefinition, ServiceRuntime
+from ticketing.attachment_store import AttachmentStorage
 from ticketing.attachments.routes import router as attachments_router
-from ticketing.attachments.storage import AttachmentStorage
-from ticketing.cleanup import cleanup_job
+from ticketing.comments.routes import router as comments_router
 from ticketing.config import TicketingSettings
 from ticketing.customers.routes import router as customers_router
 from ticketing.departments.routes import router as departments_router
 from ticketing.inventory.consumers import inventory_consumer
 from ticketing.inventory.routes import router as inventory_router
+from ticketing.jobs import cleanup_job, settle_counts_job
 from ticketing.labels.routes import router as labels_router
 from ticketing.mail_in.consumers import mail_in_consumer
 from ticketing.projections.consumers import identity_consumer, sla_consumer
 from ticketing.projections.sla_deadlines import sla_deadlines_consumer
 from ticketing.settings.routes import router as settings_router
 from ticketing.templates.routes import router as templates_router
-from ticketing.tickets.counts import settle_counts_job
 from ticketing.tickets.routes import router as tickets_router
 
 
@@ -34,6 +34,7 @@ def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
     )
     # Tickets first: most requests are theirs, and their paths match only ticket numbers.
     app.include_router(tickets_router)
+    app.include_router(comments_router)
     app.include_router(attachments_router)
     app.include_router(settings_router)
     app.include_router(labels_router)

@@ -17,6 +17,7 @@ from helpdesk_common.db import Session, driver_connection
 from helpdesk_common.errors import PayloadTooLarge, ValidationFailed
 from helpdesk_common.idempotency import Answer, IdempotencyKey, fingerprint, once
 from ticketing.access import ticket_access
+from ticketing.attachment_store import AttachmentStorage
 from ticketing.attachments.service import (
     AttachmentOut,
     add_upload,
@@ -24,7 +25,6 @@ from ticketing.attachments.service import (
     stored_attachment,
     viewable_as_text,
 )
-from ticketing.attachments.storage import AttachmentStorage
 from ticketing.tickets.path import NUMBER
 
 router = APIRouter(prefix=f"/{NUMBER}/attachments", tags=["attachments"])
@@ -83,7 +83,7 @@ async def upload(
             work=work,
         )
     await session.commit()
-    return answer
+    return answer.response()
 
 
 @router.get("")

@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpdesk_common.auth import Operator
 from helpdesk_common.errors import NotFound, PayloadTooLarge, ValidationFailed
 from helpdesk_common.files import extension_of, is_blocked, safe_file_name
-from ticketing.attachments.storage import AttachmentStorage
-from ticketing.tables import attachments, module_settings
+from ticketing.attachment_store import AttachmentStorage
+from ticketing.tables.attachments import attachments
+from ticketing.tables.settings import module_settings
 from ticketing.tickets.reading import find_ticket
 
 TEXT_EXTENSIONS = frozenset({".txt", ".log", ".json", ".xml", ".csv"})
@@ -103,13 +104,6 @@ async def stored_attachment(
     if found is None:
         raise NotFound(f"Attachment {attachment_id} does not exist on {number}.")
     return found
-
-
-async def object_names_of(session: AsyncSession, ticket_ids: list[uuid.UUID]) -> list[str]:
-    if not ticket_ids:
-        return []
-    query = select(attachments.c.object_name).where(attachments.c.ticket_id.in_(ticket_ids))
-    return list((await session.execute(query)).scalars())
 
 
 def _content_type(name: str, declared: str | None) -> str:

@@ -16,9 +16,8 @@ from helpdesk_common.contracts.mail import MailOutboundRequested, OutboundMail
 from helpdesk_common.errors import PermissionMissing, ValidationFailed
 from helpdesk_common.outbox import add_event
 from ticketing.bodies import is_empty, render_body
-from ticketing.comments import store
-from ticketing.tables import comments
-from ticketing.tickets import events
+from ticketing.tables.comments import comments
+from ticketing.tickets import events, messages
 from ticketing.tickets.reading import find_ticket, read_ticket_by_id
 from ticketing.tickets.schemas import MessageBody, TicketOut
 from ticketing.tickets.service import EDIT_FLAG, actor_of, refresh_search_text
@@ -58,7 +57,7 @@ async def add_comment(
     ticket = await read_ticket_by_id(session, row.id)
     if data.direction == "outbound":
         _check_deliverable(ticket)
-    comment = await store.add_comment(
+    comment = await messages.add_comment(
         session, ticket_id=row.id, direction=data.direction, author=actor_of(operator), body=data
     )
     if data.direction == "outbound":

@@ -12,7 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpdesk_common.errors import NotFound, ValidationFailed
 from helpdesk_common.records import ensure_unique
 from ticketing.contacts.schemas import ContactCreate, ContactOut, ContactUpdate, LinkedDevice
-from ticketing.tables import contact_devices, contacts, customers, departments, devices
+from ticketing.tables.contacts import contact_devices, contacts
+from ticketing.tables.customers import customers
+from ticketing.tables.departments import departments
+from ticketing.tables.projections import devices
 
 SEARCH_LIMIT_MAX = 200
 

@@ -23,8 +23,11 @@ from ticketing.customers.schemas import (
     CustomerUpdate,
 )
 from ticketing.departments.service import list_departments, publish_removed
-from ticketing.tables import contact_devices, contacts, customers, devices, sla_definitions, tenants
-from ticketing.tickets.queue import QueueQuery, read_queue
+from ticketing.tables.contacts import contact_devices, contacts
+from ticketing.tables.customers import customers
+from ticketing.tables.projections import devices, sla_definitions, tenants
+from ticketing.tickets.queue import read_queue
+from ticketing.tickets.schemas import QueueQuery
 
 CONTACTS_ON_DETAIL = 200
 TICKETS_ON_DETAIL = 100

@@ -19,7 +19,9 @@ from helpdesk_common.errors import NotFound, ValidationFailed
 from helpdesk_common.outbox import add_event
 from helpdesk_common.records import ensure_unique
 from ticketing.departments.schemas import Cleanup, DepartmentCreate, DepartmentOut, DepartmentUpdate, Member
-from ticketing.tables import customers, department_members, departments, operators
+from ticketing.tables.customers import customers
+from ticketing.tables.departments import department_members, departments
+from ticketing.tables.projections import operators
 
 SOURCE = "ticketing"
 

@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpdesk_common.contracts.inventory import InventoryDevice, InventoryTenant
 from helpdesk_common.errors import NotFound, ValidationFailed
 from ticketing.inventory.schemas import DeviceOut, ImportResult, InventoryImport, TenantOut
-from ticketing.tables import contact_devices, devices, tenants
+from ticketing.tables.contacts import contact_devices
+from ticketing.tables.projections import devices, tenants
 
 # Rows per statement: 5 parameters a device keeps a batch far below PostgreSQL's 32,767.
 BATCH_SIZE = 1000

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpdesk_common.errors import NotFound
 from helpdesk_common.records import ensure_unique
 from ticketing.labels.schemas import LabelOut, TypeOut
-from ticketing.tables import labels, ticket_types
+from ticketing.tables.labels import labels, ticket_types
 
 OutT = TypeVar("OutT", LabelOut, TypeOut)
 

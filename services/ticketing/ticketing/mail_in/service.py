@@ -15,9 +15,11 @@ from helpdesk_common.contracts.tickets import TicketSource
 from helpdesk_common.db import driver_connection
 from helpdesk_common.files import safe_file_name
 from ticketing.bodies import render_body
-from ticketing.comments import store
-from ticketing.tables import attachments, comments, contacts, tickets
-from ticketing.tickets import events
+from ticketing.tables.attachments import attachments
+from ticketing.tables.comments import comments
+from ticketing.tables.contacts import contacts
+from ticketing.tables.tickets import tickets
+from ticketing.tickets import events, messages
 from ticketing.tickets.creation import FirstMessage, create_ticket
 from ticketing.tickets.reading import read_ticket_by_id
 from ticketing.tickets.schemas import MessageBody, TicketCreate
@@ -65,7 +67,7 @@ async def _matching_ticket(session: AsyncSession, mail: InboundMail) -> Any:
 
 
 async def _reply(session: AsyncSession, ticket: Any, mail: InboundMail) -> None:
-    comment = await store.add_comment(
+    comment = await messages.add_comment(
         session,
         ticket_id=ticket.id,
         direction="inbound",
@@ -153,7 +155,7 @@ async def _note_blocked(session: AsyncSession, ticket_id: uuid.UUID, mail: Inbou
         body=f"Attachments blocked by the file extension policy and not stored:\n{names}",
         body_format="plain_text",
     )
-    await store.add_comment(
+    await messages.add_comment(
         session, ticket_id=ticket_id, direction="internal", author=(None, "system"), body=note
     )
 

@@ -10,7 +10,8 @@ from helpdesk_common.bus.consumer import EventConsumer
 from helpdesk_common.bus.topology import ConsumerSpec, declare_consumer
 from helpdesk_common.contracts.identity import OperatorRemoved, OperatorUpserted
 from helpdesk_common.contracts.sla import SlaDefinitionRemoved, SlaDefinitionUpserted
-from ticketing.tables import customers, operators, sla_definitions
+from ticketing.tables.customers import customers
+from ticketing.tables.projections import operators, sla_definitions
 
 identity_consumer = EventConsumer(
     declare_consumer(

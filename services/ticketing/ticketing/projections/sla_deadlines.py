@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpdesk_common.bus.consumer import EventConsumer
 from helpdesk_common.bus.topology import ConsumerSpec, declare_consumer
 from helpdesk_common.contracts.sla import SlaDeadlinesSet
-from ticketing.tables import tickets
+from ticketing.tables.tickets import tickets
 
 sla_deadlines_consumer = EventConsumer(
     declare_consumer(

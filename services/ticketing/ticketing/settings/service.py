@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpdesk_common.contracts.ticketing import TicketSettingsChanged, TicketSettingsData
 from helpdesk_common.outbox import add_event
 from ticketing.settings.schemas import ModuleSettingsOut, ModuleSettingsUpdate
-from ticketing.tables import module_settings
+from ticketing.tables.settings import module_settings
 
 
 async def read_settings(session: AsyncSession) -> ModuleSettingsOut:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpdesk_common.auth import Operator
 from helpdesk_common.errors import NotFound, ValidationFailed
 from ticketing.bodies import render_body
-from ticketing.tables import templates
+from ticketing.tables.templates import templates
 from ticketing.templates.schemas import (
     TemplateCreate,
     TemplateOut,

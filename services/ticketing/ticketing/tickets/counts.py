@@ -15,22 +15,18 @@ tickets themselves, over the few rows the label or trigram index finds.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpdesk_common.periodic import every
-from ticketing.tables import ticket_counts
+from ticketing.tables.tickets import ticket_counts
 
 if TYPE_CHECKING:
-    from helpdesk_common.service import ServiceRuntime
-    from ticketing.tickets.queue import QueueQuery
+    from ticketing.tickets.schemas import QueueQuery
 
 log = logging.getLogger(__name__)
-SETTLE_EVERY_SECONDS = 2.0
 _KEY = "department_id, status, priority, assignee_id, type_id, customer_id"
 
 # One statement: the unsettled rows are taken and their sums added to the settled rows atomically,
@@ -72,11 +68,3 @@ async def settle_counts(session: AsyncSession) -> bool:
             # Keys nobody has tickets under any more (a department gone, an assignee changed).
             await session.execute(text("DELETE FROM ticket_counts WHERE settled AND tickets = 0"))
     return True
-
-
-async def settle_counts_job(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
-    async def settle() -> None:
-        async with runtime.session_factory() as session:
-            await settle_counts(session)
-
-    await every(SETTLE_EVERY_SECONDS, stop, settle, what="settling the queue's counts")

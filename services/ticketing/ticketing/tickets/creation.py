@@ -23,11 +23,13 @@ from typing import Any, Literal
 
 import asyncpg
 import orjson
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from helpdesk_common.auth import Operator
 from helpdesk_common.contracts.tickets import TicketPriority, TicketSource, TicketStatus
-from helpdesk_common.db import Positions
+from helpdesk_common.db import Positions, autocommit_connection
 from helpdesk_common.errors import PermissionMissing, ValidationFailed
+from helpdesk_common.idempotency import Answer, fingerprint, once
 from helpdesk_common.outbox import committed, outbox_insert, outbox_parameters
 from ticketing.bodies import Body, render_body
 from ticketing.tickets import events
@@ -135,6 +137,25 @@ _VANISHED = {
     "tickets_type_id_fkey": "type_id",
     "ticket_labels_label_id_fkey": "label_ids",
 }
+
+
+async def create_from_api(
+    engine: AsyncEngine, *, actor: Operator, data: TicketCreate, idempotency_key: str | None
+) -> Answer:
+    """A create from the API: on a driver connection of its own, once per idempotency key."""
+    async with autocommit_connection(engine) as connection:
+
+        async def work() -> Answer:
+            ticket = await create_ticket(connection, data=data, actor=actor)
+            return Answer(201, ticket.model_dump_json().encode())
+
+        return await once(
+            connection,
+            key=idempotency_key,
+            operator_id=actor.id,
+            request=fingerprint("create ticket", data.model_dump_json()),
+            work=work,
+        )
 
 
 @dataclass(frozen=True)

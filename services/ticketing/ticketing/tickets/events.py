@@ -23,7 +23,7 @@ from helpdesk_common.contracts.tickets import (
     TicketUpdated,
 )
 from helpdesk_common.outbox import add_event
-from ticketing.tables import tickets
+from ticketing.tables.tickets import tickets
 from ticketing.tickets.reading import labels_of, ticket_out, ticket_query
 from ticketing.tickets.schemas import TicketOut
 

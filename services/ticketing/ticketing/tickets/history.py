@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ticketing.tables import ticket_history
+from ticketing.tables.tickets import ticket_history
 
 
 class HistoryEntry(BaseModel):

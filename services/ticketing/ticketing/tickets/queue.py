@@ -10,22 +10,19 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import orjson
-from pydantic import ConfigDict, Field
 from sqlalchemy import Table, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.auth import Operator
 from helpdesk_common.errors import ValidationFailed
-from helpdesk_common.inputs import RequestModel
-from ticketing.tables import ticket_counts, ticket_labels, tickets
+from ticketing.tables.tickets import ticket_counts, ticket_labels, tickets
 from ticketing.tickets.counts import countable, kept_counts
 from ticketing.tickets.reading import assignee_ref, chip, contact_ref, detail_query, last_contact, visible_to
-from ticketing.tickets.schemas import Queue, TicketRow
+from ticketing.tickets.schemas import Queue, QueueQuery, TicketRow
 
-Tab = Literal["all", "open", "in_progress", "waiting", "resolved", "closed"]
 TABS: tuple[str, ...] = ("all", "open", "in_progress", "waiting", "resolved", "closed")
 PRIORITY_RANK = case({"low": 1, "medium": 2, "high": 3, "critical": 4}, value=tickets.c.priority, else_=0)
 SORTS: dict[str, Any] = {
@@ -34,24 +31,6 @@ SORTS: dict[str, Any] = {
     "number": tickets.c.number,
     "priority": PRIORITY_RANK,
 }
-
-
-class QueueQuery(RequestModel):
-    # A query string may carry what the queue does not read (a cache buster, a console's own state).
-    model_config = ConfigDict(extra="ignore")
-
-    tab: Tab = "open"
-    department_id: uuid.UUID | None = None
-    priority: Literal["low", "medium", "high", "critical"] | None = None
-    assignee: str | None = Field(default=None, description="An operator id, or 'unassigned'.")
-    type_id: uuid.UUID | None = None
-    label_id: uuid.UUID | None = None
-    customer_id: uuid.UUID | None = None
-    search: str | None = Field(default=None, max_length=200)
-    sort: Literal["updated_at", "created_at", "number", "priority"] = "updated_at"
-    order: Literal["asc", "desc"] = "desc"
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=500)
 
 
 async def read_queue(session: AsyncSession, *, operator: Operator, query: QueueQuery) -> Queue:

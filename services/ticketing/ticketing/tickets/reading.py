@@ -14,18 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpdesk_common.auth import Operator
 from helpdesk_common.errors import NotFound
 from ticketing.contacts.schemas import LinkedDevice
-from ticketing.tables import (
-    contact_devices,
-    contacts,
-    customers,
-    departments,
-    devices,
-    labels,
-    operators,
-    ticket_labels,
-    ticket_types,
-    tickets,
-)
+from ticketing.tables.attachments import attachments
+from ticketing.tables.contacts import contact_devices, contacts
+from ticketing.tables.customers import customers
+from ticketing.tables.departments import departments
+from ticketing.tables.labels import labels, ticket_types
+from ticketing.tables.projections import devices, operators
+from ticketing.tables.tickets import read_markers, ticket_labels, tickets
 from ticketing.tickets.schemas import (
     ContactRef,
     LabelRef,
@@ -198,3 +193,24 @@ def ticket_out(row: Any, labels_by_ticket: dict[uuid.UUID, list[LabelRef]]) -> T
         updated_at=row.updated_at,
         closed_at=row.closed_at,
     )
+
+
+async def stored_files_of(session: AsyncSession, ticket_ids: list[uuid.UUID]) -> list[str]:
+    """The object store names of the tickets' attachments, to remove once the tickets are deleted."""
+    if not ticket_ids:
+        return []
+    query = select(attachments.c.object_name).where(attachments.c.ticket_id.in_(ticket_ids))
+    return list((await session.execute(query)).scalars())
+
+
+async def unread_count(session: AsyncSession, operator: Operator) -> int:
+    """Open tickets the operator can see with activity since they last opened them (or never did)."""
+    marker = select(read_markers.c.read_at).where(
+        read_markers.c.ticket_id == tickets.c.id, read_markers.c.operator_id == operator.id
+    )
+    unread = select(func.count()).where(
+        visible_to(operator),
+        tickets.c.status != "closed",
+        func.coalesce(marker.scalar_subquery() < tickets.c.last_activity_at, True),
+    )
+    return int((await session.execute(unread)).scalar_one())

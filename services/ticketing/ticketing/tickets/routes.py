@@ -5,25 +5,23 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy import func, select
 
 from helpdesk_common.auth import Operator
-from helpdesk_common.db import Session, autocommit_connection, driver_connection
-from helpdesk_common.idempotency import Answer, IdempotencyKey, fingerprint, once
+from helpdesk_common.db import Session
+from helpdesk_common.idempotency import IdempotencyKey
 from ticketing.access import ticket_access
-from ticketing.attachments.storage import AttachmentStorage
-from ticketing.comments.service import CommentCreate, CommentOut, add_comment, list_comments
-from ticketing.tables import read_markers, tickets
-from ticketing.tickets.creation import create_ticket
+from ticketing.attachment_store import AttachmentStorage
+from ticketing.tickets.creation import create_from_api
 from ticketing.tickets.history import HistoryEntry, history_of
 from ticketing.tickets.path import NUMBER
-from ticketing.tickets.queue import QueueQuery, read_queue
-from ticketing.tickets.reading import find_ticket, read_ticket, visible_to
+from ticketing.tickets.queue import read_queue
+from ticketing.tickets.reading import find_ticket, read_ticket, unread_count
 from ticketing.tickets.schemas import (
     BulkResult,
     CloseRequest,
     Numbers,
     Queue,
+    QueueQuery,
     TicketCreate,
     TicketOut,
     TicketUpdate,
@@ -54,36 +52,17 @@ async def queue(operator: Reader, session: Session, query: Annotated[QueueQuery,
 async def create(
     data: TicketCreate, operator: Creator, request: Request, idempotency_key: IdempotencyKey = None
 ) -> Response:
-    # The hottest write skips two of FastAPI's conveniences: the connection is taken here rather
-    # than by a yield dependency (its exit-stack machinery), and the answer, a TicketOut built and
-    # validated by create_ticket, is serialised once instead of validated again first.
-    async with autocommit_connection(request.app.state.runtime.engine) as connection:
-
-        async def work() -> Answer:
-            ticket = await create_ticket(connection, data=data, actor=operator)
-            return Answer(201, ticket.model_dump_json().encode())
-
-        return await once(
-            connection,
-            key=idempotency_key,
-            operator_id=operator.id,
-            request=fingerprint("create ticket", data.model_dump_json()),
-            work=work,
-        )
+    # The hottest write takes no session (create_from_api takes its own driver connection), and its
+    # answer, a TicketOut built and validated by create_ticket, is serialised once, not validated again.
+    engine = request.app.state.runtime.engine
+    answer = await create_from_api(engine, actor=operator, data=data, idempotency_key=idempotency_key)
+    return answer.response()
 
 
 @router.get("/unread-count")
-async def unread_count(operator: Reader, session: Session) -> dict[str, int]:
+async def unread(operator: Reader, session: Session) -> dict[str, int]:
     """Tickets the operator can see with activity since they last opened them (or never opened)."""
-    marker = select(read_markers.c.read_at).where(
-        read_markers.c.ticket_id == tickets.c.id, read_markers.c.operator_id == operator.id
-    )
-    unread = select(func.count()).where(
-        visible_to(operator),
-        tickets.c.status != "closed",
-        func.coalesce(marker.scalar_subquery() < tickets.c.last_activity_at, True),
-    )
-    return {"unread": int((await session.execute(unread)).scalar_one())}
+    return {"unread": await unread_count(session, operator)}
 
 
 @router.post("/bulk-close")
@@ -140,34 +119,6 @@ async def remove(number: str, request: Request, operator: Deleter, session: Sess
 async def history(number: str, operator: Reader, session: Session) -> list[HistoryEntry]:
     row = await find_ticket(session, operator, number)
     return await history_of(session, row.id)
-
-
-@router.get(f"/{NUMBER}/comments")
-async def conversation(number: str, operator: Reader, session: Session) -> list[CommentOut]:
-    return await list_comments(session, operator=operator, number=number)
-
-
-@router.post(f"/{NUMBER}/comments", status_code=201, response_model=CommentOut)
-async def comment(
-    number: str,
-    data: CommentCreate,
-    operator: Reader,
-    session: Session,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
-    async def work() -> Answer:
-        added = await add_comment(session, operator=operator, number=number, data=data)
-        return Answer(201, added.model_dump_json().encode())
-
-    answer = await once(
-        await driver_connection(session),
-        key=idempotency_key,
-        operator_id=operator.id,
-        request=fingerprint("add comment", number.upper(), data.model_dump_json()),
-        work=work,
-    )
-    await session.commit()
-    return answer
 
 
 async def _remove_files(request: Request, files: list[str]) -> None:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from helpdesk_common.contracts.tickets import TicketPriority, TicketSource, TicketStatus
@@ -71,6 +71,27 @@ class CloseRequest(RequestModel):
 
 class Numbers(RequestModel):
     numbers: list[str] = Field(min_length=1, max_length=1000)
+
+
+Tab = Literal["all", "open", "in_progress", "waiting", "resolved", "closed"]
+
+
+class QueueQuery(RequestModel):
+    # A query string may carry what the queue does not read (a cache buster, a console's own state).
+    model_config = ConfigDict(extra="ignore")
+
+    tab: Tab = "open"
+    department_id: uuid.UUID | None = None
+    priority: Literal["low", "medium", "high", "critical"] | None = None
+    assignee: str | None = Field(default=None, description="An operator id, or 'unassigned'.")
+    type_id: uuid.UUID | None = None
+    label_id: uuid.UUID | None = None
+    customer_id: uuid.UUID | None = None
+    search: str | None = Field(default=None, max_length=200)
+    sort: Literal["updated_at", "created_at", "number", "priority"] = "updated_at"
+    order: Literal["asc", "desc"] = "desc"
+    limit: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = Field(default=None, max_length=500)
 
 
 class Ref(BaseModel):

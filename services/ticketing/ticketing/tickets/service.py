@@ -14,23 +14,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpdesk_common.auth import Operator
 from helpdesk_common.contracts.tickets import TicketPriority
 from helpdesk_common.errors import PermissionMissing, ValidationFailed
-from ticketing.attachments.service import object_names_of
-from ticketing.comments import store
-from ticketing.tables import (
-    contacts,
-    department_members,
-    departments,
-    labels,
-    operators,
-    read_markers,
-    sla_definitions,
-    ticket_labels,
-    ticket_types,
-    tickets,
-)
-from ticketing.tickets import events, history
+from ticketing.tables.contacts import contacts
+from ticketing.tables.departments import department_members, departments
+from ticketing.tables.labels import labels, ticket_types
+from ticketing.tables.projections import operators, sla_definitions
+from ticketing.tables.tickets import read_markers, ticket_labels, tickets
+from ticketing.tickets import events, history, messages
 from ticketing.tickets.creation import PRIORITY_RANK
-from ticketing.tickets.reading import TicketNotFound, find_ticket, read_ticket_by_id, visible_to
+from ticketing.tickets.reading import (
+    TicketNotFound,
+    find_ticket,
+    read_ticket_by_id,
+    stored_files_of,
+    visible_to,
+)
 from ticketing.tickets.schemas import MessageBody, TicketOut, TicketUpdate
 
 # Built once: an alias made per call costs fresh Column objects on every request.
@@ -104,7 +101,7 @@ async def close_ticket(session: AsyncSession, *, operator: Operator, number: str
     row = await find_ticket(session, operator, number, lock=True)
     if comment.strip():
         note = MessageBody(body=comment, body_format="plain_text")
-        await store.add_comment(
+        await messages.add_comment(
             session, ticket_id=row.id, direction="internal", author=actor_of(operator), body=note
         )
     return await apply_changes(session, row=row, operator=operator, requested={"status": "closed"})
@@ -149,7 +146,7 @@ async def delete_tickets(
         )
     ).all()
     doomed_ids = [row.id for row in doomed]
-    files = await object_names_of(session, doomed_ids)
+    files = await stored_files_of(session, doomed_ids)
     await events.publish_deleted(session, doomed_ids, operator.id)
     await session.execute(delete(tickets).where(tickets.c.id.in_(doomed_ids)))
     deleted = [row.number for row in doomed]

@@ -6,7 +6,7 @@ Revises: 0001
 
 from alembic import op
 
-from ticketing.tables import module_settings
+from ticketing.tables.settings import module_settings
 
 revision = "0002"
 down_revision = "0001"

@@ -6,7 +6,7 @@ Revises: 0002
 
 from alembic import op
 
-from ticketing.tables import labels, ticket_types
+from ticketing.tables.labels import labels, ticket_types
 
 revision = "0003"
 down_revision = "0002"

@@ -6,18 +6,11 @@ Revises: 0003
 
 from alembic import op
 
-from ticketing.tables import (
-    contact_devices,
-    contacts,
-    customers,
-    department_members,
-    departments,
-    devices,
-    operators,
-    sla_definitions,
-    templates,
-    tenants,
-)
+from ticketing.tables.contacts import contact_devices, contacts
+from ticketing.tables.customers import customers
+from ticketing.tables.departments import department_members, departments
+from ticketing.tables.projections import devices, operators, sla_definitions, tenants
+from ticketing.tables.templates import templates
 
 revision = "0004"
 down_revision = "0003"

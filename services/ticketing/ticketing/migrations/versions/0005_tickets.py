@@ -6,14 +6,9 @@ Revises: 0004
 
 from alembic import op
 
-from ticketing.tables import (
-    attachments,
-    comments,
-    read_markers,
-    ticket_history,
-    ticket_labels,
-    tickets,
-)
+from ticketing.tables.attachments import attachments
+from ticketing.tables.comments import comments
+from ticketing.tables.tickets import read_markers, ticket_history, ticket_labels, tickets
 
 revision = "0005"
 down_revision = "0004"

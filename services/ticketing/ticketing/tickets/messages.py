@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.contracts.tickets import CommentSnapshot
 from ticketing.bodies import render_body
-from ticketing.tables import comments, ticket_history, tickets
+from ticketing.tables.comments import comments
+from ticketing.tables.tickets import ticket_history, tickets
 from ticketing.tickets.schemas import MessageBody
 
 
