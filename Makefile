@@ -21,15 +21,18 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml cli/pyprojec
 run: $(VENV)/.synced
 	$(VENV)/bin/helpdesk up
 
-test: $(VENV)/.synced lint
+test: $(VENV)/.synced lint typecheck
 	$(VENV)/bin/pytest
 
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Every service's package (services/<name>/<name with underscores>), the shared library and the command.
+SERVICE_PACKAGES := $(foreach service,$(wildcard services/*),$(service)/$(subst -,_,$(notdir $(service))))
+
 typecheck: $(VENV)/.synced
-	$(VENV)/bin/mypy shared cli
+	$(VENV)/bin/mypy shared cli $(SERVICE_PACKAGES)
 
 asyncapi: $(VENV)/.synced
 	$(VENV)/bin/helpdesk asyncapi --output docs/asyncapi.json
