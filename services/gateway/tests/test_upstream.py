@@ -22,6 +22,7 @@ from gateway.proxy.upstream import (
     UpstreamTimedOut,
 )
 from helpdesk_common.embedded import free_port
+from services.gateway.tests.scripted import MALFORMED, OUT_OF_STEP, raw_answer, scripted
 
 
 @dataclass
@@ -224,60 +225,6 @@ def test_the_pool_on_uvloop_as_the_gateway_runs_it() -> None:
 
 # ---- answers that are broken, out of step or too large ------------------------------------------------
 
-# A piece of a scripted answer that stands for an action instead of bytes.
-CLOSE = b"<close the connection>"
-PAUSE = b"<pause a little>"
-SMUGGLED = b"HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nSECRET"
-
-
-@dataclass
-class Scripted:
-    """Answers each path it was given an answer for with exactly those bytes (in pieces, with pauses
-    and a close where the script says), and any other path with an echo of it; notes which paths each
-    connection carried, and whether the gateway hung up on each."""
-
-    answers: dict[str, tuple[bytes, ...]]
-    port: int = 0
-    carried: list[list[str]] = field(default_factory=list)
-    hung_up: list[asyncio.Event] = field(default_factory=list)
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        carried: list[str] = []
-        hung_up = asyncio.Event()
-        self.carried.append(carried)
-        self.hung_up.append(hung_up)
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                method, path = (part.decode() for part in head.split(b" ", 2)[:2])
-                length = _content_length(head)
-                body = await reader.readexactly(length) if length else b""
-                carried.append(path)
-                echo = f"{method} {path} {len(body)}".encode()
-                default = (b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%b" % (len(echo), echo),)
-                for piece in self.answers.get(path, default):
-                    if piece == CLOSE:
-                        return
-                    if piece == PAUSE:
-                        await asyncio.sleep(0.05)
-                        continue
-                    writer.write(piece)
-                    await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            hung_up.set()
-        finally:
-            writer.close()
-
-
-@contextlib.asynccontextmanager
-async def scripted(**answers: tuple[bytes, ...]) -> AsyncIterator[Scripted]:
-    """`scripted(**{"/path": (bytes, ...)})`."""
-    state = Scripted(answers)
-    server = await asyncio.start_server(state.handle, "127.0.0.1", 0)
-    state.port = server.sockets[0].getsockname()[1]
-    async with server:
-        yield state
-
 
 async def read_all(pool: UpstreamPool, path: str, *, whole: bool) -> tuple[int, bytes]:
     """The status and whole body of a GET, read in one piece or streamed as the pool offers it."""
@@ -288,49 +235,12 @@ async def read_all(pool: UpstreamPool, path: str, *, whole: bool) -> tuple[int, 
     return answer.status, b"".join([chunk async for chunk in answer.chunks])
 
 
-def _answer(head: bytes, body: bytes = b"") -> bytes:
-    return b"HTTP/1.1 200 OK\r\n" + head + b"\r\n" + body
-
-
-CHUNKED = b"transfer-encoding: chunked\r\n"
-MALFORMED: dict[str, tuple[bytes, ...]] = {
-    "a chunk size that is not hexadecimal": (_answer(CHUNKED, b"zz\r\nhello\r\n0\r\n\r\n"),),
-    "a chunk size past any integer": (_answer(CHUNKED, b"ffffffffffffffffffff\r\nhello\r\n0\r\n\r\n"),),
-    "a chunk longer than its size": (_answer(CHUNKED, b"3\r\nhello\r\n0\r\n\r\n"),),
-    "a negative chunk size": (_answer(CHUNKED, b"-5\r\nhello\r\n0\r\n\r\n"),),
-    "Content-Length and Transfer-Encoding both": (
-        _answer(b"content-length: 5\r\n" + CHUNKED, b"5\r\nhello\r\n0\r\n\r\n"),
-    ),
-    "two Content-Lengths": (_answer(b"content-length: 5\r\ncontent-length: 6\r\n", b"hello!"),),
-    "a Content-Length list": (_answer(b"content-length: 5, 5\r\n", b"hello"),),
-    "a signed Content-Length": (_answer(b"content-length: +5\r\n", b"hello"),),
-    "a status line that is not HTTP": (b"HTTP/1.1 abc OK\r\ncontent-length: 0\r\n\r\n",),
-    "no status line at all": (b"hello\r\n\r\n",),
-    "a folded header": (_answer(b"x-a: b\r\n c\r\ncontent-length: 0\r\n"),),
-    "a bare LF for a line end": (b"HTTP/1.1 200 OK\ncontent-length: 0\n\n",),
-    "a CR inside a header value": (_answer(b"x-a: b\rc\r\ncontent-length: 0\r\n"),),
-    "a space before a header's colon": (_answer(b"content-length : 5\r\n", b"hello"),),
-    "a switch of protocols nobody asked for": (
-        b"HTTP/1.1 101 Switching Protocols\r\nupgrade: h2c\r\nconnection: upgrade\r\n\r\n",
-    ),
-    "a header over the limit": (_answer(b"x-big: " + b"a" * MAX_HEAD_BYTES + b"\r\ncontent-length: 0\r\n"),),
-    "a megabyte of header": (_answer(b"x-big: " + b"a" * 1024 * 1024 + b"\r\ncontent-length: 0\r\n"),),
-    "ten thousand headers": (
-        _answer(b"".join(b"x-h%d: v\r\n" % n for n in range(10_000)) + b"content-length: 0\r\n"),
-    ),
-    "a head that never ends": (b"HTTP/1.1 200 OK\r\n" + b"x-a: b\r\n" * 100, CLOSE),
-    "an answer cut off in its body": (_answer(b"content-length: 100\r\n", b"only this"), CLOSE),
-    "a chunked answer cut off": (_answer(CHUNKED, b"5\r\nhello\r\n"), CLOSE),
-    "no answer at all": (CLOSE,),
-}
-
-
 @pytest.mark.parametrize("whole", [True, False], ids=["read whole", "streamed"])
 @pytest.mark.parametrize("answer", MALFORMED.values(), ids=MALFORMED.keys())
 async def test_a_broken_answer_is_an_error_and_its_connection_carries_nothing_else(
     answer: tuple[bytes, ...], whole: bool
 ) -> None:
-    async with scripted(**{"/broken": answer}) as service:
+    async with scripted({"/broken": answer}) as service:
         pool = pool_for(service.port)
         with pytest.raises(UpstreamError):
             await read_all(pool, "/broken", whole=whole)
@@ -339,26 +249,12 @@ async def test_a_broken_answer_is_an_error_and_its_connection_carries_nothing_el
         await pool.close()
 
 
-OUT_OF_STEP: dict[str, tuple[bytes, ...]] = {
-    "a second answer in the same write": (_answer(b"content-length: 5\r\n", b"hello") + SMUGGLED,),
-    "a second answer a little later": (_answer(b"content-length: 5\r\n", b"hello"), PAUSE, SMUGGLED),
-    "stray bytes after the answer": (_answer(b"content-length: 5\r\n", b"hello") + b"xyz",),
-    "a body longer than its Content-Length": (_answer(b"content-length: 5\r\n", b"hello, and more"),),
-    "a chunked answer that goes on after its last chunk": (
-        _answer(CHUNKED, b"5\r\nhello\r\n0\r\n\r\n") + SMUGGLED,
-    ),
-    "a body on an answer that has none": (
-        b"HTTP/1.1 304 Not Modified\r\ncontent-length: 5\r\n\r\n" + SMUGGLED,
-    ),
-}
-
-
 @pytest.mark.parametrize("whole", [True, False], ids=["read whole", "streamed"])
 @pytest.mark.parametrize("answer", OUT_OF_STEP.values(), ids=OUT_OF_STEP.keys())
 async def test_bytes_after_the_end_of_an_answer_never_reach_the_next_request(
     answer: tuple[bytes, ...], whole: bool
 ) -> None:
-    async with scripted(**{"/first": answer}) as service:
+    async with scripted({"/first": answer}) as service:
         pool = pool_for(service.port)
         first = await read_all(pool, "/first", whole=whole)
         assert first in ((200, b"hello"), (304, b"")), "the answer ends where its framing says"
@@ -371,9 +267,9 @@ async def test_bytes_after_the_end_of_an_answer_never_reach_the_next_request(
 
 async def test_an_interim_answer_is_passed_over_for_the_final_one() -> None:
     interim = (
-        b"HTTP/1.1 103 Early Hints\r\nlink: </a.css>\r\n\r\n" + _answer(b"content-length: 2\r\n", b"ok"),
+        b"HTTP/1.1 103 Early Hints\r\nlink: </a.css>\r\n\r\n" + raw_answer(b"content-length: 2\r\n", b"ok"),
     )
-    async with scripted(**{"/hinted": interim}) as service:
+    async with scripted({"/hinted": interim}) as service:
         pool = pool_for(service.port)
         answer = await pool.request("GET", b"/hinted", [], None, read_whole_up_to=65536)
         assert (answer.status, answer.body, answer.headers) == (200, b"ok", [(b"content-length", b"2")])
@@ -386,7 +282,7 @@ async def test_a_connection_that_answered_a_server_error_is_not_used_again() -> 
     """uvicorn closes the connection a moment after an exception escaped the app, whose 500 has already
     gone out without `Connection: close`."""
     failed = (b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 4\r\n\r\nfail",)
-    async with scripted(**{"/fail": failed}) as service:
+    async with scripted({"/fail": failed}) as service:
         pool = pool_for(service.port)
         assert await read_all(pool, "/fail", whole=True) == (500, b"fail")
         assert await read_all(pool, "/next", whole=True) == (200, b"GET /next 0")
@@ -396,9 +292,8 @@ async def test_a_connection_that_answered_a_server_error_is_not_used_again() -> 
 
 async def test_an_answers_head_just_under_the_limit_is_read() -> None:
     filler = b"a" * (MAX_HEAD_BYTES - 200)
-    async with scripted(
-        **{"/large": (_answer(b"x-big: " + filler + b"\r\ncontent-length: 2\r\n", b"ok"),)}
-    ) as service:
+    large = raw_answer(b"x-big: " + filler + b"\r\ncontent-length: 2\r\n", b"ok")
+    async with scripted({"/large": (large,)}) as service:
         pool = pool_for(service.port)
         answer = await pool.request("GET", b"/large", [], None, read_whole_up_to=65536)
         assert (answer.status, answer.body) == (200, b"ok")

@@ -422,6 +422,9 @@ class UpstreamPool:
                 await connection.write(head)
                 sending = asyncio.create_task(_send(connection, body, chunked=body_length is None))
             await self._await_head(connection, sending)
+            if connection.error is not None:
+                # Broken in the very read that brought the head: the caller gets a 502, not a 200 cut short.
+                raise connection.error
         except BaseException:
             if sending is not None:
                 sending.cancel()
