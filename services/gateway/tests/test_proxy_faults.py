@@ -320,7 +320,8 @@ OVERSIZED_HEADERS = {
     "one header of a megabyte": b"x-big: %b\r\n" % (b"a" * 1024 * 1024),
     "ten thousand headers": b"".join(b"x-h%d: v\r\n" % number for number in range(10_000)),
     "one field too many": b"".join(b"x-h%d: v\r\n" % number for number in range(MAX_REQUEST_HEADERS)),
-    "a few bytes too many": b"x-big: %b\r\n" % (b"a" * (MAX_REQUEST_HEADER_BYTES - len(b"host: gateway\r\n"))),
+    "a few bytes too many": b"x-big: %b\r\n"
+    % (b"a" * (MAX_REQUEST_HEADER_BYTES - len(b"host: gateway\r\n"))),
 }
 
 
