@@ -42,8 +42,10 @@ ADA = Operator(id=uuid.uuid5(uuid.NAMESPACE_DNS, "ada"), username="ada", flags=f
 
 
 # Sign-in and tokens are the identity module's, tested on their own (test_signin): here every caller is
-# Ada, and the scripted services never check the internal token.
+# Ada, and the scripted services never check the internal token. `x-test-fault` makes the gateway fail.
 async def anyone(request: Request) -> Principal:
+    if "x-test-fault" in request.headers:
+        raise RuntimeError("a fault in the gateway itself")
     return Principal(operator=ADA, method="api_token")
 
 
@@ -136,6 +138,39 @@ async def test_a_post_that_met_a_closing_connection_is_a_retryable_problem_or_wi
         keyed = await client.post("/api/tickets/keyed", json={}, headers={"Idempotency-Key": "k-1"})
         assert (keyed.status_code, keyed.text) == (200, "POST /keyed 2")
         assert sum(carried.count("/keyed") for carried in service.carried) == 2, "sent again, once"
+
+
+async def test_a_fault_in_the_gateway_itself_is_a_500_problem() -> None:
+    async with (
+        scripted({}) as service,
+        gateway_before(service) as url,
+        httpx.AsyncClient(base_url=url, timeout=30) as client,
+    ):
+        failed = await client.get("/api/tickets/anything", headers={"x-test-fault": "yes"})
+        assert_problem(failed, 500, "about:blank")
+        assert (await client.get("/api/tickets/next")).text == "GET /next 0", "and the connection goes on"
+    assert service.carried == [["/next"]]
+
+
+async def test_a_body_over_the_limit_is_a_413_and_never_completes_at_the_service() -> None:
+    limit = HelpdeskSettings().http_max_body_bytes
+
+    async def chunked() -> AsyncIterator[bytes]:
+        for _ in range(limit // 65536 + 2):
+            yield b"x" * 65536
+
+    async with (
+        scripted({}) as service,
+        gateway_before(service) as url,
+        httpx.AsyncClient(base_url=url, timeout=30) as client,
+    ):
+        declared = await client.post("/api/tickets/declared", content=b"x" * (limit + 1))
+        assert_problem(declared, 413, "urn:helpdesk:problem:payload-too-large")
+        streamed = await client.post("/api/tickets/streamed", content=chunked())
+        assert_problem(streamed, 413, "urn:helpdesk:problem:payload-too-large")
+        assert (await client.get("/api/tickets/next")).text == "GET /next 0"
+    assert "/declared" not in service.bodies and "/streamed" not in service.bodies
+    assert service.connection_of("/streamed") == ["/streamed"], "its connection carried nothing else"
 
 
 # ---- broken and out-of-step answers -----------------------------------------------------------------
