@@ -4,7 +4,7 @@
 This replaced aiohttp's client, whose request and response objects, per-chunk timers, cookie and
 redirect machinery were a third of the gateway's CPU per forward (`make bench-gateway`); the gateway
 needs none of it: it speaks to a few known services, streams both bodies, and passes the answer on as
-it came. tests/test_upstream.py throws broken, oversized and out-of-step answers at it.
+it came. services/gateway/tests/test_upstream.py throws broken, oversized and out-of-step answers at it.
 
 One exchange at a time per connection, and a connection carries another only when its exchange ended
 exactly where the answer's framing said, the service keeps it open and did not fail (a 5xx: uvicorn
