@@ -15,7 +15,7 @@ from gateway.identity.roles.routes import router as roles_router
 from gateway.identity.signin.routes import router as signin_router
 from gateway.identity.tokens.routes import router as tokens_router
 from gateway.openapi import install_merged_openapi
-from gateway.proxy import GatewayProxy
+from gateway.proxy import GatewayProxy, install
 from helpdesk_common.service import ServiceDefinition, ServiceRuntime
 
 
@@ -31,8 +31,9 @@ def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
         token_ttl_seconds=settings.internal_token_ttl_seconds,
     )
     app.state.proxy = proxy
-    proxy.install(
+    install(
         app,
+        proxy,
         signin_router,
         tokens_router,
         operators_router,

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.identity.principal import Principal
-from gateway.proxy import GatewayProxy
+from gateway.proxy import GatewayProxy, install
 from helpdesk_common.auth import (
     INTERNAL_TOKEN_HEADER,
     Operator,
@@ -181,7 +181,7 @@ async def world() -> AsyncIterator[World]:
         gateway = create_app(
             title="gateway", settings=HelpdeskSettings(http_max_body_bytes=MAX_BODY), readiness_checks={}
         )
-        proxy.install(gateway)
+        install(gateway, proxy)
         gateway_url = await stack.enter_async_context(serving(served(gateway)))
         client = await stack.enter_async_context(
             httpx.AsyncClient(base_url=gateway_url, headers={"x-test-operator": "ada"}, timeout=30)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -13,8 +14,15 @@ import pytest
 import uvicorn
 import uvloop
 
-from gateway.proxy.upstream import UpstreamError, UpstreamPool, UpstreamTimedOut
+from gateway.proxy.upstream import (
+    MAX_HEAD_BYTES,
+    UpstreamClosed,
+    UpstreamError,
+    UpstreamPool,
+    UpstreamTimedOut,
+)
 from helpdesk_common.embedded import free_port
+from services.gateway.tests.scripted import MALFORMED, OUT_OF_STEP, raw_answer, scripted
 
 
 @dataclass
@@ -107,7 +115,7 @@ async def test_a_closed_kept_alive_connection_is_retried_only_for_a_safe_method(
     assert service.requests[-2:] == ["GET /again", "GET /again"]
 
     service.drop_next = True
-    with pytest.raises(UpstreamError):
+    with pytest.raises(UpstreamClosed):
         await pool.request("POST", b"/create", [], b"{}", read_whole_up_to=65536)
     assert service.requests.count("POST /create") == 1, "a POST is never sent twice"
     await pool.close()
@@ -128,7 +136,7 @@ async def test_no_more_connections_than_allowed_however_many_callers(service: Se
     answers = await asyncio.gather(
         *(pool.request("GET", b"/q/%d" % n, [], None, read_whole_up_to=65536) for n in range(8))
     )
-    assert sorted(answer.body for answer in answers) == sorted(b"GET /q/%d 0" % n for n in range(8))
+    assert sorted(answer.body or b"" for answer in answers) == sorted(b"GET /q/%d 0" % n for n in range(8))
     assert service.connections == 2 and service.most_open == 2, "the other callers waited their turn"
     await pool.close()
 
@@ -213,3 +221,137 @@ def test_the_pool_on_uvloop_as_the_gateway_runs_it() -> None:
         assert service.connections == 2, "kept alive, and a new one after HEAD"
 
     uvloop.run(scenario())
+
+
+# ---- answers that are broken, out of step or too large ------------------------------------------------
+
+
+async def read_all(pool: UpstreamPool, path: str, *, whole: bool) -> tuple[int, bytes]:
+    """The status and whole body of a GET, read in one piece or streamed as the pool offers it."""
+    answer = await pool.request("GET", path.encode(), [], None, read_whole_up_to=65536 if whole else 0)
+    if answer.body is not None:
+        return answer.status, answer.body
+    assert answer.chunks is not None
+    return answer.status, b"".join([chunk async for chunk in answer.chunks])
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["read whole", "streamed"])
+@pytest.mark.parametrize("answer", MALFORMED.values(), ids=MALFORMED.keys())
+async def test_a_broken_answer_is_an_error_and_its_connection_carries_nothing_else(
+    answer: tuple[bytes, ...], whole: bool
+) -> None:
+    async with scripted({"/broken": answer}) as service:
+        pool = pool_for(service.port)
+        with pytest.raises(UpstreamError):
+            await read_all(pool, "/broken", whole=whole)
+        assert await read_all(pool, "/next", whole=whole) == (200, b"GET /next 0")
+        assert service.carried == [["/broken"], ["/next"]]
+        await pool.close()
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["read whole", "streamed"])
+@pytest.mark.parametrize("answer", OUT_OF_STEP.values(), ids=OUT_OF_STEP.keys())
+async def test_bytes_after_the_end_of_an_answer_never_reach_the_next_request(
+    answer: tuple[bytes, ...], whole: bool
+) -> None:
+    async with scripted({"/first": answer}) as service:
+        pool = pool_for(service.port)
+        first = await read_all(pool, "/first", whole=whole)
+        assert first in ((200, b"hello"), (304, b"")), "the answer ends where its framing says"
+        # The extra bytes arrive while the connection is idle, or in the read that held the answer.
+        await asyncio.wait_for(service.hung_up[0].wait(), 10)
+        assert await read_all(pool, "/next", whole=whole) == (200, b"GET /next 0")
+        assert service.carried == [["/first"], ["/next"]]
+        await pool.close()
+
+
+async def test_an_interim_answer_is_passed_over_for_the_final_one() -> None:
+    interim = (
+        b"HTTP/1.1 103 Early Hints\r\nlink: </a.css>\r\n\r\n" + raw_answer(b"content-length: 2\r\n", b"ok"),
+    )
+    async with scripted({"/hinted": interim}) as service:
+        pool = pool_for(service.port)
+        answer = await pool.request("GET", b"/hinted", [], None, read_whole_up_to=65536)
+        assert (answer.status, answer.body, answer.headers) == (200, b"ok", [(b"content-length", b"2")])
+        assert await read_all(pool, "/next", whole=True) == (200, b"GET /next 0")
+        assert service.carried == [["/hinted", "/next"]], "a well-framed exchange keeps its connection"
+        await pool.close()
+
+
+async def test_a_connection_that_answered_a_server_error_is_not_used_again() -> None:
+    """uvicorn closes the connection a moment after an exception escaped the app, whose 500 has already
+    gone out without `Connection: close`."""
+    failed = (b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 4\r\n\r\nfail",)
+    async with scripted({"/fail": failed}) as service:
+        pool = pool_for(service.port)
+        assert await read_all(pool, "/fail", whole=True) == (500, b"fail")
+        assert await read_all(pool, "/next", whole=True) == (200, b"GET /next 0")
+        assert service.carried == [["/fail"], ["/next"]]
+        await pool.close()
+
+
+async def test_an_answers_head_just_under_the_limit_is_read() -> None:
+    filler = b"a" * (MAX_HEAD_BYTES - 200)
+    large = raw_answer(b"x-big: " + filler + b"\r\ncontent-length: 2\r\n", b"ok")
+    async with scripted({"/large": (large,)}) as service:
+        pool = pool_for(service.port)
+        answer = await pool.request("GET", b"/large", [], None, read_whole_up_to=65536)
+        assert (answer.status, answer.body) == (200, b"ok")
+        assert (b"x-big", filler) in answer.headers
+        await pool.close()
+
+
+# ---- requests that must not be sent twice -------------------------------------------------------------
+
+
+async def test_a_request_not_safe_to_repeat_goes_only_on_a_connection_known_open() -> None:
+    """The service closed the idle connection and its end of stream waits unread in the socket (the event
+    loop has not run since): the pool sees it before sending a POST down it."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.setblocking(False)
+    loop = asyncio.get_running_loop()
+    accepted: list[socket.socket] = []
+    requests: list[bytes] = []
+
+    async def serve() -> None:
+        while True:
+            connection, _ = await loop.sock_accept(listener)
+            accepted.append(connection)
+            head = await loop.sock_recv(connection, 65536)
+            requests.append(head.split(b"\r\n", 1)[0])
+            await loop.sock_sendall(connection, b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+
+    serving_task = asyncio.create_task(serve())
+    try:
+        pool = pool_for(listener.getsockname()[1])
+        assert (await pool.request("GET", b"/warm", [], None, read_whole_up_to=65536)).body == b"ok"
+        accepted[0].close()  # a plain socket: its FIN is on the wire before the next line runs
+        answer = await pool.request("POST", b"/create", [], b"{}", read_whole_up_to=65536)
+        assert answer.body == b"ok"
+        assert requests == [b"GET /warm HTTP/1.1", b"POST /create HTTP/1.1"]
+        assert len(accepted) == 2
+        await pool.close()
+    finally:
+        serving_task.cancel()
+        for connection in accepted:
+            connection.close()
+        listener.close()
+
+
+async def test_a_request_with_an_idempotency_key_is_sent_again_and_one_without_is_closed(
+    service: Service,
+) -> None:
+    pool = pool_for(service.port)
+    await pool.request("GET", b"/warm", [], None, read_whole_up_to=65536)
+    service.drop_next = True
+    keyed = [("idempotency-key", "7f1c2d")]
+    answer = await pool.request("POST", b"/keyed", keyed, b"{}", read_whole_up_to=65536)
+    assert answer.body == b"POST /keyed 2"
+    assert service.requests[-2:] == ["POST /keyed", "POST /keyed"], "sent again on a new connection"
+
+    await pool.request("GET", b"/warm", [], None, read_whole_up_to=65536)
+    service.drop_next = True
+    with pytest.raises(UpstreamClosed):
+        await pool.request("PATCH", b"/unkeyed", [], b"{}", read_whole_up_to=65536)
+    assert service.requests.count("PATCH /unkeyed") == 1, "never sent twice"
+    await pool.close()

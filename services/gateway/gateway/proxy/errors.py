@@ -23,7 +23,22 @@ class UpstreamUnavailable(HelpdeskError):
     title = "Bad gateway"
 
 
+class UpstreamClosedBeforeAnswer(HelpdeskError):
+    """A kept-alive connection closed under a request that must not be sent twice, before any answer:
+    whether the service acted on it is unknown, so the caller decides whether to send it again."""
+
+    status_code = 503
+    problem_type = "urn:helpdesk:problem:upstream-closed-before-answer"
+    title = "Service closed the connection, try again"
+
+
 class UpstreamTimeout(HelpdeskError):
     status_code = 504
     problem_type = "urn:helpdesk:problem:upstream-timeout"
     title = "Gateway timeout"
+
+
+class HeadersTooLarge(HelpdeskError):
+    status_code = 431
+    problem_type = "urn:helpdesk:problem:headers-too-large"
+    title = "Request header fields too large"

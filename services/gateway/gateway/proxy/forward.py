@@ -5,38 +5,31 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import StreamingResponse
-from starlette.convertors import Convertor, register_url_convertor
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
 from starlette.types import Scope
 
 from gateway.config import PUBLIC_NAMES
 from gateway.identity.principal import Authenticate
-from gateway.proxy.errors import UnknownService, UpstreamNotConfigured, UpstreamTimeout, UpstreamUnavailable
-from gateway.proxy.fast_path import ProxyFirst
+from gateway.proxy.errors import (
+    UnknownService,
+    UpstreamClosedBeforeAnswer,
+    UpstreamNotConfigured,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
 from gateway.proxy.headers import downstream_response_headers, request_id, upstream_request_headers
 from gateway.proxy.tokens import InternalTokens
-from gateway.proxy.upstream import UpstreamError, UpstreamPool, UpstreamResponse, UpstreamTimedOut
+from gateway.proxy.upstream import (
+    UpstreamClosed,
+    UpstreamError,
+    UpstreamPool,
+    UpstreamResponse,
+    UpstreamTimedOut,
+)
 
 log = logging.getLogger(__name__)
 
-
-class PublicApi(Convertor[str]):
-    """Only the names the gateway proxies, so their routes can come first and answer the bulk of the
-    traffic without first trying every sign-in, token, operator and role route."""
-
-    regex = "|".join(sorted(PUBLIC_NAMES))
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-register_url_convertor("public_api", PublicApi())
-
-METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 # Answers up to this size with a declared length are read whole and sent in one piece: under uvicorn's
 # ASGI 2.3 Starlette runs a task group per streamed response, a cost small JSON answers need not pay.
 # Requests up to this size with a declared length are read whole too, and sent with their head.
@@ -44,7 +37,8 @@ _SMALL_BODY_BYTES = 64 * 1024
 
 
 class GatewayProxy:
-    """One per process: holds the connection pools to the services and the router that uses them.
+    """One per process: holds the connection pools to the services (gateway.proxy.front sends it the
+    requests).
 
     Connections are opened on demand (inside the server's event loop) and closed by `close()`.
     """
@@ -77,44 +71,13 @@ class GatewayProxy:
             )
             for service, url in self._upstreams.items()
         }
-        # Plain Starlette routes: nothing to validate or inject, and FastAPI's per-request dependency
-        # machinery costs a tenth of a forward.
-        self.router = APIRouter()
-        for path in ("/api/{public:public_api}", "/api/{public:public_api}/{rest:path}"):
-            self.router.add_route(path, self.forward, methods=METHODS, include_in_schema=False)
-        # Any other /api/<name>: matched after the gateway's own routes, answered "no such API".
-        self.unknown_router = APIRouter()
-        for path in ("/api/{public}", "/api/{public}/{rest:path}"):
-            self.unknown_router.add_route(path, self.forward, methods=METHODS, include_in_schema=False)
-
-    def install(
-        self, app: FastAPI, *own_routers: APIRouter, larger_bodies: dict[str, int] | None = None
-    ) -> None:
-        """First the proxied APIs (by far most requests), which match only their own names; then the
-        gateway's own routes; last the catch-all answering an unknown /api/<name>, which would
-        otherwise shadow /api/auth and the rest. Unless spans are exported (a span per request
-        wants the instrumented path), proxied requests skip all that: see fast_path."""
-        app.include_router(self.router)
-        for router in own_routers:
-            app.include_router(router)
-        app.include_router(self.unknown_router)
-        settings = app.state.settings
-        if not settings.otlp_endpoint:
-            # In front of the whole app (helpdesk_common.service.served), not among its middleware:
-            # FastAPI's own outer layers (error page, native telemetry, body limit) cost a tenth of
-            # a forward too. With spans exported, proxied requests keep the instrumented path.
-            app.state.front = ProxyFirst(
-                app, proxy=self, max_body_bytes=settings.http_max_body_bytes, larger_bodies=larger_bodies
-            )
 
     async def close(self) -> None:
         for pool in self._pools.values():
             await pool.close()
 
-    async def forward(self, request: Request) -> Response:
-        return await self.forward_to(request, request.path_params["public"])
-
-    async def forward_to(self, request: Request, public: str) -> Response:
+    async def forward(self, request: Request, public: str) -> Response:
+        """`public` is one of PUBLIC_NAMES, the first segment after /api/."""
         principal = await self._authenticate(request)
         pool = self._pool(public)
         scope = request.scope
@@ -140,15 +103,26 @@ class GatewayProxy:
         except UpstreamTimedOut as error:
             log.warning("the %s service did not answer in time: %s", public, error)
             raise UpstreamTimeout(f"The '{public}' service did not answer in time.") from error
+        except UpstreamClosed as error:
+            log.warning("the %s service closed a connection under a request: %s", public, error)
+            raise UpstreamClosedBeforeAnswer(
+                f"The '{public}' service closed its connection as this request reached it, before "
+                "answering, so it may or may not have been applied. Send it again; with an "
+                "Idempotency-Key header the gateway sends it again by itself.",
+                headers={"Retry-After": "1"},
+            ) from error
         except UpstreamError as error:
             log.warning("the %s service could not be reached: %s", public, error)
             raise UpstreamUnavailable(f"The '{public}' service could not be reached.") from error
         return _respond(upstream, request_id=rid)
 
+    async def refuse_unknown(self, request: Request) -> Response:
+        """Any other /api/<name>: no such API, told only to a caller who signed in."""
+        await self._authenticate(request)
+        raise UnknownService(f"There is no API named '{request.path_params['public']}'.")
+
     def _pool(self, public: str) -> UpstreamPool:
-        service = PUBLIC_NAMES.get(public)
-        if service is None:
-            raise UnknownService(f"There is no API named '{public}'.")
+        service = PUBLIC_NAMES[public]
         pool = self._pools.get(service)
         if pool is None:
             raise UpstreamNotConfigured(f"The {service} service is not configured at this gateway.")

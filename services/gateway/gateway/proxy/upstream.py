@@ -2,20 +2,28 @@
 (the parser uvicorn reads requests with).
 
 This replaced aiohttp's client, whose request and response objects, per-chunk timers, cookie and
-redirect machinery were a third of the gateway's CPU per forward; the gateway needs none of it: it
-speaks to a few known services, streams both bodies, and passes the answer on as it came.
+redirect machinery were a third of the gateway's CPU per forward (`make bench-gateway`); the gateway
+needs none of it: it speaks to a few known services, streams both bodies, and passes the answer on as
+it came. services/gateway/tests/test_upstream.py throws broken, oversized and out-of-step answers at it.
 
-One exchange at a time per connection. A connection goes back to the pool only when its answer was
-read to the end and the service keeps it open; it is used again only within `idle_seconds`, shorter
-than a service's own keep-alive timeout (uvicorn's is 5 s), so the gateway does not send a request
-down a connection the service is closing. Should that happen anyway, a request that is safe to send
-twice (GET, HEAD, OPTIONS, PUT, DELETE) is sent once more on a new connection; any other is answered
-502, since the service may have acted on it.
+One exchange at a time per connection, and a connection carries another only when its exchange ended
+exactly where the answer's framing said, the service keeps it open and did not fail (a 5xx: uvicorn
+closes the connection a moment after an exception escaped the app, its 500 already sent). Any byte
+beyond the end of an answer closes the connection: it belongs to no request, and must not be read as
+the answer to the next one. An idle connection is used again only within `idle_seconds`, shorter than a
+service's own keep-alive timeout (uvicorn's is 5 s).
+
+A kept-alive connection can still close under a request (a service restarting, a timer firing).
+A request that may be sent twice (GET, HEAD, OPTIONS, PUT, DELETE, or any carrying an Idempotency-Key)
+learns that by trying, and is sent once more on a new connection. Any other goes only on a connection
+seen to be open just before (nothing waiting unread in its socket, not even the end of the stream); if
+that one closes before a byte of an answer anyway, UpstreamClosed says the request may be sent again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import select
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -25,6 +33,10 @@ import httptools
 
 # Asked again on a new connection when a kept-alive one turns out closed (RFC 9110, 9.2.2).
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# The client's promise that sending the request twice has the effect of sending it once (IETF draft).
+IDEMPOTENCY_KEY = "idempotency-key"
+# An answer's status line and headers: far more than any service sends, little enough to hold.
+MAX_HEAD_BYTES = 32 * 1024
 # Reading from the service pauses while this much of a streamed answer waits for the caller.
 _HIGH_WATER = 256 * 1024
 _FRAMING = frozenset({"content-length", "transfer-encoding"})
@@ -36,6 +48,15 @@ class UpstreamError(Exception):
 
 class UpstreamTimedOut(UpstreamError):
     """The service did not answer (or go on answering) within the read timeout."""
+
+
+class UpstreamClosed(UpstreamError):
+    """A kept-alive connection closed under a request that must not be sent twice, before any answer:
+    the service may or may not have acted on it."""
+
+
+class _OutOfStep(Exception):
+    """Raised from a parser callback to stop it at bytes that belong to no answer."""
 
 
 @dataclass
@@ -56,6 +77,7 @@ class _Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self.idle_since = 0.0
+        self.fileno = -1
         self._writable = asyncio.Event()
         self._writable.set()
         self._begin()
@@ -74,19 +96,42 @@ class _Connection(asyncio.Protocol):
         self.paused = False
         self.progress = asyncio.Event()
         self.no_body = False
+        # Whether any byte of an answer came: a request that got none may not have reached the service.
+        self.answered = False
+        self.head_bytes = 0
+        self.unparsed_head_bytes = 0
+        self.interim = False
 
     # asyncio.Protocol
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports have asyncio.Transport's methods without being its subclass.
         self.transport = transport  # type: ignore[assignment]
+        self.fileno = transport.get_extra_info("socket").fileno()
 
     def data_received(self, data: bytes) -> None:
+        if self.complete:
+            self.close()  # beyond the end of the answer: the connection is out of step
+            return
+        self.answered = True
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError as error:
-            self._fail(UpstreamError(f"an answer that is not HTTP: {error}"))
             self.close()
+            if not self.complete:
+                cause = error.__context__
+                self._fail(
+                    cause
+                    if isinstance(cause, UpstreamError)
+                    else UpstreamError(f"an answer that is not HTTP: {error}")
+                )
+            return
+        if not self.head.done():
+            # httptools holds a header until it ends: bound what it holds, not only what it hands over.
+            self.unparsed_head_bytes += len(data)
+            if self.unparsed_head_bytes > MAX_HEAD_BYTES:
+                self.close()
+                self._fail(_head_too_large())
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -108,11 +153,27 @@ class _Connection(asyncio.Protocol):
 
     # httptools callbacks
 
+    def on_message_begin(self) -> None:
+        if self.complete:
+            raise _OutOfStep
+
+    def on_status(self, status: bytes) -> None:
+        self._count(len(status))
+
     def on_header(self, name: bytes, value: bytes) -> None:
+        self._count(len(name) + len(value))
         self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
-        self.status = self.parser.get_status_code()
+        status = self.parser.get_status_code()
+        if status == 101:
+            raise UpstreamError("the service switched protocols, which the gateway never asks for")
+        if status < 200:
+            # An interim answer (100 Continue, 103 Early Hints): the final one follows on its heels.
+            self.interim = True
+            self.headers = []
+            return
+        self.status = status
         self.keep_alive = self.parser.should_keep_alive()
         if not self.head.done():
             self.head.set_result(None)
@@ -121,6 +182,8 @@ class _Connection(asyncio.Protocol):
             self.on_message_complete()
 
     def on_body(self, body: bytes) -> None:
+        if self.complete:
+            raise _OutOfStep
         self.buffer.append(body)
         self.buffered += len(body)
         if self.buffered > _HIGH_WATER and not self.paused and self.transport is not None:
@@ -129,10 +192,27 @@ class _Connection(asyncio.Protocol):
         self.progress.set()
 
     def on_message_complete(self) -> None:
+        if self.interim:
+            self.interim = False
+            return
         self.complete = True
         self.progress.set()
 
+    def _count(self, size: int) -> None:
+        self.head_bytes += size + 4  # the separators and line end
+        if self.head_bytes > MAX_HEAD_BYTES:
+            raise _head_too_large()
+
     # the exchange
+
+    def still_open(self) -> bool:
+        """Idle, and nothing waits unread in its socket: not even an end of stream the event loop has not
+        handled yet. A non-blocking poll, one system call."""
+        if self.closed:
+            return False
+        poller = select.poll()
+        poller.register(self.fileno, select.POLLIN)
+        return not poller.poll(0)
 
     def _fail(self, error: Exception) -> None:
         if self.error is None:
@@ -227,13 +307,21 @@ class UpstreamPool:
         is sent whole with its length; an iterator is streamed alongside the answer, with the length
         `body_length` declares (which it must then have) or else chunked."""
         head = self._head(method, target, headers, body, body_length)
-        connection, reused = await self._connection()
+        repeatable = not isinstance(body, AsyncIterator) and (
+            method in _IDEMPOTENT or any(name == IDEMPOTENCY_KEY for name, _ in headers)
+        )
+        connection, reused = await self._connection(checked=not repeatable)
         try:
             return await self._exchange(connection, method, head, body, body_length, read_whole_up_to)
-        except UpstreamError:
-            replayable = not isinstance(body, AsyncIterator)
-            if not (reused and replayable and method in _IDEMPOTENT and not connection.headers):
+        except UpstreamTimedOut:
+            raise
+        except UpstreamError as error:
+            if not reused or connection.answered:
                 raise
+            if not repeatable:
+                raise UpstreamClosed(
+                    f"the service closed a kept-alive connection before answering: {error}"
+                ) from error
         connection, _ = await self._connection(fresh=True)
         return await self._exchange(connection, method, head, body, body_length, read_whole_up_to)
 
@@ -269,12 +357,14 @@ class UpstreamPool:
         lines.append(b"\r\n\r\n")
         return b"".join(lines)
 
-    async def _connection(self, *, fresh: bool = False) -> tuple[_Connection, bool]:
+    async def _connection(self, *, fresh: bool = False, checked: bool = False) -> tuple[_Connection, bool]:
+        """An idle connection unless `fresh`; one seen open just now if `checked`. True when reused."""
         while True:
             now = time.monotonic()
             while self._idle and not fresh:
                 connection = self._idle.pop()
-                if not connection.closed and now - connection.idle_since < self.idle_seconds:
+                usable = not connection.closed and now - connection.idle_since < self.idle_seconds
+                if usable and (not checked or connection.still_open()):
                     connection._begin()
                     return connection, True
                 connection.close()
@@ -332,6 +422,9 @@ class UpstreamPool:
                 await connection.write(head)
                 sending = asyncio.create_task(_send(connection, body, chunked=body_length is None))
             await self._await_head(connection, sending)
+            if connection.error is not None:
+                # Broken in the very read that brought the head: the caller gets a 502, not a 200 cut short.
+                raise connection.error
         except BaseException:
             if sending is not None:
                 sending.cancel()
@@ -391,7 +484,13 @@ class UpstreamPool:
         sent_all = sending is None or (
             sending.done() and not sending.cancelled() and sending.exception() is None
         )
-        reusable = connection.keep_alive and not connection.no_body and sent_all and not connection.closed
+        reusable = (
+            connection.keep_alive
+            and connection.status < 500
+            and not connection.no_body
+            and sent_all
+            and not connection.closed
+        )
         if reusable:
             connection.idle_since = time.monotonic()
             self._idle.append(connection)
@@ -406,6 +505,10 @@ async def _send(connection: _Connection, body: AsyncIterator[bytes], *, chunked:
             await connection.write(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
     if chunked:
         await connection.write(b"0\r\n\r\n")
+
+
+def _head_too_large() -> UpstreamError:
+    return UpstreamError(f"an answer whose status line and headers exceed {MAX_HEAD_BYTES} bytes")
 
 
 def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
