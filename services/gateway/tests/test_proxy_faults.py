@@ -147,7 +147,7 @@ async def test_a_fault_in_the_gateway_itself_is_a_500_problem() -> None:
         httpx.AsyncClient(base_url=url, timeout=30) as client,
     ):
         failed = await client.get("/api/tickets/anything", headers={"x-test-fault": "yes"})
-        assert_problem(failed, 500, "about:blank")
+        assert_problem(failed, 500, "urn:helpdesk:problem:internal")
         assert (await client.get("/api/tickets/next")).text == "GET /next 0", "and the connection goes on"
     assert service.carried == [["/next"]]
 
