@@ -32,6 +32,7 @@ from helpdesk_common.bus.topology import declare_when_available
 from helpdesk_common.config import HelpdeskSettings
 from helpdesk_common.db import create_engine, create_session_factory
 from helpdesk_common.http.app import ReadinessCheck, create_app
+from helpdesk_common.http.server import server_config
 from helpdesk_common.logs import configure_logging
 from helpdesk_common.migrations import upgrade
 from helpdesk_common.periodic import every
@@ -159,20 +160,7 @@ async def _run_roles(
 
     app = build_app(definition, runtime, with_api="api" in roles)
     _spare_the_collector()
-    server = _Server(
-        uvicorn.Config(
-            served(app),
-            host=settings.http_host,
-            port=settings.http_port,
-            log_config=None,
-            access_log=False,
-            proxy_headers=False,
-            lifespan="off",
-            # A request after a large body on the same keep-alive connection must not inherit the
-            # previous request's context (trace) - a CPython asyncio quirk.
-            reset_contextvars=True,
-        )
-    )
+    server = _Server(server_config(served(app), host=settings.http_host, port=settings.http_port))
     serving = asyncio.create_task(server.serve(), name="http")
     log.info(
         "%s running roles %s on http://%s:%d",

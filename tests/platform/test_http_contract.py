@@ -26,6 +26,7 @@ from helpdesk_common.config import HelpdeskSettings
 from helpdesk_common.embedded import free_port
 from helpdesk_common.errors import NotFound
 from helpdesk_common.http.app import create_app
+from helpdesk_common.http.server import server_config
 from tests.backbone.harness import eventually
 
 PRIVATE_KEY, PUBLIC_KEY = generate_key_pair()
@@ -157,7 +158,7 @@ async def failing_service() -> AsyncIterator[int]:
         return {"ok": True}
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_config=None, lifespan="off"))
+    server = uvicorn.Server(server_config(app, host="127.0.0.1", port=port))
     serving = asyncio.create_task(server.serve())
 
     async def started() -> bool:
@@ -200,3 +201,21 @@ async def test_the_database_being_away_is_503_with_retry_after(failing_service: 
         response = await http.post("/database-away")
     assert_problem(response, 503)
     assert response.headers["retry-after"] == "2"
+
+
+@pytest.mark.parametrize(
+    "fields", [[b"x-big: " + b"a" * 1024 * 1024], [b"x-h%d: v" % n for n in range(10_000)]]
+)
+async def test_every_service_refuses_an_oversized_head_with_431_before_reading_it_all(
+    failing_service: int, fields: list[bytes]
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", failing_service)
+    writer.write(
+        b"POST /fine HTTP/1.1\r\nhost: x\r\n" + b"\r\n".join(fields) + b"\r\ncontent-length: 0\r\n\r\n"
+    )
+    answer = await asyncio.wait_for(reader.read(), 10)  # read to the end: the server closes
+    writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431"), answer[:200]
+    assert b"application/problem+json" in head
+    assert b"urn:helpdesk:problem:headers-too-large" in body

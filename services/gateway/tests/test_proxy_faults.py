@@ -20,10 +20,10 @@ from starlette.requests import Request
 
 from gateway.identity.principal import Principal
 from gateway.proxy import GatewayProxy, install
-from gateway.proxy.front import MAX_REQUEST_HEADER_BYTES, MAX_REQUEST_HEADERS
 from helpdesk_common.auth import Operator, generate_key_pair
 from helpdesk_common.config import HelpdeskSettings
 from helpdesk_common.http.app import create_app
+from helpdesk_common.http.server import MAX_REQUEST_HEADER_BYTES, MAX_REQUEST_HEADERS
 from helpdesk_common.service import served
 from helpdesk_common.testing.http import serving
 from services.gateway.tests.scripted import (
@@ -362,8 +362,8 @@ OVERSIZED_HEADERS = {
 
 @pytest.mark.parametrize("headers", OVERSIZED_HEADERS.values(), ids=OVERSIZED_HEADERS.keys())
 async def test_headers_over_the_limit_are_refused_with_431(headers: bytes) -> None:
-    """uvicorn's httptools server takes any number and size of headers; the gateway's front refuses them
-    for its own routes and the proxied ones alike."""
+    """uvicorn's httptools server takes any number and size of headers; every service's server
+    (helpdesk_common.http.server) refuses them, here the gateway's for its routes and the proxied ones."""
     async with scripted({}) as service, gateway_before(service) as url:
         for path in (b"/api/tickets/anything", b"/api/auth/login", b"/healthz"):
             # Written raw: httpx merges headers one by one, in time that grows with their square.

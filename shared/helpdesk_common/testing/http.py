@@ -10,24 +10,14 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from helpdesk_common.embedded import free_port
+from helpdesk_common.http.server import server_config
 
 
 @contextlib.asynccontextmanager
 async def serving(app: ASGIApp) -> AsyncIterator[str]:
     """Yields the base URL while uvicorn serves `app` on a free port."""
     port = free_port()
-    # reset_contextvars: without it, a request after a body over 64 KiB on the same connection starts
-    # in the previous request's context and joins its trace (CPython issue 140947).
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_config=None,
-        access_log=False,
-        lifespan="off",
-        reset_contextvars=True,
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(server_config(app, host="127.0.0.1", port=port))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

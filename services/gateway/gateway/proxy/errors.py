@@ -36,9 +36,3 @@ class UpstreamTimeout(HelpdeskError):
     status_code = 504
     problem_type = "urn:helpdesk:problem:upstream-timeout"
     title = "Gateway timeout"
-
-
-class HeadersTooLarge(HelpdeskError):
-    status_code = 431
-    problem_type = "urn:helpdesk:problem:headers-too-large"
-    title = "Request header fields too large"

@@ -1,5 +1,5 @@
-"""The gateway's outermost layer: a bound on every request's headers, and the one path proxied requests
-take, traced or not, ahead of FastAPI's request machinery.
+"""The gateway's outermost layer: the one path proxied requests take, traced or not, ahead of FastAPI's
+request machinery (request heads are bounded before, by the server: helpdesk_common.http.server).
 
 Every request to /api/<tickets|sla|...>/ is a forward, and FastAPI's layers between the server and the
 route (exception handlers, exit stack, router, request/response wrappers) would cost a third of one
@@ -23,7 +23,6 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.config import PUBLIC_NAMES
-from gateway.proxy.errors import HeadersTooLarge
 from gateway.proxy.forward import GatewayProxy
 from helpdesk_common.http.app import TraceContext
 from helpdesk_common.http.limits import BodySizeLimit
@@ -31,10 +30,6 @@ from helpdesk_common.http.unhandled import unhandled_problem
 
 log = logging.getLogger(__name__)
 
-# uvicorn's httptools server takes headers of any size and number; the public door takes what nginx
-# and Apache allow by default (a few cookies and tokens fit many times over).
-MAX_REQUEST_HEADER_BYTES = 32 * 1024
-MAX_REQUEST_HEADERS = 100
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
@@ -85,13 +80,6 @@ class GatewayFront:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
-        elif _too_large(scope["headers"]):
-            error = HeadersTooLarge(
-                f"The request's headers exceed {MAX_REQUEST_HEADERS} fields or "
-                f"{MAX_REQUEST_HEADER_BYTES} bytes."
-            )
-            response = await self._problem(Request(scope, receive), error)
-            await response(scope, receive, send)
         elif _proxied_name(scope["path"]) is not None:
             await self.forward(scope, receive, send)
         else:
@@ -125,13 +113,6 @@ class GatewayFront:
             return unhandled_problem(error, request.method, request.url.path)
         response: Any = handler(request, error)
         return await response if inspect.isawaitable(response) else response
-
-
-def _too_large(headers: list[tuple[bytes, bytes]]) -> bool:
-    if len(headers) > MAX_REQUEST_HEADERS:
-        return True
-    # Each field as on the wire: name, ": ", value, CRLF.
-    return sum(len(name) + len(value) + 4 for name, value in headers) > MAX_REQUEST_HEADER_BYTES
 
 
 def _proxied_name(path: str) -> str | None:
