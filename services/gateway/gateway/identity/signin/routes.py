@@ -14,6 +14,7 @@ from gateway.identity.operators.service import get_operator
 from gateway.identity.secrets import token_digest
 from gateway.identity.signin.service import sign_in, sign_out
 from helpdesk_common.db import Session
+from helpdesk_common.http.openapi import RETRY_AFTER, problem
 
 router = APIRouter(prefix="/api/auth", tags=["sign-in"])
 
@@ -30,7 +31,15 @@ class SignedInOut(BaseModel):
     expires_at: datetime
 
 
-@router.post("/login", responses={401: {"description": "Wrong username or password"}, 429: {}})
+@router.post(
+    "/login",
+    # Public: this is where credentials come from.
+    openapi_extra={"security": []},
+    responses={
+        401: problem("The username or password is wrong, or the account is disabled."),
+        429: problem("Too many failed sign-ins for this account or address.", headers=RETRY_AFTER),
+    },
+)
 async def login(
     credentials: Credentials, request: Request, response: Response, session: Session
 ) -> SignedInOut:
