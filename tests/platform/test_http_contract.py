@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+import asyncpg
 import httpx
 import pytest
+import uvicorn
 from fastapi import Depends
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DBAPIError
 
 from helpdesk_common.auth import (
     INTERNAL_TOKEN_HEADER,
@@ -19,8 +23,10 @@ from helpdesk_common.auth import (
     require,
 )
 from helpdesk_common.config import HelpdeskSettings
+from helpdesk_common.embedded import free_port
 from helpdesk_common.errors import NotFound
 from helpdesk_common.http.app import create_app
+from tests.backbone.harness import eventually
 
 PRIVATE_KEY, PUBLIC_KEY = generate_key_pair()
 
@@ -126,3 +132,71 @@ async def test_domain_errors_become_problem_details(client: httpx.AsyncClient) -
     body = assert_problem(await client.get("/drafts/TKT-000404", headers=token("tickets_enabled")), 404)
     assert body["detail"] == "Ticket TKT-000404 does not exist."
     assert body["instance"] == "/drafts/TKT-000404"
+
+
+@pytest.fixture
+async def failing_service() -> AsyncIterator[int]:
+    """A real server (uvicorn, as services run) whose routes fail in the ways a service can."""
+    app = create_app(title="failing", settings=HelpdeskSettings(), readiness_checks={})
+
+    @app.post("/crash")
+    async def crash() -> None:
+        raise RuntimeError("a bug")
+
+    @app.post("/database-away")
+    async def database_away() -> None:
+        refused = asyncpg.CannotConnectNowError("the database system is starting up")
+        raise DBAPIError("INSERT ...", None, refused, connection_invalidated=True)
+
+    @app.post("/nul")
+    async def nul() -> None:
+        raise asyncpg.CharacterNotInRepertoireError("invalid byte sequence for encoding UTF8: 0x00")
+
+    @app.post("/fine")
+    async def fine() -> dict[str, bool]:
+        return {"ok": True}
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_config=None, lifespan="off"))
+    serving = asyncio.create_task(server.serve())
+
+    async def started() -> bool:
+        return server.started
+
+    await eventually(started, within=10, what="the server")
+    yield port
+    server.should_exit = True
+    await serving
+
+
+async def test_an_unhandled_error_is_a_problem_and_the_connection_stays_open(failing_service: int) -> None:
+    limits = httpx.Limits(max_keepalive_connections=1, max_connections=1)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{failing_service}", limits=limits) as http:
+        for _ in range(3):
+            crashed = assert_problem(await http.post("/crash"), 500)
+            assert "a bug" not in str(crashed), "no internals in the answer"
+            assert (await http.post("/fine")).json() == {"ok": True}
+        away = assert_problem(await http.post("/database-away"), 503)
+        assert away["type"] == "urn:helpdesk:problem:database-unavailable"
+        unstorable = assert_problem(await http.post("/nul"), 422)
+        assert "NUL" in str(unstorable["detail"])
+        assert (await http.post("/fine")).status_code == 200
+
+    # One connection, written by hand: the answer to the crash keeps it alive for the next request.
+    reader, writer = await asyncio.open_connection("127.0.0.1", failing_service)
+    request = b"POST %s HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n"
+    writer.write(request % b"/crash" + request % b"/fine")
+    answers = b""
+    while answers.count(b"HTTP/1.1") < 2 or not answers.endswith(b'{"ok":true}'):
+        chunk = await asyncio.wait_for(reader.read(65536), 5)
+        assert chunk, f"the server closed the connection after: {answers!r}"
+        answers += chunk
+    assert answers.startswith(b"HTTP/1.1 500") and b"HTTP/1.1 200" in answers
+    writer.close()
+
+
+async def test_the_database_being_away_is_503_with_retry_after(failing_service: int) -> None:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{failing_service}") as http:
+        response = await http.post("/database-away")
+    assert_problem(response, 503)
+    assert response.headers["retry-after"] == "2"

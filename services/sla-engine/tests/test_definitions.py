@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import orjson
+import pytest
 
 MANAGER = ("tickets_enabled", "tickets_manage_sla")
 
@@ -184,3 +185,19 @@ async def test_an_older_settings_event_arriving_late_does_not_turn_the_switch_ba
     await sql("UPDATE sla.module_switch SET changed_at = now() + interval '1 hour'")
     await switch_module(False)
     assert (await sla_client.get("/definitions", headers=as_operator(*MANAGER))).status_code == 200
+
+
+@pytest.mark.parametrize("field", ["name", "description"])
+async def test_null_for_a_name_or_description_is_refused(
+    sla_client: httpx.AsyncClient, as_operator: Headers, switch_module: Switch, field: str
+) -> None:
+    await switch_module(True)
+    headers = as_operator(*MANAGER)
+    created = await create(sla_client, headers, name="Gold", response_hours=4)
+    response = await sla_client.patch(f"/definitions/{created['id']}", json={field: None}, headers=headers)
+    assert response.status_code == 422, response.text
+    assert [error["field"] for error in response.json()["errors"]] == [field]
+    cleared = await sla_client.patch(
+        f"/definitions/{created['id']}", json={"response_hours": None}, headers=headers
+    )
+    assert cleared.status_code == 200 and cleared.json()["name"] == "Gold"

@@ -74,6 +74,11 @@ def render_body(body: str, body_format: BodyFormat) -> Body:
     return Body(html=safe, text=html_to_text(safe))
 
 
+def is_empty(body: Body) -> bool:
+    """Nothing a reader would see: no text and no inline image."""
+    return not body.text.strip() and "<img" not in body.html
+
+
 def sanitise_html(value: str) -> str:
     cleaned = nh3.clean(
         value,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from helpdesk_common.contracts.envelope import EventEnvelope
+from helpdesk_common.inputs import strip_nul
 
 
 class OutboundMail(BaseModel):
@@ -44,9 +45,19 @@ class MailOutboundRequested(EventEnvelope[Any]):
         return "mail.outbound.{department_id}"
 
 
-class InboundAttachment(BaseModel):
+class _FromOutside(BaseModel):
+    """What a stranger's mail carries is kept, NUL characters (which PostgreSQL cannot store) dropped:
+    refusing it would dead-letter a customer's message."""
+
     model_config = ConfigDict(extra="ignore", frozen=True)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _without_nul(cls, value: Any) -> Any:
+        return strip_nul(value)
+
+
+class InboundAttachment(_FromOutside):
     name: str
     content_type: str
     size: int
@@ -54,10 +65,8 @@ class InboundAttachment(BaseModel):
     object_name: str | None = None
 
 
-class InboundMail(BaseModel):
+class InboundMail(_FromOutside):
     """A parsed message from a department's mailbox; the raw message stays with the mail gateway."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
 
     department_id: uuid.UUID
     message_id: str

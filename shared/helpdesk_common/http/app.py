@@ -15,6 +15,7 @@ from helpdesk_common.config import HelpdeskSettings
 from helpdesk_common.http.limits import BodySizeLimit
 from helpdesk_common.http.openapi import install_openapi
 from helpdesk_common.http.problems import install_problem_handlers
+from helpdesk_common.http.unhandled import UnhandledErrors
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 
@@ -31,6 +32,7 @@ def create_app(
     app.state.settings = settings
     install_problem_handlers(app)
     install_openapi(app)
+    app.add_middleware(UnhandledErrors)
     app.add_middleware(BodySizeLimit, max_bytes=settings.http_max_body_bytes, larger_for=larger_bodies)
 
     @app.get("/healthz", tags=["health"], include_in_schema=False)

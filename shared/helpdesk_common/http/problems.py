@@ -45,7 +45,7 @@ async def _on_validation_error(request: Request, error: Exception) -> JSONRespon
     errors = [
         {
             "field": ".".join(str(part) for part in _without_location(issue["loc"])) or "body",
-            "message": issue["msg"],
+            "message": _message(issue),
         }
         for issue in error.errors()
     ]
@@ -58,6 +58,15 @@ async def _on_validation_error(request: Request, error: Exception) -> JSONRespon
         instance=request.url.path,
         errors=errors,
     )
+
+
+def _message(issue: Any) -> str:
+    """Pydantic's message without its "Value error, " prefix; a missing field is "<Field> is required"."""
+    if issue["type"] == "missing" and issue["loc"]:
+        return f"{str(issue['loc'][-1]).replace('_', ' ').capitalize()} is required"
+    if issue["type"] in ("value_error", "assertion_error") and "error" in issue.get("ctx", {}):
+        return str(issue["ctx"]["error"])
+    return str(issue["msg"])
 
 
 def _without_location(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:

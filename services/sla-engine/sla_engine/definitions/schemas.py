@@ -6,7 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from helpdesk_common.inputs import NotNull, RequestModel
 
 PriorityOverride = Literal["low", "medium", "high", "critical"]
 # Ten years: enough for any promise, and far from the limits of timestamp arithmetic.
@@ -19,11 +21,7 @@ HOURS_HELP = "Wall-clock hours from the ticket's creation; null for no deadline.
 OVERRIDE_HELP = "The minimum priority of tickets under this SLA; null for none."
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class SlaDefinitionCreate(_Body):
+class SlaDefinitionCreate(RequestModel):
     name: Name
     response_hours: Hours | None = Field(default=None, description=HOURS_HELP)
     resolution_hours: Hours | None = Field(default=None, description=HOURS_HELP)
@@ -31,16 +29,15 @@ class SlaDefinitionCreate(_Body):
     description: Description = ""
 
 
-class SlaDefinitionUpdate(_Body):
+class SlaDefinitionUpdate(RequestModel):
     """Only the fields sent change; null clears the hours or the override. Name and description are
     never null (the name is required, an empty description is "")."""
 
-    # The defaults only stand for "not sent": unsent fields are left out of the change.
-    name: Name = ""
+    name: Annotated[Name | None, NotNull] = None
     response_hours: Hours | None = Field(default=None, description=HOURS_HELP)
     resolution_hours: Hours | None = Field(default=None, description=HOURS_HELP)
     priority_override: PriorityOverride | None = Field(default=None, description=OVERRIDE_HELP)
-    description: Description = ""
+    description: Annotated[Description | None, NotNull] = None
 
 
 class SlaDefinitionOut(BaseModel):

@@ -6,28 +6,36 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.auth import Operator
 from helpdesk_common.contracts.mail import MailOutboundRequested, OutboundMail
-from helpdesk_common.errors import ValidationFailed
+from helpdesk_common.errors import PermissionMissing, ValidationFailed
 from helpdesk_common.outbox import add_event
+from ticketing.bodies import is_empty, render_body
 from ticketing.comments import store
 from ticketing.tables import comments
 from ticketing.tickets import events
 from ticketing.tickets.reading import find_ticket, read_ticket_by_id
 from ticketing.tickets.schemas import MessageBody, TicketOut
-from ticketing.tickets.service import actor_of, refresh_search_text
+from ticketing.tickets.service import EDIT_FLAG, actor_of, refresh_search_text
 
 THREAD_REFERENCES_MAX = 20
 
 
 class CommentCreate(MessageBody):
     direction: Literal["internal", "outbound"] = Field(
-        description="Internal note, or an outbound reply e-mailed to the contact."
+        description="Internal note, or an outbound reply e-mailed to the contact (needs tickets_edit)."
     )
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> CommentCreate:
+        if is_empty(render_body(self.body, self.body_format)):
+            raise PydanticCustomError("empty_comment", "A comment needs some text.")
+        return self
 
 
 class CommentOut(BaseModel):
@@ -43,6 +51,9 @@ class CommentOut(BaseModel):
 async def add_comment(
     session: AsyncSession, *, operator: Operator, number: str, data: CommentCreate
 ) -> CommentOut:
+    if data.direction == "outbound" and not operator.has(EDIT_FLAG):
+        # Writing to the customer speaks for the ticket as an edit does; a note only informs colleagues.
+        raise PermissionMissing(EDIT_FLAG)
     row = await find_ticket(session, operator, number, lock=True)
     ticket = await read_ticket_by_id(session, row.id)
     if data.direction == "outbound":

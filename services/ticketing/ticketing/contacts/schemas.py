@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field
+
+from helpdesk_common.inputs import NotNull, RequestModel
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class ContactCreate(_Body):
+class ContactCreate(RequestModel):
     first_name: str = Field(default="", max_length=200)
     last_name: str = Field(default="", max_length=200)
     email: EmailStr
@@ -24,16 +23,18 @@ class ContactCreate(_Body):
     device_ids: list[uuid.UUID] = Field(default=[], max_length=500)
 
 
-class ContactUpdate(_Body):
-    first_name: str | None = Field(default=None, max_length=200)
-    last_name: str | None = Field(default=None, max_length=200)
-    email: EmailStr | None = None
-    phone: str | None = Field(default=None, max_length=100)
-    position: str | None = Field(default=None, max_length=200)
+class ContactUpdate(RequestModel):
+    """Only the fields sent change; null clears the customer and the department."""
+
+    first_name: Annotated[str | None, NotNull] = Field(default=None, max_length=200)
+    last_name: Annotated[str | None, NotNull] = Field(default=None, max_length=200)
+    email: Annotated[EmailStr | None, NotNull] = None
+    phone: Annotated[str | None, NotNull] = Field(default=None, max_length=100)
+    position: Annotated[str | None, NotNull] = Field(default=None, max_length=200)
     customer_id: uuid.UUID | None = None
     department_id: uuid.UUID | None = None
-    notes: str | None = Field(default=None, max_length=10000)
-    device_ids: list[uuid.UUID] | None = Field(default=None, max_length=500)
+    notes: Annotated[str | None, NotNull] = Field(default=None, max_length=10000)
+    device_ids: Annotated[list[uuid.UUID] | None, NotNull] = Field(default=None, max_length=500)
 
 
 class LinkedDevice(BaseModel):

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from helpdesk_common.auth import Operator
 from helpdesk_common.db import Session
+from helpdesk_common.inputs import QueryText
 from ticketing.access import ticket_access
 from ticketing.contacts.schemas import ContactCreate, ContactOut, ContactUpdate
 from ticketing.contacts.service import (
@@ -36,7 +37,7 @@ from ticketing.customers.service import (
 router = APIRouter(tags=["customers and contacts"])
 Reader = Annotated[Operator, Depends(ticket_access())]
 Manager = Annotated[Operator, Depends(ticket_access("tickets_manage_customers"))]
-Search = Annotated[str | None, Query(max_length=200)]
+Search = Annotated[QueryText, Query(max_length=200)]
 
 
 @router.get("/customers")

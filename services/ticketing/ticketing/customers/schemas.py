@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
+from helpdesk_common.inputs import NotNull, RequestModel
 from ticketing.contacts.schemas import ContactOut
 from ticketing.departments.schemas import DepartmentOut
 from ticketing.settings.schemas import normalise_prefix
 from ticketing.tickets.schemas import TicketRow
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class _Body(RequestModel):
     @field_validator("ticket_number_prefix", check_fields=False)
     @classmethod
     def _prefix(cls, value: str | None) -> str | None:
@@ -32,12 +32,14 @@ class CustomerCreate(_Body):
 
 
 class CustomerUpdate(_Body):
-    company_name: str | None = Field(default=None, min_length=1, max_length=200)
-    address: str | None = Field(default=None, max_length=2000)
+    """Only the fields sent change; null clears the tenant, the SLA and the prefix."""
+
+    company_name: Annotated[str | None, NotNull] = Field(default=None, min_length=1, max_length=200)
+    address: Annotated[str | None, NotNull] = Field(default=None, max_length=2000)
     tenant_id: uuid.UUID | None = None
     sla_id: uuid.UUID | None = None
     ticket_number_prefix: str | None = Field(default=None, max_length=32)
-    notes: str | None = Field(default=None, max_length=10000)
+    notes: Annotated[str | None, NotNull] = Field(default=None, max_length=10000)
 
 
 class CustomerOut(BaseModel):

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
+
+from helpdesk_common.inputs import NotNull, RequestModel
 
 ClosableStatus = Literal["open", "in_progress", "waiting"]
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class Cleanup(_Body):
+class Cleanup(RequestModel):
     close_inactive_days: int | None = Field(default=None, ge=1, le=3650)
     close_statuses: list[ClosableStatus] = []
     close_note: str = Field(default="", max_length=5000)
@@ -30,7 +28,7 @@ class Cleanup(_Body):
         return self
 
 
-class DepartmentCreate(_Body):
+class DepartmentCreate(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=5000)
     enabled: bool = True
@@ -40,14 +38,16 @@ class DepartmentCreate(_Body):
     cleanup: Cleanup = Cleanup()
 
 
-class DepartmentUpdate(_Body):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
-    enabled: bool | None = None
-    auto_assign_on_open: bool | None = None
+class DepartmentUpdate(RequestModel):
+    """Only the fields sent change; null clears the customer."""
+
+    name: Annotated[str | None, NotNull] = Field(default=None, min_length=1, max_length=200)
+    description: Annotated[str | None, NotNull] = Field(default=None, max_length=5000)
+    enabled: Annotated[bool | None, NotNull] = None
+    auto_assign_on_open: Annotated[bool | None, NotNull] = None
     customer_id: uuid.UUID | None = None
-    member_ids: list[uuid.UUID] | None = Field(default=None, max_length=1000)
-    cleanup: Cleanup | None = None
+    member_ids: Annotated[list[uuid.UUID] | None, NotNull] = Field(default=None, max_length=1000)
+    cleanup: Annotated[Cleanup | None, NotNull] = None
 
 
 class Member(BaseModel):

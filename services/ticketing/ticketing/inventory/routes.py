@@ -10,13 +10,14 @@ from fastapi import APIRouter, Depends, Query
 
 from helpdesk_common.auth import Operator
 from helpdesk_common.db import Session
+from helpdesk_common.inputs import QueryText
 from ticketing.access import ticket_access
 from ticketing.inventory import service
 from ticketing.inventory.schemas import DeviceOut, ImportResult, InventoryImport, TenantOut
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 Manager = Annotated[Operator, Depends(ticket_access("tickets_manage_customers"))]
-Search = Annotated[str | None, Query(max_length=200, description="In the name.")]
+Search = Annotated[QueryText, Query(max_length=200, description="In the name.")]
 
 
 @router.post("/import")

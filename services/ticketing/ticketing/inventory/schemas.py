@@ -9,11 +9,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from helpdesk_common.contracts.inventory import InventoryDevice, InventoryTenant
+from helpdesk_common.inputs import RequestModel
 
 MAX_IMPORT_RECORDS = 10_000
 
 
-class TenantIn(InventoryTenant):
+class TenantIn(RequestModel, InventoryTenant):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, max_length=300)
@@ -26,7 +27,7 @@ class TenantIn(InventoryTenant):
         return value.strip()
 
 
-class DeviceIn(InventoryDevice):
+class DeviceIn(RequestModel, InventoryDevice):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, max_length=300)
@@ -39,11 +40,9 @@ class DeviceIn(InventoryDevice):
         return value.strip()
 
 
-class InventoryImport(BaseModel):
+class InventoryImport(RequestModel):
     """Upserts; a device's tenant is in the same import or already known. Each list holds up to
     10,000 records, and the whole request stays within the service's body limit (1 MiB by default)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     tenants: list[TenantIn] = Field(default=[], max_length=MAX_IMPORT_RECORDS)
     devices: list[DeviceIn] = Field(default=[], max_length=MAX_IMPORT_RECORDS)

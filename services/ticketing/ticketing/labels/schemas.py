@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
+
+from helpdesk_common.inputs import NotNull, RequestModel
 
 COLOR = re.compile(r"^#(?:[0-9a-f]{3}|[0-9a-f]{6})$")
 
@@ -20,11 +23,7 @@ def normalise_color(value: str) -> str:
     return color
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class LabelCreate(_Body):
+class LabelCreate(RequestModel):
     name: str = Field(min_length=1, max_length=100)
     color: str
 
@@ -34,14 +33,14 @@ class LabelCreate(_Body):
         return normalise_color(value)
 
 
-class LabelUpdate(_Body):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    color: str | None = None
+class LabelUpdate(RequestModel):
+    name: Annotated[str | None, NotNull] = Field(default=None, min_length=1, max_length=100)
+    color: Annotated[str | None, NotNull] = None
 
     @field_validator("color")
     @classmethod
-    def _color(cls, value: str | None) -> str | None:
-        return None if value is None else normalise_color(value)
+    def _color(cls, value: str) -> str:
+        return normalise_color(value)
 
 
 class LabelOut(BaseModel):
@@ -51,14 +50,14 @@ class LabelOut(BaseModel):
     created_at: datetime
 
 
-class TypeCreate(_Body):
+class TypeCreate(RequestModel):
     name: str = Field(min_length=1, max_length=100)
     description: str = Field(default="", max_length=2000)
 
 
-class TypeUpdate(_Body):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    description: str | None = Field(default=None, max_length=2000)
+class TypeUpdate(RequestModel):
+    name: Annotated[str | None, NotNull] = Field(default=None, min_length=1, max_length=100)
+    description: Annotated[str | None, NotNull] = Field(default=None, max_length=2000)
 
 
 class TypeOut(BaseModel):

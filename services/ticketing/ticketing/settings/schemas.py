@@ -6,7 +6,9 @@ import re
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
+
+from helpdesk_common.inputs import RequestModel
 
 PREFIX_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
 EXTENSION_PATTERN = re.compile(r"^\.[a-z0-9][a-z0-9_+-]{0,19}$")
@@ -31,9 +33,7 @@ def normalise_extensions(values: list[str]) -> list[str]:
     return sorted(found)
 
 
-class ModuleSettingsUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ModuleSettingsUpdate(RequestModel):
     ticket_system_enabled: bool
     ticket_number_prefix: str = Field(max_length=32)
     blocked_extensions: list[str] = Field(max_length=200)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 
 from helpdesk_common.auth import Operator
 from helpdesk_common.db import Session
+from helpdesk_common.inputs import QueryText
 from ticketing.access import ticket_access
 from ticketing.templates import service
 from ticketing.templates.schemas import (
@@ -30,7 +31,7 @@ async def list_templates(
     operator: Reader,
     session: Session,
     type: Annotated[TemplateType | None, Query(description="email or ticket")] = None,
-    search: Annotated[str | None, Query(max_length=200, description="In name and subject.")] = None,
+    search: Annotated[QueryText, Query(max_length=200, description="In name and subject.")] = None,
 ) -> list[TemplateSummary]:
     return await service.list_templates(session, template_type=type, search=search)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
+from helpdesk_common.inputs import BodyText, NotNull, RequestModel
 from ticketing.bodies import MAX_BODY_BYTES, BodyFormat
 
 TemplateType = Literal["email", "ticket"]
@@ -19,25 +20,16 @@ def bounded_body(value: str) -> str:
     return value
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class TemplateCreate(_Body):
+class TemplateCreate(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     type: TemplateType = Field(description="email (outbound replies) or ticket (notes, new tickets)")
     subject: str = Field(default="", max_length=1000)
     body_format: BodyFormat = Field(
         default="html", description="The editor mode: html, rich_text (HTML from the editor), plain_text."
     )
-    body: str = Field(
+    body: BodyText = Field(
         default="", description="Up to 512 KiB; stored as sanitised HTML plus a plain-text fallback."
     )
-
-    @field_validator("name", "subject")
-    @classmethod
-    def _strip(cls, value: str) -> str:
-        return value.strip()
 
     @field_validator("name")
     @classmethod
@@ -52,26 +44,14 @@ class TemplateCreate(_Body):
         return bounded_body(value)
 
 
-class TemplateUpdate(_Body):
+class TemplateUpdate(RequestModel):
     """A new `body` comes with its `body_format`; the two are rendered together."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    type: TemplateType | None = None
-    subject: str | None = Field(default=None, max_length=1000)
-    body_format: BodyFormat | None = None
-    body: str | None = None
-
-    @field_validator("name", "type", "subject", "body_format", "body")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        if value is None:
-            raise ValueError("leave the field out to keep it; it cannot be null")
-        return value
-
-    @field_validator("name", "subject")
-    @classmethod
-    def _strip(cls, value: str | None) -> str | None:
-        return None if value is None else value.strip()
+    name: Annotated[str | None, NotNull] = Field(default=None, max_length=200)
+    type: Annotated[TemplateType | None, NotNull] = None
+    subject: Annotated[str | None, NotNull] = Field(default=None, max_length=1000)
+    body_format: Annotated[BodyFormat | None, NotNull] = None
+    body: Annotated[BodyText | None, NotNull] = None
 
     @field_validator("name")
     @classmethod

@@ -13,12 +13,13 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import Table, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.auth import Operator
 from helpdesk_common.errors import ValidationFailed
+from helpdesk_common.inputs import RequestModel
 from ticketing.tables import ticket_counts, ticket_labels, tickets
 from ticketing.tickets.counts import countable, kept_counts
 from ticketing.tickets.reading import assignee_ref, chip, contact_ref, detail_query, last_contact, visible_to
@@ -35,7 +36,10 @@ SORTS: dict[str, Any] = {
 }
 
 
-class QueueQuery(BaseModel):
+class QueueQuery(RequestModel):
+    # A query string may carry what the queue does not read (a cache buster, a console's own state).
+    model_config = ConfigDict(extra="ignore")
+
     tab: Tab = "open"
     department_id: uuid.UUID | None = None
     priority: Literal["low", "medium", "high", "critical"] | None = None

@@ -4,28 +4,26 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from helpdesk_common.contracts.tickets import TicketPriority, TicketSource, TicketStatus
+from helpdesk_common.inputs import BodyText, NotNull, RequestModel
 from ticketing.bodies import BodyFormat
 from ticketing.contacts.schemas import LinkedDevice
 
 SlaState = Literal["none", "ok", "warning", "critical", "breached"]
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class MessageBody(_Body):
-    body: str = Field(max_length=1_000_000)
+class MessageBody(RequestModel):
+    body: BodyText = Field(max_length=1_000_000)
     body_format: BodyFormat = "rich_text"
 
 
-class TicketCreate(_Body):
-    title: str = Field(default="", max_length=500)
+class TicketCreate(RequestModel):
+    title: str = Field(max_length=500)
     department_id: uuid.UUID | None = None
     priority: TicketPriority = TicketPriority.MEDIUM
     contact_id: uuid.UUID | None = None
@@ -38,28 +36,40 @@ class TicketCreate(_Body):
     @field_validator("title")
     @classmethod
     def _title(cls, value: str) -> str:
-        if not value:
-            raise ValueError("Title is required")
-        return value
+        return required_title(value)
 
 
-class TicketUpdate(_Body):
-    title: str | None = Field(default=None, min_length=1, max_length=500)
-    status: TicketStatus | None = None
-    priority: TicketPriority | None = None
+def required_title(value: str) -> str:
+    """Seed 10.6: an empty title is refused with exactly this message."""
+    if not value:
+        raise PydanticCustomError("title_required", "Title is required")
+    return value
+
+
+class TicketUpdate(RequestModel):
+    """Only the fields sent change; null clears department, contact, assignee and type."""
+
+    title: Annotated[str | None, NotNull] = Field(default=None, max_length=500)
+    status: Annotated[TicketStatus | None, NotNull] = None
+    priority: Annotated[TicketPriority | None, NotNull] = None
     department_id: uuid.UUID | None = None
     contact_id: uuid.UUID | None = None
     contact_email: EmailStr | None = None
     assignee_id: uuid.UUID | None = None
     type_id: uuid.UUID | None = None
-    label_ids: list[uuid.UUID] | None = Field(default=None, max_length=50)
+    label_ids: Annotated[list[uuid.UUID] | None, NotNull] = Field(default=None, max_length=50)
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str) -> str:
+        return required_title(value)
 
 
-class CloseRequest(_Body):
-    comment: str = Field(default="", max_length=100_000)
+class CloseRequest(RequestModel):
+    comment: BodyText = Field(default="", max_length=100_000)
 
 
-class Numbers(_Body):
+class Numbers(RequestModel):
     numbers: list[str] = Field(min_length=1, max_length=1000)
 
 

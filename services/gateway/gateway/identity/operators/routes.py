@@ -19,6 +19,7 @@ from gateway.identity.operators.service import (
 from gateway.identity.principal import Principal
 from helpdesk_common.db import Session
 from helpdesk_common.http.openapi import problem
+from helpdesk_common.inputs import QueryText
 
 router = APIRouter(prefix="/api/operators", tags=["operators"])
 Admin = Annotated[Principal, require_flag("operators_manage")]
@@ -35,7 +36,7 @@ async def create(data: OperatorCreate, admin: Admin, session: Session) -> Operat
 async def list_(
     admin: Admin,
     session: Session,
-    search: Annotated[str | None, Query(max_length=200)] = None,
+    search: Annotated[QueryText, Query(max_length=200)] = None,
     active: bool | None = None,
 ) -> list[OperatorOut]:
     return await list_operators(session, search=search, active=active)

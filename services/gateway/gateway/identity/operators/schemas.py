@@ -4,36 +4,39 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field
+
+from helpdesk_common.inputs import NotNull, RequestModel, Verbatim
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$"
+# Sign-in compares the password as typed, so it is stored as typed.
+Password = Annotated[str, Verbatim, Field(min_length=10, max_length=1024)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class OperatorCreate(_Strict):
+class OperatorCreate(RequestModel):
     username: str = Field(pattern=USERNAME_PATTERN, description="2-64 letters, digits, '.', '_', '@', '-'.")
     email: EmailStr
     display_name: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=10, max_length=1024)
+    password: Password
     default_department_id: uuid.UUID | None = None
     active: bool = True
     flags: list[str] = []
     role_ids: list[uuid.UUID] = []
 
 
-class OperatorUpdate(_Strict):
-    username: str | None = Field(default=None, pattern=USERNAME_PATTERN)
-    email: EmailStr | None = None
-    display_name: str | None = Field(default=None, min_length=1, max_length=200)
-    password: str | None = Field(default=None, min_length=10, max_length=1024)
+class OperatorUpdate(RequestModel):
+    """Only the fields sent change; null clears the default department."""
+
+    username: Annotated[str | None, NotNull] = Field(default=None, pattern=USERNAME_PATTERN)
+    email: Annotated[EmailStr | None, NotNull] = None
+    display_name: Annotated[str | None, NotNull] = Field(default=None, min_length=1, max_length=200)
+    password: Annotated[Password | None, NotNull] = None
     default_department_id: uuid.UUID | None = None
-    active: bool | None = None
-    flags: list[str] | None = None
-    role_ids: list[uuid.UUID] | None = None
+    active: Annotated[bool | None, NotNull] = None
+    flags: Annotated[list[str] | None, NotNull] = None
+    role_ids: Annotated[list[uuid.UUID] | None, NotNull] = None
 
 
 class RoleRef(BaseModel):

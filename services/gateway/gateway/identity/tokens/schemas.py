@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from helpdesk_common.inputs import RequestModel
 
 
-class TokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class TokenCreate(RequestModel):
     name: str = Field(min_length=1, max_length=100)
     expires_in_days: int = Field(default=90, ge=1, le=3650)
 
