@@ -180,8 +180,13 @@ def _namespaced(document: Document, *, namespace: str, public: str | None) -> tu
         for method in METHODS:
             if method in item and public is not None:
                 item[method] = _tagged(item[method], namespace=namespace, public=public)
-        paths[f"/api/{public}{path}" if public else path] = item
+        paths[_public_path(path, public) if public else path] = item
     return paths, components
+
+
+def _public_path(path: str, public: str) -> str:
+    """A service's root is the API's own address: /api/tickets, not /api/tickets/ (both reach it)."""
+    return f"/api/{public}{path}" if path != "/" else f"/api/{public}"
 
 
 def _namespaced_name(name: str, namespace: str) -> str:

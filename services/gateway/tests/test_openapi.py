@@ -101,6 +101,11 @@ def timetracking() -> FastAPI:
     async def list_entries() -> Any:
         return {"items": []}
 
+    # The service's root: published as /api/time itself.
+    @app.get("/", tags=["entries"])
+    async def summary() -> EntryCreate:
+        return EntryCreate(minutes=0)
+
     @app.post("/entries", status_code=201)
     async def create_entry(data: EntryCreate) -> EntryCreate:
         return data
@@ -176,6 +181,7 @@ def operations(document: dict[str, Any]) -> list[dict[str, Any]]:
 async def test_the_services_paths_are_under_their_public_names(docs: Docs) -> None:
     paths = (await merged(docs))["paths"]
     assert {"/api/tickets/tickets", "/api/tickets/tickets/{ticket_id}", "/api/time/entries"} <= set(paths)
+    assert "/api/time" in paths
     assert "/session" in paths
     assert not any(path.startswith("/api/mail") for path in paths)
     assert not any(path.endswith(("healthz", "readyz")) for path in paths)
