@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import asyncpg
 from fastapi import Depends, Request
+from sqlalchemy import exc as sqlalchemy_errors
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -72,6 +73,12 @@ async def autocommit_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Co
     pooled = await engine.raw_connection()
     try:
         yield pooled.driver_connection  # type: ignore[misc]
+    except BaseException as error:
+        # SQLAlchemy would notice a broken connection on its own path; on this one nothing does, and
+        # a connection left mid-statement by a lost server or a cancelled task must not be reused.
+        if not isinstance(error, asyncpg.PostgresError) or database_unavailable(error):
+            await greenlet_spawn(pooled.invalidate)
+        raise
     finally:
         # Back to the pool; its reset on return may talk to the driver, which wants a greenlet.
         await greenlet_spawn(pooled.close)
@@ -94,3 +101,68 @@ async def driver_connection(bind: AsyncSession | AsyncConnection) -> asyncpg.Con
     if adapter._transaction is None:  # type: ignore[union-attr]
         await adapter._start_transaction()  # type: ignore[union-attr]
     return adapter._connection  # type: ignore[union-attr, no-any-return]
+
+
+# Connection exceptions (08), operator intervention (57P: shutdown, crash, starting up), too many
+# connections (53300): the server, not the request, is the problem.
+_UNAVAILABLE_STATES = ("08", "57P", "53300")
+# NUL and other characters the database encoding cannot hold.
+_UNSTORABLE_STATES = ("22021", "22P05")
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        pending += [getattr(current, "orig", None), current.__cause__, current.__context__]
+
+
+def _sqlstates(error: BaseException) -> list[str]:
+    return [state for item in _chain(error) if isinstance(state := getattr(item, "sqlstate", None), str)]
+
+
+def database_unavailable(error: BaseException) -> bool:
+    if any(state.startswith(_UNAVAILABLE_STATES) for state in _sqlstates(error)):
+        return True
+    for item in _chain(error):
+        if isinstance(item, sqlalchemy_errors.DBAPIError) and item.connection_invalidated:
+            return True
+        # Refused or reset connections, a connection closed under the driver, a pool with none free.
+        if isinstance(item, ConnectionError | asyncpg.InterfaceError | sqlalchemy_errors.TimeoutError):
+            return True
+    return False
+
+
+def text_unstorable(error: BaseException) -> bool:
+    return any(state in _UNSTORABLE_STATES for state in _sqlstates(error))
+
+
+class Positions:
+    """The numbered parameters of a statement sent straight to the driver, by name:
+    `p = Positions("ticket_id", "title")`, then `f"VALUES ({p.ticket_id}, {p.title})"` in the SQL and
+    `p.values(ticket_id=..., title=...)` for the call; `p.following` numbers what comes after them
+    (an `outbox_insert`), so no position is counted by hand."""
+
+    def __init__(self, *names: str) -> None:
+        self._names = names
+        self._positions = {name: f"${number}" for number, name in enumerate(names, 1)}
+
+    def __getattr__(self, name: str) -> str:
+        try:
+            return self._positions[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def following(self) -> int:
+        return len(self._names) + 1
+
+    def values(self, **given: Any) -> list[Any]:
+        if given.keys() != self._positions.keys():
+            raise TypeError(f"parameters {sorted(set(self._names) ^ set(given))} missing or unknown")
+        return [given[name] for name in self._names]

@@ -23,6 +23,7 @@ from helpdesk_common.contracts.sla import (
     SlaDefinitionUpserted,
 )
 from helpdesk_common.db import create_engine, create_session_factory, libpq_url
+from helpdesk_common.files import DEFAULT_BLOCKED_EXTENSIONS
 from helpdesk_common.service import ServiceRuntime, build_app
 from helpdesk_common.testing.infrastructure import TestServers
 from helpdesk_common.testing.plugin import TestDatabase
@@ -57,7 +58,11 @@ class Ticketing:
     async def switch_module(self, enabled: bool) -> None:
         response = await self.client.put(
             "/settings",
-            json={"ticket_system_enabled": enabled, "ticket_number_prefix": "TKT", "blocked_extensions": []},
+            json={
+                "ticket_system_enabled": enabled,
+                "ticket_number_prefix": "TKT",
+                "blocked_extensions": list(DEFAULT_BLOCKED_EXTENSIONS),
+            },
             headers=self.as_operator("settings_system_enabled"),
         )
         assert response.status_code == 200, response.text

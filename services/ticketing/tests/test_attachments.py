@@ -25,14 +25,14 @@ async def test_an_upload_is_stored_listed_downloaded_intact_and_viewed_as_text(
     payload = os.urandom(3 * 1024 * 1024 + 17)
     uploaded = await ticketing_app.client.post(
         f"/{number}/attachments",
-        params={"name": "../../etc/disk.img"},
+        params={"name": "../../etc/disk.bin"},
         content=payload,
         headers={**headers, "content-type": "application/octet-stream"},
     )
     assert uploaded.status_code == 201, uploaded.text
     image = uploaded.json()
     assert (
-        image["name"] == "disk.img" and image["size"] == len(payload) and image["uploaded_by_name"] == "ada"
+        image["name"] == "disk.bin" and image["size"] == len(payload) and image["uploaded_by_name"] == "ada"
     )
     assert image["origin"] == "upload" and image["viewable_as_text"] is False
 
@@ -45,7 +45,7 @@ async def test_an_upload_is_stored_listed_downloaded_intact_and_viewed_as_text(
     assert log.json()["viewable_as_text"] is True
 
     listed = (await ticketing_app.client.get(f"/{number}/attachments", headers=headers)).json()
-    assert [a["name"] for a in listed] == ["disk.img", "app.log"]
+    assert [a["name"] for a in listed] == ["disk.bin", "app.log"]
 
     download = await ticketing_app.client.get(
         f"/{number}/attachments/{image['id']}/download", headers=headers
@@ -95,3 +95,35 @@ async def test_blocked_extensions_and_oversized_files_are_refused_and_nothing_is
         f"/{number}/attachments", params={"name": "a.txt"}, content=b"a", headers=reader
     )
     assert refused.status_code == 403 and refused.json()["flag"] == "tickets_edit"
+
+
+async def test_by_default_programs_and_scripts_are_refused_however_their_names_are_disguised(
+    ticketing_app: Ticketing,
+) -> None:
+    number = await new_ticket(ticketing_app)
+    headers = ticketing_app.as_operator(*ADMIN)
+    disguised = [
+        "setup.exe",
+        "run.PS1",
+        "invoice.pdf.js",
+        "a.exe::$DATA",
+        "a.exe:Zone.Identifier",
+        "a.exe.",
+        "a.exe . .",
+        "a.exe\x00.txt",
+        "photo\u202egpj.exe",
+        "C:\\Users\\ada\\tool.bat",
+        "../../evil.hta",
+    ]
+    for name in disguised:
+        refused = await ticketing_app.client.post(
+            f"/{number}/attachments", params={"name": name}, content=b"MZ", headers=headers
+        )
+        assert refused.status_code == 422, (name, refused.text)
+        assert refused.json()["errors"][0]["field"] == "file"
+    assert (await ticketing_app.client.get(f"/{number}/attachments", headers=headers)).json() == []
+    kept = await ticketing_app.client.post(
+        f"/{number}/attachments", params={"name": "notes.txt::$DATA"}, content=b"fine", headers=headers
+    )
+    assert kept.status_code == 201, kept.text
+    assert kept.json()["name"] == "notes.txt"

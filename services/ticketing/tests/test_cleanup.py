@@ -8,13 +8,12 @@ from collections import Counter
 
 import orjson
 import pytest
-from nats.js.errors import NotFoundError
 
 from helpdesk_common.db import create_engine, create_session_factory
 from helpdesk_common.testing.infrastructure import TestServers
 from services.ticketing.tests.conftest import Ticketing
 from services.ticketing.tests.test_tickets import ADMIN, department, outbox
-from ticketing.attachments.storage import AttachmentStorage
+from ticketing.attachments.storage import AttachmentFileMissing, AttachmentStorage
 from ticketing.cleanup import sweep_once
 from ticketing.main import service as ticketing
 
@@ -165,7 +164,7 @@ async def test_deleting_old_closed_tickets_also_deletes_their_attachment_files_w
     try:
         swept = await sweep_once(ticketing_app.session_factory, storage=storage)
         assert swept.deleted == 2
-        with pytest.raises(NotFoundError):
+        with pytest.raises(AttachmentFileMissing):
             await storage.get_into(objects["Drops files"], io.BytesIO())
         kept = io.BytesIO()
         await storage.get_into(objects["Keeps files"], kept)

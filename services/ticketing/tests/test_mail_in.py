@@ -141,3 +141,33 @@ async def test_a_reply_threads_by_number_or_by_references_and_reopens_a_closed_t
         ("open", "resolved"),
         ("resolved", "open"),
     ]
+
+
+async def test_an_email_ticket_is_made_by_the_same_rules_as_any_other(ticketing_app: Ticketing) -> None:
+    """One creation path: the SLA's priority floor, the customer's prefix, search, history, and a
+    mailbox department that has gone leaves the ticket unsorted rather than losing the mail."""
+    await ticketing_app.switch_module(True)
+    headers = ticketing_app.as_operator(*ADMIN)
+    gold = await ticketing_app.sla_known("Gold", priority_override="high")
+    acme = await ticketing_app.client.post(
+        "/customers",
+        json={"company_name": "Acme", "ticket_number_prefix": "ACME", "sla_id": str(gold)},
+        headers=headers,
+    )
+    await ticketing_app.client.post(
+        "/contacts", json={"email": "wile@acme.example", "customer_id": acme.json()["id"]}, headers=headers
+    )
+    await deliver(ticketing_app, department_id=str(uuid.uuid4()), subject="Anvil fell", body_text="Help")
+
+    [row] = (await ticketing_app.client.get("/", params={"search": "wile@acme"}, headers=headers)).json()[
+        "rows"
+    ]
+    ticket = (await ticketing_app.client.get(f"/{row['number']}", headers=headers)).json()
+    assert ticket["priority"] == "high", "the SLA's Priority Override is the floor of an e-mail ticket too"
+    assert ticket["number"] == "ACME-000001" and ticket["sla"]["sla_id"] == str(gold)
+    assert ticket["department"] is None and ticket["source"] == "email"
+    history = (await ticketing_app.client.get(f"/{row['number']}/history", headers=headers)).json()
+    assert [(h["field"], h["actor_name"]) for h in history] == [
+        ("created", "wile@acme.example"),
+        ("comment", "wile@acme.example"),
+    ]

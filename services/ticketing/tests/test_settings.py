@@ -2,20 +2,65 @@
 
 from __future__ import annotations
 
-import orjson
+import asyncio
 
+import asyncpg
+import orjson
+from alembic import command
+
+from helpdesk_common.db import libpq_url
+from helpdesk_common.files import DEFAULT_BLOCKED_EXTENSIONS
+from helpdesk_common.migrations import alembic_config
+from helpdesk_common.provisioning import provision
+from helpdesk_common.testing.plugin import TestDatabase
 from services.ticketing.tests.conftest import Ticketing
+from ticketing.main import service as ticketing
 
 ADMIN = ("settings_system_enabled",)
 
 
-async def test_the_module_ships_off_with_the_tkt_prefix_and_nothing_blocked(ticketing_app: Ticketing) -> None:
+async def test_the_module_ships_off_with_the_tkt_prefix_and_executables_blocked(
+    ticketing_app: Ticketing,
+) -> None:
     response = await ticketing_app.client.get("/settings", headers=ticketing_app.as_operator(*ADMIN))
     assert response.status_code == 200
     body = response.json()
     assert body["ticket_system_enabled"] is False
     assert body["ticket_number_prefix"] == "TKT"
-    assert body["blocked_extensions"] == []
+    assert body["blocked_extensions"] == list(DEFAULT_BLOCKED_EXTENSIONS)
+    named_by_the_upload_guidance = ".exe .bat .cmd .com .scr .pif .msi .ps1 .vbs .js .jse .wsf .hta .jar .lnk"
+    assert set(named_by_the_upload_guidance.split()) <= set(body["blocked_extensions"])
+
+
+async def test_an_existing_deployment_gets_the_default_list_unless_its_administrator_chose_one(
+    database: TestDatabase,
+) -> None:
+    """Migration 0009 on databases migrated before it: a list never chosen becomes the default one."""
+    for chosen, expected in ((False, list(DEFAULT_BLOCKED_EXTENSIONS)), (True, [])):
+        name = f"{database.name}_{'chosen' if chosen else 'default'}"
+        own = TestDatabase(admin_url=database.admin_url, name=name)
+        password = "migration-test-password"
+        own.passwords[ticketing.database_role] = password
+        await provision(own.admin_url, name, [ticketing.account(password)])
+        config = alembic_config(
+            migrations_dir=ticketing.migrations_dir,
+            url=own.url,
+            schema="ticketing",
+            role=ticketing.database_role,
+        )
+        await asyncio.to_thread(command.upgrade, config, "0008")
+        connection = await asyncpg.connect(libpq_url(own.url))
+        try:
+            # As a deployment made before 0009 holds it: nothing blocked, chosen by an administrator or not.
+            chooser = "gen_random_uuid()" if chosen else "NULL"
+            await connection.execute(
+                f"UPDATE ticketing.module_settings SET updated_by = {chooser}, blocked_extensions = '{{}}'"
+            )
+            await asyncio.to_thread(command.upgrade, config, "head")
+            found = await connection.fetchval("SELECT blocked_extensions FROM ticketing.module_settings")
+        finally:
+            await connection.close()
+        assert found == expected
 
 
 async def test_settings_need_settings_system_enabled(ticketing_app: Ticketing) -> None:

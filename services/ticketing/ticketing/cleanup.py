@@ -1,6 +1,7 @@
 """The per-department cleanup sweep (seed 10.10, Cleanup): auto-close inactive tickets, delete old
-closed ones. Safe with several replicas: tickets are claimed with FOR UPDATE SKIP LOCKED in small
-batches that commit on their own, so no ticket is closed twice and a crash loses one batch at most."""
+closed ones; and the idempotency keys past their retention. Safe with several replicas: tickets are
+claimed with FOR UPDATE SKIP LOCKED in small batches that commit on their own, so no ticket is closed
+twice and a crash loses one batch at most."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from helpdesk_common.db import autocommit_connection
+from helpdesk_common.idempotency import forget_old_keys
 from helpdesk_common.service import ServiceRuntime
 from ticketing.attachments.service import object_names_of
 from ticketing.attachments.storage import AttachmentStorage
@@ -65,6 +68,8 @@ async def cleanup_job(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
             swept = await sweep_once(runtime.session_factory, storage=storage)
             if swept.closed or swept.deleted:
                 log.info("cleanup closed %d and deleted %d tickets", swept.closed, swept.deleted)
+            async with autocommit_connection(runtime.engine) as connection:
+                await forget_old_keys(connection)
         except Exception:
             log.exception("cleanup sweep failed; trying again later")
         with contextlib.suppress(TimeoutError):

@@ -18,6 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
+from helpdesk_common.files import DEFAULT_BLOCKED_EXTENSIONS
+
 metadata = MetaData()
 
 module_settings = Table(
@@ -27,7 +29,12 @@ module_settings = Table(
     Column("id", Integer, primary_key=True),
     Column("ticket_system_enabled", Boolean, nullable=False, server_default=text("false")),
     Column("ticket_number_prefix", Text, nullable=False, server_default="TKT"),
-    Column("blocked_extensions", ARRAY(Text), nullable=False, server_default="{}"),
+    Column(
+        "blocked_extensions",
+        ARRAY(Text),
+        nullable=False,
+        server_default="{" + ",".join(DEFAULT_BLOCKED_EXTENSIONS) + "}",
+    ),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_by", UUID(as_uuid=True)),
     CheckConstraint("id = 1", name="module_settings_single_row"),

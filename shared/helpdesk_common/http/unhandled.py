@@ -9,54 +9,16 @@ failover, a full pool) is no fault of the request: 503 with Retry-After, which c
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
-import asyncpg
-from sqlalchemy import exc as sqlalchemy_errors
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from helpdesk_common.db import database_unavailable, text_unstorable
 from helpdesk_common.http.problems import problem_response
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 2
-# Connection exceptions (08), operator intervention (57P: shutdown, crash, starting up), too many
-# connections (53300): the server, not the request, is the problem.
-_UNAVAILABLE_STATES = ("08", "57P", "53300")
-# NUL and other characters the database encoding cannot hold.
-_UNSTORABLE_STATES = ("22021", "22P05")
-
-
-def _chain(error: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [error]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        pending += [getattr(current, "orig", None), current.__cause__, current.__context__]
-
-
-def _sqlstates(error: BaseException) -> list[str]:
-    return [state for item in _chain(error) if isinstance(state := getattr(item, "sqlstate", None), str)]
-
-
-def database_unavailable(error: BaseException) -> bool:
-    if any(state.startswith(_UNAVAILABLE_STATES) for state in _sqlstates(error)):
-        return True
-    for item in _chain(error):
-        if isinstance(item, sqlalchemy_errors.DBAPIError) and item.connection_invalidated:
-            return True
-        # Refused or reset connections, a connection closed under the driver, a pool with none free.
-        if isinstance(item, ConnectionError | asyncpg.InterfaceError | sqlalchemy_errors.TimeoutError):
-            return True
-    return False
-
-
-def text_unstorable(error: BaseException) -> bool:
-    return any(state in _UNSTORABLE_STATES for state in _sqlstates(error))
 
 
 class UnhandledErrors:
@@ -86,13 +48,13 @@ class UnhandledErrors:
             if state["complete"]:
                 log.exception("%s %s failed after its answer", scope["method"], scope["path"])
                 return
-            await _answer(error, scope, receive, send)
+            await unhandled_problem(error, scope["method"], scope["path"])(scope, receive, send)
 
 
-async def _answer(error: Exception, scope: Scope, receive: Receive, send: Send) -> None:
-    path = scope["path"]
+def unhandled_problem(error: Exception, method: str, path: str) -> JSONResponse:
+    """The answer to an error no handler took (logged here): 503, 422 or 500."""
     if database_unavailable(error):
-        log.warning("%s %s: the database is unavailable (%r)", scope["method"], path, error)
+        log.warning("%s %s: the database is unavailable (%r)", method, path, error)
         response = problem_response(
             503,
             "Service unavailable",
@@ -110,7 +72,7 @@ async def _answer(error: Exception, scope: Scope, receive: Receive, send: Send) 
             instance=path,
         )
     else:
-        log.exception("%s %s failed", scope["method"], path)
+        log.error("%s %s failed", method, path, exc_info=error)
         response = problem_response(
             500,
             "Internal Server Error",
@@ -118,4 +80,4 @@ async def _answer(error: Exception, scope: Scope, receive: Receive, send: Send) 
             "urn:helpdesk:problem:internal",
             instance=path,
         )
-    await response(scope, receive, send)
+    return response

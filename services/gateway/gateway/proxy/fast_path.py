@@ -21,6 +21,7 @@ from helpdesk_common.errors import HelpdeskError
 from helpdesk_common.http.app import TraceContext
 from helpdesk_common.http.limits import BodySizeLimit
 from helpdesk_common.http.problems import problem_response
+from helpdesk_common.http.unhandled import unhandled_problem
 
 if TYPE_CHECKING:
     from gateway.proxy.forward import GatewayProxy
@@ -65,9 +66,8 @@ class ProxyFirst:
                 **error.extensions,
             )
             response.headers.update(error.headers)
-        except Exception:
-            log.exception("forwarding %s %s failed", scope["method"], scope["path"])
-            response = problem_response(500, "Internal Server Error", "The gateway failed on this request.")
+        except Exception as error:
+            response = unhandled_problem(error, scope["method"], scope["path"])
         await response(scope, receive, send)
 
 

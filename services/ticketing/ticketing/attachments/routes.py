@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -12,8 +13,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
 from helpdesk_common.auth import Operator
-from helpdesk_common.db import Session
+from helpdesk_common.db import Session, driver_connection
 from helpdesk_common.errors import PayloadTooLarge, ValidationFailed
+from helpdesk_common.idempotency import Answer, IdempotencyKey, fingerprint, once
 from ticketing.access import ticket_access
 from ticketing.attachments.service import (
     AttachmentOut,
@@ -38,7 +40,10 @@ NEVER_EXECUTE = {
 
 
 @router.post(
-    "", status_code=201, openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}}}
+    "",
+    status_code=201,
+    response_model=AttachmentOut,
+    openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}}},
 )
 async def upload(
     number: str,
@@ -46,27 +51,39 @@ async def upload(
     operator: Editor,
     session: Session,
     name: Annotated[str, Query(min_length=1, max_length=255, description="The file's name.")],
-) -> AttachmentOut:
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
     """The request body is the file itself (any Content-Type); it is streamed to the store."""
     max_bytes: int = request.app.state.settings.attachment_max_bytes
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
-        size = await _receive(request, spool, max_bytes)
+        size, digest = await _receive(request, spool, max_bytes)
         if size == 0:
             raise ValidationFailed("file", "The file is empty.")
         spool.seek(0)
-        added = await add_upload(
-            session,
-            _storage(request),
-            operator=operator,
-            number=number,
-            file_name=name,
-            content_type=request.headers.get("content-type"),
-            data=spool,  # type: ignore[arg-type]
-            size=size,
-            max_bytes=max_bytes,
+
+        async def work() -> Answer:
+            added = await add_upload(
+                session,
+                _storage(request),
+                operator=operator,
+                number=number,
+                file_name=name,
+                content_type=request.headers.get("content-type"),
+                data=spool,  # type: ignore[arg-type]
+                size=size,
+                max_bytes=max_bytes,
+            )
+            return Answer(201, added.model_dump_json().encode())
+
+        answer = await once(
+            await driver_connection(session),
+            key=idempotency_key,
+            operator_id=operator.id,
+            request=fingerprint("upload", number.upper(), name, digest),
+            work=work,
         )
     await session.commit()
-    return added
+    return answer
 
 
 @router.get("")
@@ -125,14 +142,17 @@ async def view(
     return Response(text, media_type="text/plain; charset=utf-8", headers=headers)
 
 
-async def _receive(request: Request, spool: IO[bytes], max_bytes: int) -> int:
+async def _receive(request: Request, spool: IO[bytes], max_bytes: int) -> tuple[int, bytes]:
+    """The file's size and SHA-256 digest (what a retried upload is recognised by)."""
     size = 0
+    digest = hashlib.sha256()
     async for chunk in request.stream():
         size += len(chunk)
         if size > max_bytes:
             raise PayloadTooLarge(f"Attachments may be at most {max_bytes} bytes.")
         spool.write(chunk)
-    return size
+        digest.update(chunk)
+    return size, digest.digest()
 
 
 async def _fetch(request: Request, object_name: str) -> IO[bytes]:

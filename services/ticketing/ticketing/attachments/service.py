@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.auth import Operator
 from helpdesk_common.errors import NotFound, PayloadTooLarge, ValidationFailed
+from helpdesk_common.files import extension_of, is_blocked, safe_file_name
 from ticketing.attachments.storage import AttachmentStorage
 from ticketing.tables import attachments, module_settings
 from ticketing.tickets.reading import find_ticket
@@ -30,13 +31,6 @@ class AttachmentOut(BaseModel):
     uploaded_by_name: str
     created_at: datetime
     viewable_as_text: bool
-
-
-def clean_name(raw: str | None) -> str:
-    """A bare file name: no directories, no control characters, never empty."""
-    name = PurePosixPath((raw or "").replace("\\", "/")).name
-    name = "".join(ch for ch in name if ch.isprintable()).strip().strip(".")
-    return name[:255] or "attachment"
 
 
 def viewable_as_text(name: str, content_type: str) -> bool:
@@ -56,12 +50,12 @@ async def add_upload(
     max_bytes: int,
 ) -> AttachmentOut:
     row = await find_ticket(session, operator, number)
-    name = clean_name(file_name)
+    name = safe_file_name(file_name)
     if size > max_bytes:
         raise PayloadTooLarge(f"{name} is {size} bytes; attachments may be at most {max_bytes} bytes.")
     blocked = (await session.execute(select(module_settings.c.blocked_extensions))).scalar_one()
-    if PurePosixPath(name.lower()).suffix in blocked:
-        raise ValidationFailed("file", f"Files ending in {PurePosixPath(name.lower()).suffix} are blocked.")
+    if is_blocked(name, blocked):
+        raise ValidationFailed("file", f"Files ending in {extension_of(name)} are blocked.")
     attachment_id = uuid.uuid4()
     object_name = f"{row.id}/{attachment_id}"
     await storage.put(object_name, data)

@@ -5,21 +5,23 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.contracts.mail import InboundMail
-from ticketing.attachments.service import clean_name
+from helpdesk_common.contracts.tickets import TicketSource
+from helpdesk_common.db import driver_connection
+from helpdesk_common.files import safe_file_name
+from ticketing.bodies import render_body
 from ticketing.comments import store
-from ticketing.tables import attachments, comments, contacts, customers, departments, module_settings, tickets
-from ticketing.tickets import events, history
-from ticketing.tickets.numbering import next_number
+from ticketing.tables import attachments, comments, contacts, tickets
+from ticketing.tickets import events
+from ticketing.tickets.creation import FirstMessage, create_ticket
 from ticketing.tickets.reading import read_ticket_by_id
-from ticketing.tickets.schemas import MessageBody
-from ticketing.tickets.service import apply_changes, refresh_search_text
+from ticketing.tickets.schemas import MessageBody, TicketCreate
+from ticketing.tickets.service import apply_changes
 
 NUMBER_IN_SUBJECT = re.compile(r"\b([A-Z][A-Z0-9]{0,9}-\d{6,})\b", re.IGNORECASE)
 REOPENED_FROM = ("resolved", "closed")
@@ -81,49 +83,27 @@ async def _reply(session: AsyncSession, ticket: Any, mail: InboundMail) -> None:
 
 async def _new_ticket(session: AsyncSession, mail: InboundMail) -> uuid.UUID:
     contact = await _contact_for(session, mail)
-    customer = None
-    if contact.customer_id is not None:
-        customer = (
-            await session.execute(select(customers).where(customers.c.id == contact.customer_id))
-        ).first()
-    prefix = customer.ticket_number_prefix if customer and customer.ticket_number_prefix else None
-    prefix = prefix or str(
-        (await session.execute(select(module_settings.c.ticket_number_prefix))).scalar_one()
-    )
-    department_id = await _department(session, mail.department_id)
-    now = datetime.now(UTC)
-    ticket_id = uuid.uuid4()
-    await session.execute(
-        insert(tickets).values(
-            id=ticket_id,
-            number=await next_number(session, prefix),
-            title=(mail.subject.strip() or "(no subject)")[:500],
-            source="email",
-            department_id=department_id,
-            contact_id=contact.id,
-            customer_id=contact.customer_id,
-            created_at=now,
-            updated_at=now,
-            last_activity_at=now,
-            # The SLA engine answers ticket_created with the deadlines (sla_deadlines_set).
-            sla_id=customer.sla_id if customer else None,
-        )
-    )
-    comment = await store.add_comment(
-        session,
-        ticket_id=ticket_id,
+    body = _body(mail)
+    message = FirstMessage(
         direction="inbound",
         author=_sender(mail),
-        body=_body(mail),
-        message_id=mail.message_id,
+        body=render_body(body.body, body.body_format),
+        mail_message_id=mail.message_id,
     )
-    await _link_attachments(session, ticket_id, comment.id, mail)
-    await _note_blocked(session, ticket_id, mail)
-    await refresh_search_text(session, ticket_id)
-    created = await read_ticket_by_id(session, ticket_id)
-    await history.record(session, ticket_id, _sender(mail), {"created": (None, created.number)})
-    await events.publish_created(session, created, None)
-    return ticket_id
+    created = await create_ticket(
+        await driver_connection(session),
+        data=TicketCreate(
+            title=(mail.subject.strip() or "(no subject)")[:500],
+            department_id=mail.department_id,
+            contact_id=contact.id,
+        ),
+        actor=None,
+        source=TicketSource.EMAIL,
+        message=message,
+    )
+    await _link_attachments(session, created.id, message.comment_id, mail)
+    await _note_blocked(session, created.id, mail)
+    return created.id
 
 
 async def _contact_for(session: AsyncSession, mail: InboundMail) -> Any:
@@ -142,11 +122,6 @@ async def _contact_for(session: AsyncSession, mail: InboundMail) -> Any:
     return (await session.execute(select(contacts).where(contacts.c.id == contact_id))).one()
 
 
-async def _department(session: AsyncSession, department_id: uuid.UUID) -> uuid.UUID | None:
-    found = await session.execute(select(departments.c.id).where(departments.c.id == department_id))
-    return found.scalar_one_or_none()
-
-
 async def _link_attachments(
     session: AsyncSession, ticket_id: uuid.UUID, comment_id: uuid.UUID, mail: InboundMail
 ) -> None:
@@ -156,7 +131,7 @@ async def _link_attachments(
             "id": uuid.uuid4(),
             "ticket_id": ticket_id,
             "comment_id": comment_id,
-            "name": clean_name(attachment.name),
+            "name": safe_file_name(attachment.name),
             "size": attachment.size,
             "content_type": attachment.content_type or "application/octet-stream",
             "object_name": attachment.object_name,

@@ -1,33 +1,35 @@
-"""Creating a ticket (seed 10.6): the hottest write of the product, in two statements.
+"""Creating a ticket (seed 10.6), the one way every ticket is made (the API's and e-mail's), and the
+rules that decide it: the fallback department, the number's prefix, the SLA's priority floor. The
+hottest write of the product, in two statements:
 
 1. one read gathers everything the rules need (fallback department, contact and customer, prefix,
    SLA, assignee, type, labels), everything the answer shows, and the next number of the prefix;
-2. one write stores the ticket, its labels, the description, the history and `ticket_created` in
+2. one write stores the ticket, its labels, the first message, the history and `ticket_created` in
    the outbox. A single statement is atomic by itself, so it runs without BEGIN and COMMIT.
 
-Both go straight to the driver: through SQLAlchemy and a session, the eleven statements this used
-to take cost most of a create's CPU, and on this kind of machine every round trip costs about
-50 µs of CPU on each side. The answer is built from what was read and written, not read back.
-Something deleted between the read and the write (a department, a label) fails the write on its
-foreign key, which answers 422 as if the read had not found it. A number drawn for a create that
-then fails is skipped, never reused.
+Both go straight to the driver: through SQLAlchemy and a session, a statement costs several times
+the CPU (`make bench-tickets`), and a create used to take eleven. The answer is built from what was
+read and written, not read back. Something deleted between the read and the write (a department, a
+label) fails the write on its foreign key, which answers 422 as if the read had not found it. A
+number drawn for a create that then fails is skipped, never reused.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 import orjson
 
 from helpdesk_common.auth import Operator
-from helpdesk_common.contracts.tickets import TicketPriority
+from helpdesk_common.contracts.tickets import TicketPriority, TicketSource
+from helpdesk_common.db import Positions
 from helpdesk_common.errors import PermissionMissing, ValidationFailed
 from helpdesk_common.outbox import committed, outbox_insert, outbox_parameters
-from ticketing.bodies import render_body
+from ticketing.bodies import Body, render_body
 from ticketing.tickets import events
 from ticketing.tickets.numbering import formatted, next_number, next_value_sql
 from ticketing.tickets.reading import linked_devices
@@ -45,9 +47,11 @@ from ticketing.tickets.schemas import (
 ASSIGN_FLAG = "tickets_assign"
 PRIORITY_RANK = {priority: rank for rank, priority in enumerate(TicketPriority)}
 
-# $1 department asked for, $2 creator (whose default department is the fallback), $3 assignee,
-# $4 type, $5 contact id, $6 contact e-mail, $7 labels. The contact is found by id or else by
-# e-mail in two index lookups: one OR would defeat the indexes once the plan is generic.
+# The contact is found by id or else by e-mail in two index lookups: one OR would defeat the
+# indexes once the plan is generic. The department asked for, else the creator's default one.
+_READ = Positions(
+    "department_id", "creator_id", "assignee_id", "type_id", "contact_id", "contact_email", "label_ids"
+)
 _CONTEXT = f"""
 SELECT
     coalesce(cu.ticket_number_prefix, settings.ticket_number_prefix) AS prefix,
@@ -59,52 +63,68 @@ SELECT
     cu.id AS customer_id, cu.company_name,
     sla.id AS sla_id, sla.priority_override,
     (SELECT json_agg(json_build_object('id', l.id, 'name', l.name, 'color', l.color) ORDER BY l.name)
-     FROM labels l WHERE l.id = ANY($7::uuid[]))::text AS labels,
+     FROM labels l WHERE l.id = ANY({_READ.label_ids}::uuid[]))::text AS labels,
     (SELECT json_agg(json_build_object('id', dv.id, 'name', dv.name, 'attributes', dv.attributes)
                      ORDER BY dv.name)
      FROM contact_devices cd JOIN devices dv ON dv.id = cd.device_id
      WHERE cd.contact_id = c.id)::text AS devices
-FROM (SELECT coalesce($1::uuid, (SELECT default_department_id FROM operators WHERE id = $2)) AS id) AS wanted
+FROM (SELECT coalesce({_READ.department_id}::uuid,
+                      (SELECT default_department_id FROM operators WHERE id = {_READ.creator_id})) AS id
+     ) AS wanted
 CROSS JOIN module_settings AS settings
 LEFT JOIN departments d ON d.id = wanted.id
-LEFT JOIN operators a ON a.id = $3
-LEFT JOIN ticket_types ty ON ty.id = $4
+LEFT JOIN operators a ON a.id = {_READ.assignee_id}
+LEFT JOIN ticket_types ty ON ty.id = {_READ.type_id}
 LEFT JOIN LATERAL (
-    (SELECT * FROM contacts WHERE id = $5)
+    (SELECT * FROM contacts WHERE id = {_READ.contact_id})
     UNION ALL
-    (SELECT * FROM contacts WHERE $5::uuid IS NULL AND lower(email) = lower($6::text))
+    (SELECT * FROM contacts
+     WHERE {_READ.contact_id}::uuid IS NULL AND lower(email) = lower({_READ.contact_email}::text))
     LIMIT 1
 ) AS c ON true
 LEFT JOIN customers cu ON cu.id = c.customer_id
 LEFT JOIN sla_definitions sla ON sla.id = cu.sla_id
 """
 
-# The description is the first comment (outbound, by the creator), so it is the Last Contact too. It
-# is not a response to the customer (nobody was sent anything), so the response SLA keeps running,
-# as the SLA engine counts it.
-_WRITE = """
+# The first message is a comment: the creator's description (outbound) or the customer's mail
+# (inbound), and so the Last Contact. A description is not a response to the customer (nobody was
+# sent anything), so the response SLA keeps running, as the SLA engine counts it.
+_WRITTEN = Positions(
+    "ticket_id", "number", "title", "priority", "source", "department_id", "assignee_id", "contact_id",
+    "contact_email", "customer_id", "sla_id", "type_id", "creator_id", "now", "search_text", "label_ids",
+    "message_id", "message_direction", "message_author_id", "message_author", "message_html",
+    "message_text", "message_mail_id", "actor_name", "history_fields", "history_values",
+)  # fmt: skip
+_W = _WRITTEN
+_WRITE = f"""
 WITH ticket AS (
     INSERT INTO tickets (
-        id, number, title, priority, department_id, assignee_id, contact_id, contact_email,
+        id, number, title, priority, source, department_id, assignee_id, contact_id, contact_email,
         customer_id, sla_id, type_id, created_by_id, created_at, updated_at, last_activity_at,
         last_message_direction, last_message_at, search_text)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::timestamptz, $13, $13,
-            CASE WHEN $14::uuid IS NULL THEN NULL ELSE 'outbound' END,
-            CASE WHEN $14::uuid IS NULL THEN NULL ELSE $13::timestamptz END,
-            lower($15::text))
+    VALUES ({_W.ticket_id}, {_W.number}, {_W.title}, {_W.priority}, {_W.source}, {_W.department_id},
+            {_W.assignee_id}, {_W.contact_id}, {_W.contact_email}, {_W.customer_id}, {_W.sla_id},
+            {_W.type_id}, {_W.creator_id}, {_W.now}::timestamptz, {_W.now}, {_W.now},
+            {_W.message_direction}::text,
+            CASE WHEN {_W.message_id}::uuid IS NULL THEN NULL ELSE {_W.now}::timestamptz END,
+            lower({_W.search_text}::text))
 ), labelled AS (
-    INSERT INTO ticket_labels (ticket_id, label_id) SELECT $1, unnest($16::uuid[])
+    INSERT INTO ticket_labels (ticket_id, label_id) SELECT {_W.ticket_id}, unnest({_W.label_ids}::uuid[])
 ), described AS (
-    INSERT INTO comments (id, ticket_id, direction, author_id, author_name, body_html, body_text, created_at)
-    SELECT $14, $1, 'outbound', $12, $17::text, $18::text, $19::text, $13::timestamptz
-    WHERE $14::uuid IS NOT NULL
+    INSERT INTO comments (id, ticket_id, direction, author_id, author_name, body_html, body_text,
+                          message_id, created_at)
+    SELECT {_W.message_id}, {_W.ticket_id}, {_W.message_direction}, {_W.message_author_id},
+           {_W.message_author}::text, {_W.message_html}::text, {_W.message_text}::text,
+           {_W.message_mail_id}::text, {_W.now}::timestamptz
+    WHERE {_W.message_id}::uuid IS NOT NULL
 ), history AS (
     INSERT INTO ticket_history (ticket_id, actor_id, actor_name, field, old_value, new_value)
-    SELECT $1, $12, $17, entry.field, NULL, entry.new_value
-    FROM unnest($20::text[], $21::text[]) WITH ORDINALITY AS entry(field, new_value, position)
+    SELECT {_W.ticket_id}, {_W.creator_id}, {_W.actor_name}, entry.field, NULL, entry.new_value
+    FROM unnest({_W.history_fields}::text[], {_W.history_values}::text[])
+         WITH ORDINALITY AS entry(field, new_value, position)
     ORDER BY entry.position
 )
-""" + outbox_insert(22)
+""" + outbox_insert(_WRITTEN.following)
 
 # A reference removed between the read and the write, by the foreign key that caught it.
 _VANISHED = {
@@ -118,59 +138,76 @@ _VANISHED = {
 
 
 @dataclass(frozen=True)
-class _Description:
-    comment_id: uuid.UUID
-    html: str
-    text: str
+class FirstMessage:
+    """The message a ticket opens with: the creator's description, or the customer's mail."""
+
+    direction: Literal["outbound", "inbound"]
+    author: tuple[uuid.UUID | None, str]
+    body: Body
+    mail_message_id: str | None = None
+    comment_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
 async def create_ticket(
-    connection: asyncpg.Connection[Any], *, operator: Operator, data: TicketCreate
+    connection: asyncpg.Connection[Any],
+    *,
+    data: TicketCreate,
+    actor: Operator | None,
+    source: TicketSource = TicketSource.MANUAL,
+    message: FirstMessage | None = None,
 ) -> TicketOut:
-    """`connection` has no transaction open: the write commits as it completes."""
-    if data.assignee_id is not None and not operator.has(ASSIGN_FLAG):
+    """Every new ticket, from the API (`actor` the operator) or from mail (no actor; `message` the
+    customer's). On a connection with no transaction open the write commits as it completes; in a
+    transaction, with it."""
+    if data.assignee_id is not None and not (actor and actor.has(ASSIGN_FLAG)):
         raise PermissionMissing(ASSIGN_FLAG)
     label_ids = list(dict.fromkeys(data.label_ids))
     context = await connection.fetchrow(
         _CONTEXT,
-        data.department_id,
-        operator.id,
-        data.assignee_id,
-        data.type_id,
-        data.contact_id,
-        data.contact_email,
-        label_ids,
+        *_READ.values(
+            department_id=data.department_id,
+            creator_id=actor.id if actor else None,
+            assignee_id=data.assignee_id,
+            type_id=data.type_id,
+            contact_id=data.contact_id,
+            contact_email=data.contact_email,
+            label_ids=label_ids,
+        ),
     )
     assert context is not None  # module_settings has its one row
-    labels = _check_references(context, data, label_ids)
+    labels = _check_references(context, data, label_ids, source)
     prefix, value = context["prefix"], context["number_value"]
-    description = _description(data)
+    message = message or _description(data, actor)
     ticket = _ticket_out(
         context,
         data,
         labels,
         ticket_id=uuid.uuid4(),
         number=formatted(prefix, value) if value is not None else await next_number(connection, prefix),
-        created_by=operator.id,
+        source=source,
+        created_by=actor.id if actor else None,
         now=datetime.now(UTC),
-        described=description is not None,
+        message=message,
     )
     try:
-        await _write(connection, ticket, operator, description)
+        await _write(connection, ticket, actor, message)
     except asyncpg.ForeignKeyViolationError as error:
-        field = _VANISHED.get(error.constraint_name or "")
-        if field is None:
+        column = _VANISHED.get(error.constraint_name or "")
+        if column is None:
             raise
-        raise ValidationFailed(field, "It was deleted while the ticket was being created.") from error
+        raise ValidationFailed(column, "It was deleted while the ticket was being created.") from error
     committed.set()
     return ticket
 
 
 def _check_references(
-    context: asyncpg.Record, data: TicketCreate, label_ids: list[uuid.UUID]
+    context: asyncpg.Record, data: TicketCreate, label_ids: list[uuid.UUID], source: TicketSource
 ) -> list[LabelRef]:
     missing = {
-        "department_id": data.department_id is not None and context["department_id"] is None,
+        # Mail is never refused for its mailbox's department having gone: the ticket waits unsorted.
+        "department_id": data.department_id is not None
+        and context["department_id"] is None
+        and source is not TicketSource.EMAIL,
         "assignee_id": data.assignee_id is not None and context["assignee_id"] is None,
         "type_id": data.type_id is not None and context["type_id"] is None,
         "contact_id": data.contact_id is not None and context["contact_id"] is None,
@@ -181,9 +218,9 @@ def _check_references(
         "type_id": "Type",
         "contact_id": "Contact",
     }
-    for field, absent in missing.items():
+    for name, absent in missing.items():
         if absent:
-            raise ValidationFailed(field, f"{what[field]} {getattr(data, field)} does not exist.")
+            raise ValidationFailed(name, f"{what[name]} {getattr(data, name)} does not exist.")
     labels = [LabelRef.model_validate(label) for label in orjson.loads(context["labels"] or "[]")]
     unknown = set(label_ids) - {label.id for label in labels}
     if unknown:
@@ -205,9 +242,10 @@ def _ticket_out(
     *,
     ticket_id: uuid.UUID,
     number: str,
-    created_by: uuid.UUID,
+    source: TicketSource,
+    created_by: uuid.UUID | None,
     now: datetime,
-    described: bool,
+    message: FirstMessage | None,
 ) -> TicketOut:
     contact_name = " ".join(part for part in (context["first_name"], context["last_name"]) if part) or None
     return TicketOut(
@@ -216,7 +254,7 @@ def _ticket_out(
         title=data.title,
         status="open",
         priority=_priority(data, context["priority_override"]),
-        source="manual",
+        source=source,
         department=_ref(context["department_id"], context["department_name"]),
         assignee=(
             OperatorRef(
@@ -238,7 +276,7 @@ def _ticket_out(
         devices=linked_devices(context["devices"]),
         # Deadlines arrive from the SLA engine (sla.deadlines), which answers ticket_created.
         sla=Sla(sla_id=context["sla_id"], response_due_at=None, resolution_due_at=None, state="none"),
-        last_contact=LastContact(direction="outbound", at=now) if described else None,
+        last_contact=LastContact(direction=message.direction, at=now) if message else None,
         created_by_id=created_by,
         created_at=now,
         updated_at=now,
@@ -250,56 +288,72 @@ def _ref(ref_id: uuid.UUID | None, name: str | None) -> Ref | None:
     return Ref(id=ref_id, name=name or "") if ref_id else None
 
 
-def _description(data: TicketCreate) -> _Description | None:
+def _description(data: TicketCreate, actor: Operator | None) -> FirstMessage | None:
+    """Seed 10.6: a description becomes the first comment, outbound, by the creator."""
     if data.description is None or not data.description.body.strip():
         return None
-    rendered = render_body(data.description.body, data.description.body_format)
-    return _Description(comment_id=uuid.uuid4(), html=rendered.html, text=rendered.text)
+    return FirstMessage(
+        direction="outbound",
+        author=(actor.id, actor.username) if actor else (None, "system"),
+        body=render_body(data.description.body, data.description.body_format),
+    )
+
+
+def search_text(ticket: TicketOut) -> str:
+    """What the queue's search finds a ticket by (number, title, contact, assignee); edits renew it
+    in SQL (`tickets.service.refresh_search_text`) from the same fields."""
+    contact = ticket.contact
+    parts = (
+        ticket.number,
+        ticket.title,
+        contact.email,
+        contact.name,
+        ticket.assignee and ticket.assignee.username,
+    )
+    return " ".join(part for part in parts if part)
 
 
 async def _write(
     connection: asyncpg.Connection[Any],
     ticket: TicketOut,
-    operator: Operator,
-    description: _Description | None,
+    actor: Operator | None,
+    message: FirstMessage | None,
 ) -> None:
     history = [("created", ticket.number)]
-    if description is not None:
-        history.append(("comment", f"outbound: {description.text[:200]}"))
+    if message is not None:
+        history.append(("comment", f"{message.direction}: {message.body.text[:200]}"))
+    author_id, author_name = message.author if message else (None, "")
+    actor_name = actor.username if actor else author_name or "system"
     contact = ticket.contact
-    search_text = " ".join(
-        part
-        for part in (
-            ticket.number,
-            ticket.title,
-            contact.email,
-            contact.name,
-            ticket.assignee.username if ticket.assignee else None,
-        )
-        if part
-    )
     await connection.execute(
         _WRITE,
-        ticket.id,
-        ticket.number,
-        ticket.title,
-        ticket.priority.value,
-        ticket.department.id if ticket.department else None,
-        ticket.assignee.id if ticket.assignee else None,
-        contact.id,
-        None if contact.id else contact.email,
-        ticket.customer.id if ticket.customer else None,
-        ticket.sla.sla_id,
-        ticket.type.id if ticket.type else None,
-        operator.id,
-        ticket.created_at,
-        description.comment_id if description else None,
-        search_text,
-        [label.id for label in ticket.labels],
-        operator.username,
-        description.html if description else None,
-        description.text if description else None,
-        [field for field, _ in history],
-        [value for _, value in history],
-        *outbox_parameters([events.created(ticket, operator.id)]),
+        *_WRITTEN.values(
+            ticket_id=ticket.id,
+            number=ticket.number,
+            title=ticket.title,
+            priority=ticket.priority.value,
+            source=ticket.source.value,
+            department_id=ticket.department.id if ticket.department else None,
+            assignee_id=ticket.assignee.id if ticket.assignee else None,
+            contact_id=contact.id,
+            contact_email=None if contact.id else contact.email,
+            customer_id=ticket.customer.id if ticket.customer else None,
+            sla_id=ticket.sla.sla_id,
+            type_id=ticket.type.id if ticket.type else None,
+            creator_id=actor.id if actor else None,
+            now=ticket.created_at,
+            search_text=search_text(ticket),
+            label_ids=[label.id for label in ticket.labels],
+            message_id=message.comment_id if message else None,
+            message_direction=message.direction if message else None,
+            message_author_id=author_id,
+            message_author=author_name,
+            message_html=message.body.html if message else None,
+            message_text=message.body.text if message else None,
+            message_mail_id=message.mail_message_id if message else None,
+            actor_name=actor_name,
+            history_fields=[name for name, _ in history],
+            history_values=[value for _, value in history],
+        ),
+        *outbox_parameters([events.created(ticket, actor.id if actor else None)]),
     )

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import func, select
 
 from helpdesk_common.auth import Operator
-from helpdesk_common.db import Session, autocommit_connection
+from helpdesk_common.db import Session, autocommit_connection, driver_connection
+from helpdesk_common.idempotency import Answer, IdempotencyKey, fingerprint, once
 from ticketing.access import ticket_access
 from ticketing.attachments.storage import AttachmentStorage
 from ticketing.comments.service import CommentCreate, CommentOut, add_comment, list_comments
@@ -50,13 +51,25 @@ async def queue(operator: Reader, session: Session, query: Annotated[QueueQuery,
 
 
 @router.post("/", status_code=201, response_model=TicketOut)
-async def create(data: TicketCreate, operator: Creator, request: Request) -> Response:
+async def create(
+    data: TicketCreate, operator: Creator, request: Request, idempotency_key: IdempotencyKey = None
+) -> Response:
     # The hottest write skips two of FastAPI's conveniences: the connection is taken here rather
     # than by a yield dependency (its exit-stack machinery), and the answer, a TicketOut built and
     # validated by create_ticket, is serialised once instead of validated again first.
     async with autocommit_connection(request.app.state.runtime.engine) as connection:
-        ticket = await create_ticket(connection, operator=operator, data=data)
-    return Response(ticket.model_dump_json(), status_code=201, media_type="application/json")
+
+        async def work() -> Answer:
+            ticket = await create_ticket(connection, data=data, actor=operator)
+            return Answer(201, ticket.model_dump_json().encode())
+
+        return await once(
+            connection,
+            key=idempotency_key,
+            operator_id=operator.id,
+            request=fingerprint("create ticket", data.model_dump_json()),
+            work=work,
+        )
 
 
 @router.get("/unread-count")
@@ -134,11 +147,27 @@ async def conversation(number: str, operator: Reader, session: Session) -> list[
     return await list_comments(session, operator=operator, number=number)
 
 
-@router.post(f"/{NUMBER}/comments", status_code=201)
-async def comment(number: str, data: CommentCreate, operator: Reader, session: Session) -> CommentOut:
-    added = await add_comment(session, operator=operator, number=number, data=data)
+@router.post(f"/{NUMBER}/comments", status_code=201, response_model=CommentOut)
+async def comment(
+    number: str,
+    data: CommentCreate,
+    operator: Reader,
+    session: Session,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    async def work() -> Answer:
+        added = await add_comment(session, operator=operator, number=number, data=data)
+        return Answer(201, added.model_dump_json().encode())
+
+    answer = await once(
+        await driver_connection(session),
+        key=idempotency_key,
+        operator_id=operator.id,
+        request=fingerprint("add comment", number.upper(), data.model_dump_json()),
+        work=work,
+    )
     await session.commit()
-    return added
+    return answer
 
 
 async def _remove_files(request: Request, files: list[str]) -> None:
