@@ -47,6 +47,7 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 RETRY_AFTER: Document = {
     "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}
 }
+IDEMPOTENCY_HEADER = "idempotency-key"
 # FastAPI's own description of a validation failure, which this platform answers as a problem.
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
@@ -95,6 +96,7 @@ GENERIC_PROBLEMS: dict[str, Document] = {
         "lacks its CSRF token, or the module is switched off (`reason`)."
     ),
     "404": problem("Nothing is there, or the caller may not see it."),
+    "409": problem("The first request with this `Idempotency-Key` is still running; try again."),
     "413": problem("The body is larger than this operation accepts."),
     "422": problem("The request is not valid: `errors` names each field that is wrong and why."),
     "503": problem(
@@ -151,6 +153,11 @@ def _generic_codes(operation: Document) -> list[str]:
         codes += ["400", "413", "422"]
     if parameters:
         codes.append("422")
+    if any(
+        parameter["in"] == "header" and parameter["name"].lower() == IDEMPOTENCY_HEADER
+        for parameter in parameters
+    ):
+        codes.append("409")
     return codes
 
 
