@@ -50,6 +50,7 @@ RETRY_AFTER: Document = {
 IDEMPOTENCY_HEADER = "idempotency-key"
 # FastAPI's own description of a validation failure, which this platform answers as a problem.
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+_FASTAPI_VALIDATION_DESCRIPTION = "Validation Error"
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,8 @@ def describe(app: FastAPI, document: Document, authentication: Authentication) -
 def _describe_operation(operation: Document, method: str, authentication: Authentication) -> None:
     responses = operation.setdefault("responses", {})
     for code in _generic_codes(operation):
-        responses.setdefault(code, copy.deepcopy(GENERIC_PROBLEMS[code]))
+        if responses.get(code, {}).get("description") in (None, _FASTAPI_VALIDATION_DESCRIPTION):
+            responses[code] = copy.deepcopy(GENERIC_PROBLEMS[code])
     for code, response in responses.items():
         if code[0] in "45":
             response["content"] = copy.deepcopy(problem("")["content"])
