@@ -7,7 +7,7 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from cryptography.fernet import Fernet
@@ -31,10 +31,11 @@ def up(
     ),
 ) -> None:
     """Start the whole stack: embedded NATS and PostgreSQL unless HELPDESK_NATS_URL /
-    HELPDESK_DATABASE_URL are set, then every service in its own process."""
+    HELPDESK_DATABASE_URL are set, then every service in its own process; each is started again when
+    it dies, until Ctrl-C (or until one keeps failing at start)."""
     from helpdesk_cli.stack import up as start
 
-    start(var_dir)
+    raise typer.Exit(start(var_dir))
 
 
 @app.command()
@@ -132,6 +133,9 @@ def demo(
 admin_app = typer.Typer(no_args_is_help=True, help="Operators, from the command line.")
 app.add_typer(admin_app, name="admin")
 
+VarDir = Annotated[Path, typer.Option("--var", help="The running stack's data folder.")]
+Database = Annotated[str, typer.Option(help="Database name (as for `helpdesk migrate`).")]
+
 
 @admin_app.command("create")
 def admin_create(
@@ -144,13 +148,14 @@ def admin_create(
         ),
     ],
     display_name: Annotated[str | None, typer.Option(help="Shown name; the username when omitted.")] = None,
-    var_dir: Annotated[Path, typer.Option("--var", help="The running stack's data folder.")] = Path("var"),
+    database: Database = "helpdesk",
+    var_dir: VarDir = Path("var"),
 ) -> None:
-    """Make an administrator (every permission flag). Uses HELPDESK_DATABASE_URL, else the stack
-    that `helpdesk up` runs from --var."""
-    from helpdesk_cli.admin import create_administrator_account
+    """Make an administrator (every permission flag). Uses the server of HELPDESK_DATABASE_URL (an
+    admin URL, as for `helpdesk migrate`), else the stack that `helpdesk up` runs from --var."""
+    from helpdesk_cli.admin import DatabaseNotReady, create_administrator_account, described
 
-    url = os.environ.get("HELPDESK_DATABASE_URL") or running_stack_admin_url(var_dir)
+    url = _identity_database(database, var_dir)
     try:
         operator = asyncio.run(
             create_administrator_account(url, username, email, display_name or username, password)
@@ -158,10 +163,53 @@ def admin_create(
     except HelpdeskError as error:
         raise typer.BadParameter(error.detail) from error
     except ValidationError as error:
-        raise typer.BadParameter(str(error)) from error
+        raise typer.BadParameter(described(error)) from None
+    except DatabaseNotReady as error:
+        _fail(str(error))
     typer.echo(
         f"Administrator {operator.username} ({operator.id}) created; sign in with POST /api/auth/login"
     )
+
+
+@admin_app.command("unlock")
+def admin_unlock(
+    username: Annotated[str | None, typer.Option(help="Every count and lock of this sign-in name.")] = None,
+    address: Annotated[str | None, typer.Option(help="Every count and lock of this IP address.")] = None,
+    database: Database = "helpdesk",
+    var_dir: VarDir = Path("var"),
+) -> None:
+    """Clear sign-in locks: of a username (at every address and device), of an address (for every
+    username), or of the username at that address when both are given."""
+    from helpdesk_cli.admin import DatabaseNotReady, unlock_sign_ins
+
+    url = _identity_database(database, var_dir)
+    try:
+        cleared = asyncio.run(unlock_sign_ins(url, username=username, address=address))
+    except HelpdeskError as error:
+        raise typer.BadParameter(error.detail) from error
+    except DatabaseNotReady as error:
+        _fail(str(error))
+    if not cleared:
+        typer.echo("No sign-in counts or locks matched; nothing to clear.")
+    for entry in cleared:
+        whom = " ".join(
+            part for part in (entry.username, f"at {entry.address}" if entry.address else None) if part
+        )
+        until = f", locked until {entry.locked_until:%Y-%m-%d %H:%M:%S %Z}" if entry.locked_until else ""
+        typer.echo(f"Cleared {entry.scope} {whom}: {entry.failures} failures{until}")
+
+
+def _identity_database(database: str, var_dir: Path) -> str:
+    try:
+        server = os.environ.get("HELPDESK_DATABASE_URL") or running_stack_admin_url(var_dir)
+    except FileNotFoundError as error:
+        _fail(str(error))
+    return with_database(server, database)
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(1)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,18 @@
-"""`helpdesk up`: the whole platform on one machine, each service in its own process."""
+"""`helpdesk up`: the whole platform on one machine, each service in its own process, kept running."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import os
+import re
 import secrets
 import signal
-import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import asyncpg
@@ -18,8 +20,10 @@ import httpx
 from cryptography.fernet import Fernet
 
 from helpdesk_cli.services import all_services, env_suffix
+from helpdesk_cli.supervision import KeepsFailing, Program, Supervisor, log_tail
 from helpdesk_common.auth import generate_key_pair
 from helpdesk_common.embedded import EMBEDDED_RELAY_RETAIN_SECONDS, EmbeddedNats, EmbeddedPostgres, free_port
+from helpdesk_common.logs import readable
 from helpdesk_common.provisioning import provision, with_credentials, with_database
 from helpdesk_common.service import ServiceDefinition
 
@@ -40,35 +44,60 @@ def running_stack_admin_url(var_dir: Path) -> str:
 @dataclass
 class Stack:
     var_dir: Path
+    supervisor: Supervisor
     nats_url: str = ""
     admin_url: str = ""
-    embedded_nats: EmbeddedNats | None = None
     relay_retain_seconds: float | None = None
-    embedded_postgres: EmbeddedPostgres | None = None
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
 
     def say(self, message: str) -> None:
-        print(message, flush=True)
+        self.supervisor.say(message)
 
-    def start_infrastructure(self) -> None:
+    def log_file(self, name: str) -> Path:
+        return self.var_dir / "log" / f"{name}.log"
+
+    async def start_infrastructure(self) -> None:
+        """The embedded NATS and PostgreSQL, together, unless their URLs are given."""
+        programs: list[Program] = []
         self.nats_url = os.environ.get("HELPDESK_NATS_URL", "")
         if not self.nats_url:
-            port = self._port("NATS", 4222)
-            self.embedded_nats = EmbeddedNats(self.var_dir / "nats", port).start(
-                log_file=self.var_dir / "log" / "nats.log"
-            )
-            self.nats_url = self.embedded_nats.url
-            self.relay_retain_seconds = EMBEDDED_RELAY_RETAIN_SECONDS
-            self.say(f"NATS (embedded, JetStream): {self.nats_url}  data: {self.var_dir / 'nats'}")
+            programs.append(self._embedded_nats())
         database_url = os.environ.get("HELPDESK_DATABASE_URL", "")
         if database_url:
             self.admin_url = with_database(database_url, DATABASE)
         else:
-            port = self._port("PostgreSQL", 5432)
-            self.embedded_postgres = EmbeddedPostgres(self.var_dir / "postgres", port).start()
-            self.admin_url = self.embedded_postgres.admin_url(DATABASE)
-            self.say(f"PostgreSQL (embedded): 127.0.0.1:{port}  data: {self.var_dir / 'postgres'}")
+            programs.append(await self._embedded_postgres())
+        await self.supervisor.start(*programs)
+
+    def _embedded_nats(self) -> Program:
+        port = self._port("NATS", 4222)
+        nats = EmbeddedNats(self.var_dir / "nats", port)
+        self.nats_url = nats.url
+        self.relay_retain_seconds = EMBEDDED_RELAY_RETAIN_SECONDS
+        self.say(f"NATS (embedded, JetStream): {self.nats_url}  data: {self.var_dir / 'nats'}")
+        return Program(
+            "nats",
+            nats.configure(),
+            self.log_file("nats"),
+            partial(_port_answers, port),
+            _nats_problem,
+        )
+
+    async def _embedded_postgres(self) -> Program:
+        port = self._port("PostgreSQL", 5432)
+        postgres = EmbeddedPostgres(self.var_dir / "postgres", port)
+        command = await asyncio.to_thread(postgres.prepare)
+        self.admin_url = postgres.admin_url(DATABASE)
+        self.say(f"PostgreSQL (embedded): 127.0.0.1:{port}  data: {self.var_dir / 'postgres'}")
+        return Program(
+            "postgres",
+            command,
+            self.log_file("postgres"),
+            partial(asyncio.to_thread, postgres.accepting),
+            _postgres_problem,
+            stop_signal=signal.SIGINT,
+            run_as=postgres.run_as(),
+        )
 
     def _relay_retention(self) -> dict[str, str]:
         # Only with the embedded server, whose sync interval it matches; a setting of one's own wins.
@@ -82,13 +111,13 @@ class Stack:
             self.say(f"{what}: port {preferred} is busy, using {port}")
         return port
 
-    def provision_and_migrate(self, services: dict[str, ServiceDefinition]) -> dict[str, str]:
+    async def provision_and_migrate(self, services: dict[str, ServiceDefinition]) -> dict[str, str]:
         """Fresh role passwords on every start: nothing but the running processes ever knows them."""
         passwords = {name: secrets.token_urlsafe(24) for name in services}
         accounts = [definition.account(passwords[name]) for name, definition in services.items()]
-        asyncio.run(provision(self.admin_url, DATABASE, accounts))
+        await provision(self.admin_url, DATABASE, accounts)
         for definition in services.values():
-            definition.migrate(self.admin_url, as_role=True)
+            await asyncio.to_thread(definition.migrate, self.admin_url, as_role=True)
         return {
             name: with_credentials(self.admin_url, user=definition.database_role, password=passwords[name])
             for name, definition in services.items()
@@ -108,7 +137,10 @@ class Stack:
         path.chmod(0o600)
         return values
 
-    def start_services(self, services: dict[str, ServiceDefinition], database_urls: dict[str, str]) -> None:
+    async def start_services(
+        self, services: dict[str, ServiceDefinition], database_urls: dict[str, str]
+    ) -> None:
+        """Every service in its own process, together; returns once each answers /readyz."""
         shared = self.secrets()
         for index, name in enumerate(services):
             preferred = 8000 if name == "gateway" else 8001 + index
@@ -118,7 +150,7 @@ class Stack:
             for name, port in self.ports.items()
             if name != "gateway"
         }
-        log_dir = self.var_dir / "log"
+        programs = []
         for name in services:
             env = {
                 **os.environ,
@@ -135,31 +167,17 @@ class Stack:
                 env["HELPDESK_INTERNAL_TOKEN_PRIVATE_KEY"] = shared["HELPDESK_INTERNAL_TOKEN_PRIVATE_KEY"]
                 # The local stack speaks plain HTTP on loopback; a deployment behind TLS keeps Secure.
                 env.setdefault("HELPDESK_COOKIE_SECURE", "false")
-            log = open(log_dir / f"{name}.log", "ab")
-            self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "helpdesk_cli.main", "run", name],
-                env=env,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
+            programs.append(
+                Program(
+                    name,
+                    [sys.executable, "-m", "helpdesk_cli.main", "run", name],
+                    self.log_file(name),
+                    partial(_answers_ready, self.ports[name]),
+                    readable,
+                    environment=env,
+                )
             )
-
-    def wait_until_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        waiting = dict(self.ports)
-        while waiting and time.monotonic() < deadline:
-            for name, port in list(waiting.items()):
-                self._check_alive(name)
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1.0).status_code == 200:
-                        del waiting[name]
-                except httpx.HTTPError:
-                    pass
-            time.sleep(0.2)
-        if waiting:
-            raise TimeoutError(
-                f"not ready after {timeout:.0f}s: {', '.join(waiting)} (see {self.var_dir / 'log'})"
-            )
+        await self.supervisor.start(*programs)
 
     def remember_state(self) -> None:
         state = self.var_dir / STATE_FILE
@@ -168,14 +186,14 @@ class Stack:
         )
         state.chmod(0o600)
 
-    def how_to_sign_in(self) -> str:
+    async def how_to_sign_in(self) -> str:
         api = f"http://127.0.0.1:{self.ports['gateway']}"
         sign_in = (
             f"Sign in:  curl -c cookies -H 'Content-Type: application/json' "
             f'-d \'{{"username": "admin", "password": "..."}}\' {api}/api/auth/login\n'
             f"API docs: {api}/docs"
         )
-        if asyncio.run(_operator_count(self.admin_url)) == 0:
+        if await _operator_count(self.admin_url) == 0:
             return (
                 "No operator exists yet. Create the first administrator (in another terminal):\n"
                 "  .venv/bin/helpdesk admin create --username admin --email admin@example.com"
@@ -183,40 +201,48 @@ class Stack:
             )
         return sign_in
 
-    def _check_alive(self, name: str) -> None:
-        process = self.processes[name]
-        if process.poll() is not None:
-            log = self.var_dir / "log" / f"{name}.log"
-            raise RuntimeError(f"{name} exited with code {process.returncode}; its log: {log}")
+    async def start(self) -> None:
+        """Everything in order: the servers, the schemas, the services; raises KeepsFailing."""
+        services = all_services()
+        await self.start_infrastructure()
+        database_urls = await self.provision_and_migrate(services)
+        self.say("Schemas, roles and migrations: done")
+        await self.start_services(services, database_urls)
+        self.remember_state()
+        for name, port in self.ports.items():
+            self.say(f"  {name:<13} http://127.0.0.1:{port}  (log: {self.log_file(name)})")
+        self.say(f"\nThe API answers at http://127.0.0.1:{self.ports['gateway']}  (Ctrl-C stops everything)")
+        self.say(await self.how_to_sign_in())
 
-    def supervise(self) -> None:
-        """Until Ctrl-C (or SIGTERM), or until a service dies."""
-        stop = {"now": False}
 
-        def request_stop(signum: int, frame: object) -> None:
-            stop["now"] = True
+async def _port_answers(port: int) -> bool:
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return False
+    writer.close()
+    return True
 
-        signal.signal(signal.SIGINT, request_stop)
-        signal.signal(signal.SIGTERM, request_stop)
-        while not stop["now"]:
-            for name in self.processes:
-                self._check_alive(name)
-            time.sleep(0.5)
 
-    def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for name, process in self.processes.items():
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.say(f"{name} did not stop in time; killing it")
-                process.kill()
-        if self.embedded_nats:
-            self.embedded_nats.stop()
-        if self.embedded_postgres:
-            self.embedded_postgres.stop()
+async def _answers_ready(port: int) -> bool:
+    try:
+        async with httpx.AsyncClient(timeout=2.0) as http:
+            return (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+# What the terminal shows of the servers' own logs: their warnings and errors.
+_NATS_PROBLEM = re.compile(r"\[(WRN|ERR|FTL)\]")
+_POSTGRES_PROBLEM = re.compile(r"\b(WARNING|ERROR|FATAL|PANIC):")
+
+
+def _nats_problem(line: str) -> str | None:
+    return line if _NATS_PROBLEM.search(line) else None
+
+
+def _postgres_problem(line: str) -> str | None:
+    return line if _POSTGRES_PROBLEM.search(line) else None
 
 
 async def _operator_count(admin_url: str) -> int:
@@ -227,29 +253,51 @@ async def _operator_count(admin_url: str) -> int:
         await connection.close()
 
 
-def up(var_dir: Path) -> None:
+def _why(error: KeepsFailing, lines: int = 20) -> str:
+    """The last lines of the failing process's log, as a person reads them."""
+    shown = (readable(line, least=logging.NOTSET) for line in log_tail(error.log_file))
+    text = "\n".join(line for line in shown if line is not None)
+    return "\n".join(f"    {line}" for line in text.splitlines()[-lines:])
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+async def _up(var_dir: Path) -> int:
+    """Until Ctrl-C or SIGTERM (0), or until a process keeps failing at start (1)."""
+    stack = Stack(var_dir, Supervisor(say))
+    stop_requested = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(stop_signal, stop_requested.set)
+    starting = asyncio.create_task(stack.start())
+    # A server may keep failing while the services still start: that ends the start too.
+    failed = asyncio.create_task(stack.supervisor.failure())
+    stopping = asyncio.create_task(stop_requested.wait())
+    waiting = {starting, failed, stopping}
+    try:
+        while stopping in waiting:
+            done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+        return 0
+    except KeepsFailing as error:
+        say(f"{error}. The end of its log ({error.log_file}):\n{_why(error)}")
+        return 1
+    finally:
+        for task in (starting, failed, stopping):
+            task.cancel()
+        # Its error, if it had one, is already on its way out.
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await starting
+        say("Stopping...")
+        (var_dir / STATE_FILE).unlink(missing_ok=True)
+        await stack.supervisor.stop()
+        say("Stopped.")
+
+
+def up(var_dir: Path) -> int:
     var_dir = var_dir.resolve()
     (var_dir / "log").mkdir(parents=True, exist_ok=True)
-    stack = Stack(var_dir)
-    services = all_services()
-    try:
-        stack.start_infrastructure()
-        database_urls = stack.provision_and_migrate(services)
-        stack.say("Schemas, roles and migrations: done")
-        stack.start_services(services, database_urls)
-        stack.wait_until_ready()
-        stack.remember_state()
-        for name, port in stack.ports.items():
-            stack.say(f"  {name:<13} http://127.0.0.1:{port}  (log: {var_dir / 'log' / (name + '.log')})")
-        stack.say(
-            f"\nThe API answers at http://127.0.0.1:{stack.ports['gateway']}  (Ctrl-C stops everything)"
-        )
-        stack.say(stack.how_to_sign_in())
-        stack.supervise()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stack.say("Stopping...")
-        (var_dir / STATE_FILE).unlink(missing_ok=True)
-        stack.stop()
-        stack.say("Stopped.")
+    return asyncio.run(_up(var_dir))

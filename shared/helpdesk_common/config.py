@@ -36,7 +36,8 @@ class HelpdeskSettings(BaseSettings):
 
     otlp_endpoint: str = ""
     log_level: str = "INFO"
-    log_json: bool = True
+    # None: JSON unless stderr is a terminal (a person reads it there).
+    log_json: bool | None = None
 
     # Outbox relay and consumers.
     relay_batch_size: int = 500

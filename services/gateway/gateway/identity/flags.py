@@ -33,7 +33,7 @@ ITSM_FLAGS: dict[str, str] = {
 }
 
 PLATFORM_FLAGS: dict[str, str] = {
-    "operators_manage": "Create, edit, disable and delete operators and roles.",
+    "operators_manage": "Create, edit, disable and delete operators and roles; clear sign-in locks.",
 }
 
 ALL_FLAGS: dict[str, str] = {**TICKET_FLAGS, **ITSM_FLAGS, **PLATFORM_FLAGS}

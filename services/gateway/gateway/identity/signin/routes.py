@@ -1,28 +1,33 @@
-"""HTTP for sign-in: login, logout, who am I."""
+"""HTTP for sign-in: login, logout, who am I, and an administrator's unlock."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from gateway.config import GatewaySettings
-from gateway.identity.authentication import CSRF_COOKIE, Authenticator, SignedIn
+from gateway.identity.authentication import CSRF_COOKIE, Authenticator, SignedIn, require_flag
 from gateway.identity.operators.schemas import OperatorOut
 from gateway.identity.operators.service import get_operator
+from gateway.identity.principal import Principal
 from gateway.identity.secrets import token_digest
-from gateway.identity.signin.service import sign_in, sign_out
+from gateway.identity.signin.clients import DEVICE_COOKIE
+from gateway.identity.signin.service import clear_locks, sign_in, sign_out
+from gateway.identity.signin.throttle import ClearedThrottle
 from helpdesk_common.db import Session
 from helpdesk_common.http.openapi import RETRY_AFTER, problem
+from helpdesk_common.inputs import RequestModel, Verbatim
 
 router = APIRouter(prefix="/api/auth", tags=["sign-in"])
 
 
-class Credentials(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Credentials(RequestModel):
     username: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=1, max_length=1024)
+    # Compared as typed: a password may begin or end with spaces.
+    password: Annotated[str, Verbatim, Field(min_length=1, max_length=1024)]
 
 
 class SignedInOut(BaseModel):
@@ -31,13 +36,29 @@ class SignedInOut(BaseModel):
     expires_at: datetime
 
 
+class Unlock(RequestModel):
+    username: str | None = Field(default=None, min_length=1, max_length=200)
+    address: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="An IPv4 or IPv6 address (IPv6 counts per /64).",
+    )
+
+
+class Unlocked(BaseModel):
+    cleared: list[ClearedThrottle] = Field(
+        description="The counts and locks removed; empty when none matched."
+    )
+
+
 @router.post(
     "/login",
     # Public: this is where credentials come from.
     openapi_extra={"security": []},
     responses={
-        401: problem("The username or password is wrong, or the account is disabled."),
-        429: problem("Too many failed sign-ins for this account or address.", headers=RETRY_AFTER),
+        401: problem("Wrong username or password, or a disabled account: one answer for all."),
+        429: problem("Too many failed sign-ins: wait for Retry-After seconds.", headers=RETRY_AFTER),
     },
 )
 async def login(
@@ -49,6 +70,7 @@ async def login(
         username=credentials.username,
         password=credentials.password,
         address=request.client.host if request.client else "unknown",
+        device_token=request.cookies.get(DEVICE_COOKIE),
         user_agent=request.headers.get("user-agent", ""),
         settings=settings,
     )
@@ -71,6 +93,16 @@ async def login(
         secure=settings.cookie_secure,
         expires=opened.expires_at,
     )
+    # Sent only to sign-in, where it lets this browser in while others' failures lock the account.
+    response.set_cookie(
+        DEVICE_COOKIE,
+        opened.device_token,
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookie_secure,
+        path="/api/auth/login",
+        max_age=int(timedelta(days=settings.throttle_known_client_days).total_seconds()),
+    )
     return SignedInOut(operator=operator, csrf_token=opened.csrf_token, expires_at=opened.expires_at)
 
 
@@ -91,3 +123,21 @@ async def logout(principal: SignedIn, request: Request, response: Response, sess
 @router.get("/me")
 async def me(principal: SignedIn, session: Session) -> OperatorOut:
     return await get_operator(session, principal.operator.id)
+
+
+@router.post(
+    "/unlock",
+    responses={
+        401: {"description": "Not signed in."},
+        403: {"description": "The permission flag operators_manage is missing."},
+        422: {"description": "Neither a username nor an address, or an address that is no IP address."},
+    },
+)
+async def unlock(
+    data: Unlock, admin: Annotated[Principal, require_flag("operators_manage")], session: Session
+) -> Unlocked:
+    """Clear the sign-in counts and locks of a username (every address and device), of an address
+    (every username), or of one username at one address when both are given."""
+    cleared = await clear_locks(session, username=data.username, address=data.address)
+    await session.commit()
+    return Unlocked(cleared=cleared)
