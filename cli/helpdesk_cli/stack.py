@@ -195,7 +195,9 @@ class Stack:
         )
         if await _operator_count(self.admin_url) == 0:
             return (
-                "No operator exists yet. Create the first administrator (in another terminal):\n"
+                "No operator exists yet. Create the first administrator (in another terminal; without\n"
+                "HELPDESK_ADMIN_PASSWORD it asks for the password):\n"
+                "  HELPDESK_ADMIN_PASSWORD='a passphrase of ten characters or more' \\\n"
                 "  .venv/bin/helpdesk admin create --username admin --email admin@example.com"
                 f" --var {self.var_dir}\n" + sign_in
             )

@@ -34,6 +34,7 @@ from helpdesk_common.db import create_engine, create_session_factory
 from helpdesk_common.http.app import ReadinessCheck, create_app
 from helpdesk_common.logs import configure_logging
 from helpdesk_common.migrations import upgrade
+from helpdesk_common.periodic import every
 from helpdesk_common.provisioning import ServiceAccount
 from helpdesk_common.telemetry import configure_tracing, shutdown_tracing
 
@@ -255,13 +256,10 @@ async def prune_inbox_once(engine: AsyncEngine, *, retention_days: int) -> int:
 
 
 async def _prune_inbox(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        try:
-            await prune_inbox_once(runtime.engine, retention_days=runtime.settings.inbox_retention_days)
-        except Exception:
-            log.exception("pruning the inbox failed; trying again in an hour")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=3600)
+    async def prune() -> None:
+        await prune_inbox_once(runtime.engine, retention_days=runtime.settings.inbox_retention_days)
+
+    await every(3600, stop, prune, what="pruning the inbox")
 
 
 def _readiness_checks(runtime: ServiceRuntime) -> dict[str, ReadinessCheck]:

@@ -6,7 +6,6 @@ twice and a crash loses one batch at most."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk_common.db import autocommit_connection
 from helpdesk_common.idempotency import forget_old_keys
+from helpdesk_common.periodic import every
 from helpdesk_common.service import ServiceRuntime
 from ticketing.attachments.service import object_names_of
 from ticketing.attachments.storage import AttachmentStorage
@@ -63,17 +63,15 @@ async def cleanup_job(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
         getattr(settings, "attachments_bucket", "ticket-attachments"),
         replicas=settings.nats_stream_replicas,
     )
-    while not stop.is_set():
-        try:
-            swept = await sweep_once(runtime.session_factory, storage=storage)
-            if swept.closed or swept.deleted:
-                log.info("cleanup closed %d and deleted %d tickets", swept.closed, swept.deleted)
-            async with autocommit_connection(runtime.engine) as connection:
-                await forget_old_keys(connection)
-        except Exception:
-            log.exception("cleanup sweep failed; trying again later")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=SWEEP_EVERY_SECONDS)
+
+    async def sweep() -> None:
+        swept = await sweep_once(runtime.session_factory, storage=storage)
+        if swept.closed or swept.deleted:
+            log.info("cleanup closed %d and deleted %d tickets", swept.closed, swept.deleted)
+        async with autocommit_connection(runtime.engine) as connection:
+            await forget_old_keys(connection)
+
+    await every(SWEEP_EVERY_SECONDS, stop, sweep, what="the cleanup sweep")
 
 
 async def _close_inactive(session_factory: async_sessionmaker[AsyncSession], rule: Any, now: datetime) -> int:

@@ -32,6 +32,7 @@ from helpdesk_common.contracts.envelope import ContractViolation, EventEnvelope
 from helpdesk_common.contracts.registry import parse_event
 from helpdesk_common.db import driver_connection
 from helpdesk_common.messaging_tables import dead_letters
+from helpdesk_common.periodic import sleep_unless_stopped
 from helpdesk_common.telemetry import spans_recorded
 
 log = logging.getLogger(__name__)
@@ -142,7 +143,7 @@ class EventConsumer:
                     # by itself).
                     failures += 1
                     log.warning("%s: fetching failed (%r); trying again", self.spec.durable, error)
-                    await _sleep_unless(stop, min(0.1 * 2**failures, 5.0))
+                    await sleep_unless_stopped(stop, min(0.1 * 2**failures, 5.0))
                     continue
                 failures = 0
                 idle = not messages
@@ -331,11 +332,6 @@ class EventConsumer:
         await jetstream(broker).publish(dead_letter_subject(self.spec.durable), msg.data, headers=headers)
         log.error("dead-lettered %s seq=%s from %s: %s", event_type, sequence, msg.subject, reason)
         await msg.ack()
-
-
-async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 def _identity(payload: bytes) -> tuple[str | None, str | None]:

@@ -30,6 +30,7 @@ from helpdesk_common.bus.broker import reconnections
 from helpdesk_common.bus.publisher import AckedPublisher
 from helpdesk_common.db import autocommit_connection
 from helpdesk_common.outbox import committed
+from helpdesk_common.periodic import sleep_unless_stopped
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ class OutboxRelay:
                 failures += 1
                 delay = min(0.2 * 2**failures, 10.0)
                 log.exception("outbox relay batch failed; retrying in %.1fs", delay)
-                await _sleep_unless(stop, delay)
+                await sleep_unless_stopped(stop, delay)
                 continue
             if relayed >= self.batch_size:
                 continue
@@ -187,10 +188,3 @@ async def _wait_for_work(stop: asyncio.Event, seconds: float) -> None:
     finally:
         for waiter in waiters:
             waiter.cancel()
-
-
-async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,8 @@ from nats.js.api import (
     StreamConfig,
 )
 from nats.js.errors import NotFoundError, ServiceUnavailableError
+
+from helpdesk_common.periodic import sleep_unless_stopped
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,6 @@ async def declare_when_available(
             return True
         except BUS_UNAVAILABLE as error:
             log.warning("NATS did not answer the stream declarations (%r); again in %.1f s", error, wait)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=wait)
+        if await sleep_unless_stopped(stop, wait):
             return False
         wait = min(wait * 2, longest_wait_seconds)

@@ -5,7 +5,6 @@ their own, and each alert is marked sent in the transaction that writes it to th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk_common.contracts.tickets import SlaBreached, SlaTimerData, SlaWarning, TicketSnapshot
 from helpdesk_common.outbox import add_event
+from helpdesk_common.periodic import every
 from helpdesk_common.service import ServiceRuntime
 from sla_engine.config import SlaEngineSettings
 from sla_engine.tables import ticket_timers
@@ -59,15 +59,13 @@ async def sweep_once(
 async def sla_sweep_job(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
     settings = runtime.settings
     assert isinstance(settings, SlaEngineSettings)
-    while not stop.is_set():
-        try:
-            swept = await sweep_once(runtime.session_factory, batch_size=settings.sla_sweep_batch_size)
-            if swept.warnings or swept.breaches:
-                log.info("SLA sweep: %d warnings, %d breaches", swept.warnings, swept.breaches)
-        except Exception:
-            log.exception("SLA sweep failed; trying again later")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=settings.sla_sweep_interval_seconds)
+
+    async def sweep() -> None:
+        swept = await sweep_once(runtime.session_factory, batch_size=settings.sla_sweep_batch_size)
+        if swept.warnings or swept.breaches:
+            log.info("SLA sweep: %d warnings, %d breaches", swept.warnings, swept.breaches)
+
+    await every(settings.sla_sweep_interval_seconds, stop, sweep, what="the SLA sweep")
 
 
 async def _alert(session: AsyncSession, timer: Any, now: datetime, result: SweepResult) -> None:

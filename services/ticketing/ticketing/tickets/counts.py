@@ -15,13 +15,13 @@ tickets themselves, over the few rows the label or trigram index finds.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpdesk_common.periodic import every
 from ticketing.tables import ticket_counts
 
 if TYPE_CHECKING:
@@ -74,11 +74,8 @@ async def settle_counts(session: AsyncSession) -> bool:
 
 
 async def settle_counts_job(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        try:
-            async with runtime.session_factory() as session:
-                await settle_counts(session)
-        except Exception:
-            log.exception("settling the queue's counts failed; trying again shortly")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=SETTLE_EVERY_SECONDS)
+    async def settle() -> None:
+        async with runtime.session_factory() as session:
+            await settle_counts(session)
+
+    await every(SETTLE_EVERY_SECONDS, stop, settle, what="settling the queue's counts")

@@ -25,7 +25,7 @@ import asyncpg
 import orjson
 
 from helpdesk_common.auth import Operator
-from helpdesk_common.contracts.tickets import TicketPriority, TicketSource
+from helpdesk_common.contracts.tickets import TicketPriority, TicketSource, TicketStatus
 from helpdesk_common.db import Positions
 from helpdesk_common.errors import PermissionMissing, ValidationFailed
 from helpdesk_common.outbox import committed, outbox_insert, outbox_parameters
@@ -252,7 +252,7 @@ def _ticket_out(
         id=ticket_id,
         number=number,
         title=data.title,
-        status="open",
+        status=TicketStatus.OPEN,
         priority=_priority(data, context["priority_override"]),
         source=source,
         department=_ref(context["department_id"], context["department_name"]),
