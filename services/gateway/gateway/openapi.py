@@ -22,7 +22,6 @@ from helpdesk_common.http.openapi import (
     PROBLEM_SCHEMA,
     Authentication,
     install_openapi,
-    is_public,
     problem,
 )
 
@@ -41,6 +40,8 @@ DOCS_ASSETS = "/docs/assets"
 SHARED_SCHEMAS = frozenset({"Problem"})
 # What the gateway itself may answer for any operation it forwards.
 FORWARDING_PROBLEMS: Document = {
+    "401": GENERIC_PROBLEMS["401"],
+    "403": GENERIC_PROBLEMS["403"],
     "502": problem("The service could not be reached, or its answer was not HTTP."),
     "503": GENERIC_PROBLEMS["503"],
     "504": problem("The service did not answer in time."),
@@ -135,8 +136,9 @@ def merge(
     for public, document in services.items():
         paths, components = _namespaced(document, namespace=PUBLIC_NAMES[public], public=public)
         for item in paths.values():
-            for method, operation in item.items():
-                _forwarded(operation, method, authentication)
+            for method in METHODS:
+                if method in item:
+                    _forwarded(item[method], method, authentication)
         merged["paths"].update(paths)
         for kind, items in components.items():
             merged["components"].setdefault(kind, {}).update(items)
@@ -201,12 +203,13 @@ def _tagged(operation: Document, *, namespace: str, public: str) -> Document:
 
 
 def _forwarded(operation: Document, method: str, authentication: Authentication) -> None:
-    """A forwarded operation takes the gateway's credentials, and may meet the gateway's own failures."""
-    if not is_public(operation):
-        operation["security"] = authentication.requirement(method)
+    """A forwarded operation takes the gateway's credentials (the gateway forwards nothing it could not
+    authenticate), and may meet the gateway's own failures."""
+    operation["security"] = authentication.requirement(method)
     responses = operation.setdefault("responses", {})
     for code, response in FORWARDING_PROBLEMS.items():
         responses.setdefault(code, copy.deepcopy(response))
+    operation["responses"] = dict(sorted(responses.items()))
 
 
 def _renamed_refs(node: Any, namespace: str) -> Any:

@@ -19,6 +19,7 @@ Document = dict[str, Any]
 Requirement = list[dict[str, list[str]]]
 
 PROBLEM_REF = "#/components/schemas/Problem"
+PROBLEM_CONTENT: Document = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}}
 PROBLEM_SCHEMA: Document = {
     "title": "Problem",
     "description": "RFC 9457 problem details: the shape of every error answer of every service. "
@@ -84,7 +85,7 @@ def problem(description: str, **extra: Any) -> Document:
     """An OpenAPI response answered as problem details."""
     return {
         "description": description,
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}},
+        "content": copy.deepcopy(PROBLEM_CONTENT),
         **extra,
     }
 
@@ -119,7 +120,7 @@ def install_openapi(app: FastAPI, authentication: Authentication = INTERNAL_TOKE
 
 
 def describe(app: FastAPI, document: Document, authentication: Authentication) -> Document:
-    for _, method, operation in operations(document):
+    for method, operation in _operations(document):
         _describe_operation(operation, method, authentication)
     _add_path_patterns(app, document)
     components = document.setdefault("components", {})
@@ -138,7 +139,7 @@ def _describe_operation(operation: Document, method: str, authentication: Authen
             responses[code] = copy.deepcopy(GENERIC_PROBLEMS[code])
     for code, response in responses.items():
         if code[0] in "45":
-            response["content"] = copy.deepcopy(problem("")["content"])
+            response["content"] = copy.deepcopy(PROBLEM_CONTENT)
     operation["responses"] = dict(sorted(responses.items()))
     if not is_public(operation):
         operation["security"] = authentication.requirement(method)
@@ -176,11 +177,10 @@ def _add_path_patterns(app: FastAPI, document: Document) -> None:
                     parameter.setdefault("schema", {})["pattern"] = f"^(?:{convertor.regex})$"
 
 
-def operations(document: Document) -> list[tuple[str, str, Document]]:
-    """(path, method, operation) for every operation of `document`."""
+def _operations(document: Document) -> list[tuple[str, Document]]:
     return [
-        (path, method, item[method])
-        for path, item in document.get("paths", {}).items()
+        (method, item[method])
+        for item in document.get("paths", {}).values()
         for method in METHODS
         if method in item
     ]
