@@ -51,7 +51,7 @@ def configuration(kept: Records, doomed: Records, *, seed: int | None = None) ->
         "[generation]",
         f"max-examples = {MAX_EXAMPLES}",
     ]
-    # Nothing is kept between runs (nor written into the working tree): each run starts from its seed.
+    # Nothing is kept between runs: each run starts from its seed.
     lines += ["[cache]", "enabled = false"]
     if seed is not None:
         lines.insert(0, f"seed = {seed}")
@@ -128,8 +128,9 @@ async def _run(
         "30",
         *options,
     ]
+    # Hypothesis keeps its example database under the working directory: the run's own, not the tree.
     process = await asyncio.create_subprocess_exec(
-        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        *command, cwd=reports.parent, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )
     try:
         output, _ = await asyncio.wait_for(process.communicate(), timeout=within)
