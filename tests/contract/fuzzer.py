@@ -42,7 +42,7 @@ class Run:
     output: str
 
 
-def configuration(kept: Records, doomed: Records, *, seed: int | None = None) -> str:
+def configuration(kept: Records, doomed: Records) -> str:
     """schemathesis.toml: the seeded records as dictionaries, drawn for path parameters (deletes take
     the records kept for them) and for the body fields that name records."""
     lines = [
@@ -53,8 +53,6 @@ def configuration(kept: Records, doomed: Records, *, seed: int | None = None) ->
     ]
     # Nothing is kept between runs: each run starts from its seed.
     lines += ["[cache]", "enabled = false"]
-    if seed is not None:
-        lines.insert(0, f"seed = {seed}")
     for name, values in kept.items():
         lines += [f"[dictionaries.{name}]", f"values = {json.dumps(values)}"]
         lines += [f"[dictionaries.{name}_doomed]", f"values = {json.dumps(doomed[name])}"]
