@@ -43,9 +43,9 @@ def create_engine(url: str, *, schema: str, pool_size: int = 10) -> AsyncEngine:
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        # No pre-ping: with asyncpg it costs three round trips per checkout (measured: producer
-        # 2,263 -> 2,993 transactions/s without it). A connection the server closed (a restart) is
-        # replaced at checkout instead (_replace_lost), without a round trip.
+        # No pre-ping: with asyncpg it costs three round trips per checkout, a loss `make
+        # bench-backbone` shows. A connection the server closed (a restart) is replaced at checkout
+        # instead (_replace_lost), without a round trip.
         pool_pre_ping=False,
         connect_args={"server_settings": {"search_path": schema, "application_name": schema}},
     )
@@ -80,7 +80,7 @@ async def autocommit_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Co
     write that is one statement (atomic by itself), it saves the BEGIN and COMMIT round trips.
 
     Taken from the pool without a SQLAlchemy Connection around it: nothing here goes through
-    SQLAlchemy, and building and closing one cost ~120 µs of CPU per use (measured with uvloop)."""
+    SQLAlchemy, and building and closing one is a cost `make bench-tickets` shows."""
     pooled = await engine.raw_connection()
     try:
         yield pooled.driver_connection  # type: ignore[misc]
@@ -98,9 +98,9 @@ async def autocommit_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Co
 async def driver_connection(bind: AsyncSession | AsyncConnection) -> asyncpg.Connection[Any]:
     """The asyncpg connection under `bind`, inside the same transaction (begun here if it was not).
 
-    For the few hot paths (outbox, inbox, ticket creation): a statement costs about 20 µs of CPU
-    through asyncpg and about 105 µs through SQLAlchemy (measured with uvloop). Whatever runs on it
-    commits or rolls back with the session or connection it came from.
+    For the few hot paths (outbox, inbox, ticket creation), where a statement through SQLAlchemy costs
+    several times its CPU through asyncpg (`make bench-tickets`, `make bench-backbone`). Whatever
+    runs on it commits or rolls back with the session or connection it came from.
     """
     connection = bind if isinstance(bind, AsyncConnection) else await bind.connection()
     if not connection.in_transaction():

@@ -74,7 +74,8 @@ def postgres_bin_dir() -> Path:
 
 
 # The single embedded NATS writes JetStream to disk every second rather than at every message (an
-# fsync per message capped the whole platform near 3,000 events/s); the relays keep what they
+# fsync per message capped the whole platform's event rate: `make bench-backbone --nats-sync
+# always`); the relays keep what they
 # published for longer than that and publish it again should the server come back without it (see
 # bus/relay.py). `helpdesk up` gives its services this retention along with the embedded server.
 EMBEDDED_NATS_SYNC = "1s"

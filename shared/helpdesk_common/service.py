@@ -279,8 +279,9 @@ def _readiness_checks(runtime: ServiceRuntime) -> dict[str, ReadinessCheck]:
 def _spare_the_collector() -> None:
     """The cyclic collector's full passes walk every tracked object, and a service holds a few
     hundred thousand that live as long as the process (modules, FastAPI, SQLAlchemy and pydantic
-    internals). Measured: about a fifth of an event consumer's CPU went to those passes. Frozen,
-    they are out of its reach; what requests and batches allocate is still collected."""
+    internals), so those passes were a large share of an event consumer's CPU (`make
+    bench-backbone`). Frozen, they are out of its reach; what requests and batches allocate is
+    still collected."""
     gc.collect()
     gc.freeze()
 

@@ -5,10 +5,10 @@ others keep a projection of `ticket_settings_changed`)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from cachetools import TTLCache
 from fastapi import Request
 from sqlalchemy import Column, select
 
@@ -27,13 +27,14 @@ class ModuleDisabled(Forbidden):
 
 async def _module_enabled(request: Request, switch: Column[bool]) -> bool:
     state = request.app.state
-    cached: tuple[float, bool] | None = getattr(state, "ticket_system_switch", None)
-    if cached and cached[0] > time.monotonic():
-        return cached[1]
-    async with state.session_factory() as session:
-        # No row yet (a projection that has not heard from ticketing) reads as off, the seed's default.
-        enabled = bool((await session.execute(select(switch))).scalar_one_or_none())
-    state.ticket_system_switch = (time.monotonic() + SWITCH_CACHE_SECONDS, enabled)
+    cache: TTLCache[str, bool] | None = getattr(state, "ticket_system_switch", None)
+    if cache is None:
+        cache = state.ticket_system_switch = TTLCache(maxsize=1, ttl=SWITCH_CACHE_SECONDS)
+    enabled = cache.get("enabled")
+    if enabled is None:
+        async with state.session_factory() as session:
+            # No row yet (a projection that has not heard from ticketing) reads as off, the seed's default.
+            enabled = cache["enabled"] = bool((await session.execute(select(switch))).scalar_one_or_none())
     return enabled
 
 

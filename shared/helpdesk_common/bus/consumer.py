@@ -90,7 +90,6 @@ class EventConsumer:
         self.idle_poll_seconds = idle_poll_seconds
         self.handlers: dict[type[EventEnvelope[Any]], Handler] = {}
         self.batch_handlers: dict[type[EventEnvelope[Any]], BatchHandler] = {}
-        self.applied_total = 0
 
     def on(
         self, contract: type[EventT]
@@ -204,7 +203,6 @@ class EventConsumer:
             outcome = await self._apply_batch(events, session_factory, isolate=False)
         except _HandlerFailed:
             outcome = await self._apply_batch(events, session_factory, isolate=True)
-        self.applied_total += len(outcome.acked)
         return outcome
 
     async def _apply_batch(

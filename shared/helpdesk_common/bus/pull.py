@@ -1,8 +1,8 @@
 """Batches from a durable JetStream pull consumer: one pull request per batch, one timer per batch.
 
 nats-py's `fetch` waits for every message through its own `wait_for` (a task and a timer each) and
-sends a second request when the first found the stream empty; at a few thousand events a second
-that was a tenth of a consumer's CPU. Here one request asks for up to `batch` messages and lets the
+sends a second request when the first found the stream empty, a cost per event that shows in
+`make bench-backbone`. Here one request asks for up to `batch` messages and lets the
 server hold it open for a while: the server sends what it has at once, then what arrives, and
 ends the request with a status message (408) when the time is up with fewer than `batch`. The
 subscription's callback only files each message; the waiting caller wakes once per batch.

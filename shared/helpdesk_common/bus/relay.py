@@ -85,8 +85,6 @@ class OutboxRelay:
         self.max_idle_seconds = max_idle_seconds if woken_by_writers else idle_seconds
         self.publish_timeout_seconds = publish_timeout_seconds
         self.retain_seconds = retain_seconds
-        self.published_total = 0
-        self.republished_total = 0
         # The reconnection count the kept rows were last published for; None: not yet in this process.
         self._republished_for: int | None = None
         self._next_expiry = 0.0
@@ -121,7 +119,6 @@ class OutboxRelay:
             published_ids = [rows[position]["id"] for position in await self._publish(rows)]
             if published_ids:
                 await driver.execute(_RETAIN if self.retain_seconds else _FORGET, published_ids)
-        self.published_total += len(published_ids)
         if len(published_ids) < len(rows):
             raise RuntimeError(f"{len(rows) - len(published_ids)} outbox events were not acknowledged")
         return len(rows)
@@ -157,7 +154,6 @@ class OutboxRelay:
                     ]
                     if len(await self._publish(rows)) < len(rows):
                         raise RuntimeError("kept outbox events were not acknowledged when published again")
-                    self.republished_total += len(rows)
                 await driver.execute(_RESTAMP, [row["id"] for row in kept])
             last = kept[-1]["id"]
 

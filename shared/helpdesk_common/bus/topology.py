@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import nats.errors
 from nats.js import JetStreamContext
@@ -67,7 +67,6 @@ class ConsumerSpec:
     ack_wait_seconds: float = 30.0
     max_ack_pending: int = 2048
     description: str = ""
-    extra: dict[str, object] = field(default_factory=dict)
 
     def config(self) -> ConsumerConfig:
         # No server-side max_deliver: the server would silently stop delivering a message after

@@ -28,12 +28,6 @@ EVENT_CONTRACTS: dict[str, type[EventEnvelope[Any]]] = {
 }
 
 
-def register(contract: type[EventEnvelope[Any]]) -> type[EventEnvelope[Any]]:
-    """Later domains (mail, sla, itsm) add their contracts here at import time."""
-    EVENT_CONTRACTS[contract.event_type] = contract
-    return contract
-
-
 def parse_event(payload: bytes) -> EventEnvelope[Any]:
     try:
         document = orjson.loads(payload)

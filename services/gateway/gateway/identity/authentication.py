@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
+from cachetools import TTLCache
 from fastapi import Depends, Request
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,7 +31,10 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 class _Cached:
     principal: Principal
     csrf_hash: str | None
-    valid_until: float
+
+
+# Principals kept at once; the least recently used goes first when more arrive.
+CACHED_PRINCIPALS = 10_000
 
 
 class Authenticator:
@@ -40,7 +43,7 @@ class Authenticator:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], settings: GatewaySettings) -> None:
         self.session_factory = session_factory
         self.settings = settings
-        self._cache: dict[str, _Cached] = {}
+        self._cache: TTLCache[str, _Cached] = TTLCache(CACHED_PRINCIPALS, ttl=settings.auth_cache_seconds)
         self._lookups: dict[str, asyncio.Future[Principal]] = {}
 
     async def __call__(self, request: Request) -> Principal:
@@ -61,14 +64,14 @@ class Authenticator:
     def forget_operator(self, operator_id: uuid.UUID) -> None:
         for digest, cached in list(self._cache.items()):
             if cached.principal.operator.id == operator_id:
-                del self._cache[digest]
+                self._cache.pop(digest, None)
 
     async def _from_api_token(self, authorization: str) -> Principal:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.startswith(API_TOKEN_PREFIX):
             raise Unauthenticated("The Authorization header must be 'Bearer hd_...'.")
         digest = token_digest(token.strip())
-        cached = self._cached(digest)
+        cached = self._cache.get(digest)
         if cached is not None:
             return cached.principal
         # One lookup per token however many of its requests arrive while it runs: when the cached
@@ -99,7 +102,7 @@ class Authenticator:
 
     async def _from_session(self, cookie: str, request: Request) -> Principal:
         digest = token_digest(cookie)
-        cached = self._cached(digest)
+        cached = self._cache.get(digest)
         if cached is None:
             async with self.session_factory() as session:
                 row = (
@@ -117,16 +120,8 @@ class Authenticator:
             _check_csrf(request, cached.csrf_hash)
         return cached.principal
 
-    def _cached(self, digest: str) -> _Cached | None:
-        cached = self._cache.get(digest)
-        if cached is None or cached.valid_until < time.monotonic():
-            return None
-        return cached
-
     def _keep(self, digest: str, principal: Principal, csrf_hash: str | None) -> _Cached:
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        cached = _Cached(principal, csrf_hash, time.monotonic() + self.settings.auth_cache_seconds)
+        cached = _Cached(principal, csrf_hash)
         self._cache[digest] = cached
         return cached
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from helpdesk_common.contracts.inventory import InventoryDevice, InventoryTenant
 from helpdesk_common.inputs import RequestModel
@@ -17,27 +17,14 @@ MAX_IMPORT_RECORDS = 10_000
 class TenantIn(RequestModel, InventoryTenant):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # Trimmed first (RequestModel), so a name of spaces is too short.
     name: str = Field(min_length=1, max_length=300)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("a tenant needs a name")
-        return value.strip()
 
 
 class DeviceIn(RequestModel, InventoryDevice):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, max_length=300)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("a device needs a name")
-        return value.strip()
 
 
 class InventoryImport(RequestModel):

@@ -1,8 +1,9 @@
 """The queue's live tab counts without counting the tickets at every read.
 
-Counting a million tickets by status takes ~100 ms however it is indexed, and the queue shows its
-counts on every page. So triggers on `tickets` (migration 0007) keep `ticket_counts`: per key
-(department, status, priority, assignee, type, customer), how many tickets there are. They only
+Counting a million tickets by status is slow however it is indexed (`make bench-tickets` measures
+the queue at a million), and the queue shows its counts on every page. So triggers on `tickets`
+(migration 0007) keep `ticket_counts`: per key (department, status, priority, assignee, type,
+customer), how many tickets there are. They only
 append a change row (settled false) in the writer's own transaction, so a count is exactly as live
 as the tickets it counts (same snapshot) and concurrent writers never wait on a shared counter row.
 `settle_counts` folds the appended rows into one settled row per key every few seconds; a reader
