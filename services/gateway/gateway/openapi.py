@@ -12,8 +12,18 @@ import aiohttp
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 
-from gateway.config import PUBLIC_NAMES
+from gateway.config import PUBLIC_NAMES, GatewaySettings
+from gateway.identity.authentication import CSRF_HEADER
+from helpdesk_common.http.openapi import (
+    GENERIC_PROBLEMS,
+    METHODS,
+    PROBLEM_SCHEMA,
+    Authentication,
+    install_openapi,
+    problem,
+)
 
 log = logging.getLogger(__name__)
 
@@ -23,41 +33,57 @@ CACHE_SECONDS = 30.0
 # A service that did not answer is asked again sooner: it is usually just starting.
 INCOMPLETE_CACHE_SECONDS = 5.0
 FETCH_TIMEOUT_SECONDS = 3.0
-_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-_PROBLEM_REF = "#/components/schemas/Problem"
+# Swagger UI and ReDoc as the gateway serves them itself (fastapi-offline ships both), so the docs
+# work where the browser reaches nothing but the gateway.
+DOCS_ASSETS = "/docs/assets"
+# Component names every document shares rather than namespaces: they are the same everywhere.
+SHARED_SCHEMAS = frozenset({"Problem"})
+# What the gateway itself may answer for any operation it forwards.
+FORWARDING_PROBLEMS: Document = {
+    "401": GENERIC_PROBLEMS["401"],
+    "403": GENERIC_PROBLEMS["403"],
+    "502": problem("The service could not be reached, or its answer was not HTTP."),
+    "503": GENERIC_PROBLEMS["503"],
+    "504": problem("The service did not answer in time."),
+}
 
-PROBLEM_SCHEMA: Document = {
-    "title": "Problem",
-    "description": "RFC 9457 problem details: the shape of every error answer of every service. "
-    "Extensions (such as `errors` or `flag`) travel as further members.",
-    "type": "object",
-    "properties": {
-        "type": {"type": "string", "format": "uri-reference", "default": "about:blank"},
-        "title": {"type": "string"},
-        "status": {"type": "integer", "minimum": 100, "maximum": 599},
-        "detail": {"type": "string"},
-        "instance": {"type": "string", "format": "uri-reference"},
-        "errors": {
-            "type": "array",
-            "description": "For validation failures: each field that is wrong.",
-            "items": {
-                "type": "object",
-                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+
+def public_authentication(session_cookie: str) -> Authentication:
+    """What callers of the gateway send: a personal API token, or the session cookie (with the
+    session's CSRF token on every write)."""
+    return Authentication(
+        schemes={
+            "apiToken": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A personal API token (`hd_...`), from POST /api/auth/tokens.",
+            },
+            "session": {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": session_cookie,
+                "description": "The session cookie POST /api/auth/login sets.",
+            },
+            "csrf": {
+                "type": "apiKey",
+                "in": "header",
+                "name": CSRF_HEADER,
+                "description": "The `csrf_token` POST /api/auth/login answers; needed beside the session "
+                "cookie on every write.",
             },
         },
-    },
-    "required": ["type", "title", "status", "detail"],
-    "additionalProperties": True,
-}
-_PROBLEM_CONTENT: Document = {"application/problem+json": {"schema": {"$ref": _PROBLEM_REF}}}
+        safe=[{"apiToken": []}, {"session": []}],
+        writes=[{"apiToken": []}, {"session": [], "csrf": []}],
+    )
 
 
 class MergedOpenAPI:
     """Builds the merged document on request and keeps it briefly, so /docs does not fan out each time."""
 
-    def __init__(self, app: FastAPI, upstreams: dict[str, str]) -> None:
+    def __init__(self, app: FastAPI, upstreams: dict[str, str], authentication: Authentication) -> None:
         self._app = app
         self._upstreams = dict(upstreams)
+        self._authentication = authentication
         self._lock = asyncio.Lock()
         self._document: Document | None = None
         self._expires = 0.0
@@ -89,7 +115,7 @@ class MergedOpenAPI:
         for public, service in PUBLIC_NAMES.items():
             if service not in self._upstreams:
                 missing[public] = f"{service} is not configured at this gateway"
-        return merge(self._app.openapi(), fetched, missing), not missing
+        return merge(self._app.openapi(), fetched, missing, self._authentication), not missing
 
 
 async def _fetch(session: aiohttp.ClientSession, base_url: str) -> Document:
@@ -100,16 +126,24 @@ async def _fetch(session: aiohttp.ClientSession, base_url: str) -> Document:
     return document
 
 
-def merge(gateway: Document, services: dict[str, Document], missing: dict[str, str]) -> Document:
-    """`services` and `missing` are keyed by public name (`tickets`, `mail`, ...)."""
+def merge(
+    gateway: Document, services: dict[str, Document], missing: dict[str, str], authentication: Authentication
+) -> Document:
+    """`services` and `missing` are keyed by public name (`tickets`, `mail`, ...); `authentication` is
+    what callers send the gateway, which checks it before forwarding anything."""
     merged = {key: value for key, value in gateway.items() if key != "servers"}
     merged["paths"], merged["components"] = _namespaced(gateway, namespace="gateway", public=None)
     for public, document in services.items():
         paths, components = _namespaced(document, namespace=PUBLIC_NAMES[public], public=public)
+        for item in paths.values():
+            for method in METHODS:
+                if method in item:
+                    _forwarded(item[method], method, authentication)
         merged["paths"].update(paths)
         for kind, items in components.items():
             merged["components"].setdefault(kind, {}).update(items)
     merged["components"].setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    merged["components"]["securitySchemes"] = authentication.schemes
     _prune_unreferenced(merged)
     merged["info"] = _info(gateway.get("info", {}), sorted(services), missing)
     return merged
@@ -122,6 +156,11 @@ def _info(info: Document, included: list[str], missing: dict[str, str]) -> Docum
         + (", ".join(f"`{public}`" for public in included) or "none")
         + "."
     )
+    lines.append(
+        "Send a personal API token as `Authorization: Bearer hd_...`, or sign in at "
+        "`POST /api/auth/login` and send the session cookie, with the answer's `csrf_token` in "
+        f"`{CSRF_HEADER}` on every write."
+    )
     if missing:
         left_out = "; ".join(f"`{public}`: {reason}" for public, reason in sorted(missing.items()))
         lines.append(f"**Left out of this document** (asked again within seconds): {left_out}.")
@@ -130,40 +169,47 @@ def _info(info: Document, included: list[str], missing: dict[str, str]) -> Docum
 
 def _namespaced(document: Document, *, namespace: str, public: str | None) -> tuple[Document, Document]:
     """Paths under /api/<public> (the gateway's own stay where they are) and components renamed
-    `<namespace>__<name>`, every $ref following."""
+    `<namespace>__<name>`, every $ref following. Security schemes are the gateway's alone: a service's
+    describe the internal token, which callers never send."""
     document = _renamed_refs(document, namespace)
-    components: Document = {}
-    for kind, items in document.get("components", {}).items():
-        if kind != "securitySchemes":
-            components[kind] = {f"{namespace}__{name}": item for name, item in items.items()}
-        elif public is None:
-            # Security requirements name schemes rather than $ref them, so these keep their names. A
-            # service's own schemes describe the internal token, which callers never send: dropped.
-            components[kind] = items
+    components: Document = {
+        kind: {_namespaced_name(name, namespace): item for name, item in items.items()}
+        for kind, items in document.get("components", {}).items()
+        if kind != "securitySchemes"
+    }
     paths: Document = {}
     for path, item in document.get("paths", {}).items():
-        for method in _METHODS:
-            if method in item:
-                item[method] = _operation(item[method], namespace=namespace, public=public)
-        paths[f"/api/{public}{path}" if public else path] = item
+        for method in METHODS:
+            if method in item and public is not None:
+                item[method] = _tagged(item[method], namespace=namespace, public=public)
+        paths[_public_path(path, public) if public else path] = item
     return paths, components
 
 
-def _operation(operation: Document, *, namespace: str, public: str | None) -> Document:
-    responses = operation.setdefault("responses", {})
-    for code, response in responses.items():
-        if code == "default" or code[0] in "45":
-            response["content"] = copy.deepcopy(_PROBLEM_CONTENT)
-    responses.setdefault(
-        "default", {"description": "Problem details (RFC 9457)", "content": copy.deepcopy(_PROBLEM_CONTENT)}
-    )
-    if public is None:
-        return operation
-    operation.pop("security", None)
+def _public_path(path: str, public: str) -> str:
+    """A service's root is the API's own address: /api/tickets, not /api/tickets/ (both reach it)."""
+    return f"/api/{public}{path}" if path != "/" else f"/api/{public}"
+
+
+def _namespaced_name(name: str, namespace: str) -> str:
+    return name if name in SHARED_SCHEMAS else f"{namespace}__{name}"
+
+
+def _tagged(operation: Document, *, namespace: str, public: str) -> Document:
     if "operationId" in operation:
         operation["operationId"] = f"{namespace}__{operation['operationId']}"
     operation["tags"] = [f"{public}: {tag}" for tag in operation.get("tags", [])] or [public]
     return operation
+
+
+def _forwarded(operation: Document, method: str, authentication: Authentication) -> None:
+    """A forwarded operation takes the gateway's credentials (the gateway forwards nothing it could not
+    authenticate), and may meet the gateway's own failures."""
+    operation["security"] = authentication.requirement(method)
+    responses = operation.setdefault("responses", {})
+    for code, response in FORWARDING_PROBLEMS.items():
+        responses.setdefault(code, copy.deepcopy(response))
+    operation["responses"] = dict(sorted(responses.items()))
 
 
 def _renamed_refs(node: Any, namespace: str) -> Any:
@@ -182,7 +228,7 @@ def _renamed_ref(ref: Any, namespace: str) -> Any:
     if not isinstance(ref, str) or not ref.startswith("#/components/"):
         return ref
     kind, _, name = ref.removeprefix("#/components/").partition("/")
-    return f"#/components/{kind}/{namespace}__{name}"
+    return f"#/components/{kind}/{_namespaced_name(name, namespace)}"
 
 
 def refs(node: Any) -> list[str]:
@@ -221,14 +267,19 @@ def _prune_unreferenced(document: Document) -> None:
 
 
 def install_merged_openapi(app: FastAPI, upstreams: dict[str, str]) -> None:
-    """Serves the merged document at the app's openapi_url, Swagger UI at /docs and ReDoc at /redoc,
-    in place of FastAPI's own (which describe the gateway alone)."""
-    merged = MergedOpenAPI(app, upstreams)
+    """Serves the merged document at the app's openapi_url, Swagger UI at /docs and ReDoc at /redoc
+    (their assets from the gateway itself), in place of FastAPI's own (which describe the gateway
+    alone and load their assets from a CDN)."""
+    settings: GatewaySettings = app.state.settings
+    authentication = public_authentication(settings.session_cookie)
+    install_openapi(app, authentication)
+    merged = MergedOpenAPI(app, upstreams, authentication)
     openapi_url = app.openapi_url or "/openapi.json"
     replaced = {openapi_url, "/docs", "/docs/oauth2-redirect", "/redoc"}
     app.router.routes[:] = [
         route for route in app.router.routes if getattr(route, "path", None) not in replaced
     ]
+    app.mount(DOCS_ASSETS, StaticFiles(packages=[("fastapi_offline", "static")]), name="docs-assets")
 
     @app.get(openapi_url, include_in_schema=False)
     async def openapi_document() -> JSONResponse:
@@ -236,8 +287,22 @@ def install_merged_openapi(app: FastAPI, upstreams: dict[str, str]) -> None:
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=openapi_url, title=f"{app.title}: API")
+        return get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title=f"{app.title}: API",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+            # The online validator is a third party's server; the authorisation outlives a reload.
+            swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": True},
+        )
 
     @app.get("/redoc", include_in_schema=False)
     async def redoc() -> HTMLResponse:
-        return get_redoc_html(openapi_url=openapi_url, title=f"{app.title}: API")
+        return get_redoc_html(
+            openapi_url=openapi_url,
+            title=f"{app.title}: API",
+            redoc_js_url=f"{DOCS_ASSETS}/redoc.standalone.js",
+            redoc_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+            with_google_fonts=False,
+        )

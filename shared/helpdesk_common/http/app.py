@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from helpdesk_common.config import HelpdeskSettings
 from helpdesk_common.http.limits import BodySizeLimit
+from helpdesk_common.http.openapi import install_openapi
 from helpdesk_common.http.problems import install_problem_handlers
 from helpdesk_common.http.unhandled import UnhandledErrors
 
@@ -30,6 +31,7 @@ def create_app(
     app = FastAPI(title=title, **fastapi_options)
     app.state.settings = settings
     install_problem_handlers(app)
+    install_openapi(app)
     app.add_middleware(UnhandledErrors)
     app.add_middleware(BodySizeLimit, max_bytes=settings.http_max_body_bytes, larger_for=larger_bodies)
 

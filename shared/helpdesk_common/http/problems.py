@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +20,9 @@ def problem_response(
 ) -> JSONResponse:
     body: dict[str, Any] = {"type": problem_type, "title": title, "status": status, "detail": detail}
     body.update(extensions)
+    if isinstance(body.get("instance"), str):
+        # A URI reference, as RFC 9457 has it: the request's path encoded again as it travelled.
+        body["instance"] = quote(body["instance"], safe="/:@!$&'()*+,;=", errors="replace")
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
 
 

@@ -10,7 +10,7 @@ from typing import IO, Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
 from helpdesk_common.auth import Operator
 from helpdesk_common.db import Session, driver_connection
@@ -91,7 +91,16 @@ async def list_(number: str, operator: Reader, session: Session) -> list[Attachm
     return await list_attachments(session, operator=operator, number=number)
 
 
-@router.get("/{attachment_id}/download")
+@router.get(
+    "/{attachment_id}/download",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The file, with the Content-Type it was stored with (its `content_type`).",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
 async def download(
     number: str, attachment_id: uuid.UUID, request: Request, operator: Reader, session: Session
 ) -> StreamingResponse:
@@ -107,7 +116,16 @@ async def download(
     return StreamingResponse(_chunks(spool), media_type=found.content_type, headers=headers)
 
 
-@router.get("/{attachment_id}/view")
+@router.get(
+    "/{attachment_id}/view",
+    response_class=PlainTextResponse,
+    responses={
+        200: {
+            "description": "The file as UTF-8 text (undecodable bytes replaced), shown inline.",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+)
 async def view(
     number: str, attachment_id: uuid.UUID, request: Request, operator: Reader, session: Session
 ) -> Response:

@@ -18,6 +18,7 @@ from gateway.identity.operators.service import (
 )
 from gateway.identity.principal import Principal
 from helpdesk_common.db import Session
+from helpdesk_common.http.openapi import problem
 from helpdesk_common.inputs import QueryText
 
 router = APIRouter(prefix="/api/operators", tags=["operators"])
@@ -64,7 +65,11 @@ async def disable(operator_id: uuid.UUID, admin: Admin, request: Request, sessio
     return updated
 
 
-@router.delete("/{operator_id}", status_code=204)
+@router.delete(
+    "/{operator_id}",
+    status_code=204,
+    responses={409: problem("An operator cannot delete their own account.")},
+)
 async def remove(operator_id: uuid.UUID, admin: Admin, request: Request, session: Session) -> None:
     await delete_operator(session, operator_id=operator_id, actor_id=admin.operator.id)
     await session.commit()

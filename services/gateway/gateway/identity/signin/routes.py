@@ -18,6 +18,7 @@ from gateway.identity.signin.clients import DEVICE_COOKIE
 from gateway.identity.signin.service import clear_locks, sign_in, sign_out
 from gateway.identity.signin.throttle import ClearedThrottle
 from helpdesk_common.db import Session
+from helpdesk_common.http.openapi import RETRY_AFTER, problem
 from helpdesk_common.inputs import RequestModel, Verbatim
 
 router = APIRouter(prefix="/api/auth", tags=["sign-in"])
@@ -53,9 +54,11 @@ class Unlocked(BaseModel):
 
 @router.post(
     "/login",
+    # Public: this is where credentials come from.
+    openapi_extra={"security": []},
     responses={
-        401: {"description": "Wrong username or password, or a disabled account: one answer for all."},
-        429: {"description": "Too many failed sign-ins: wait for Retry-After seconds."},
+        401: problem("Wrong username or password, or a disabled account: one answer for all."),
+        429: problem("Too many failed sign-ins: wait for Retry-After seconds.", headers=RETRY_AFTER),
     },
 )
 async def login(

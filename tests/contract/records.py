@@ -1,0 +1,132 @@
+"""The records the fuzzer works on: one of each kind to read and edit, and one more of each to delete,
+made through the gateway as an administrator."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Any
+
+import httpx
+
+from tests.backbone.harness import eventually
+
+# Each operation that names a record in its path draws it from these (or makes one up, for a 404).
+Records = dict[str, list[str]]
+
+
+async def _created(client: httpx.AsyncClient, path: str, body: dict[str, Any], **params: str) -> Any:
+    response = await client.post(path, json=body, params=params)
+    assert response.status_code in (200, 201), f"POST {path}: {response.status_code} {response.text}"
+    return response.json()
+
+
+async def _department(admin: httpx.AsyncClient, name: str, *, member_id: str) -> Any:
+    """Ticketing learns of the administrator from the bus, a moment after the gateway made them: until
+    then a member naming them is refused (422)."""
+    created: dict[str, Any] = {}
+
+    async def made() -> bool:
+        response = await admin.post(
+            "/api/tickets/departments", json={"name": name, "member_ids": [member_id]}
+        )
+        assert response.status_code in (201, 422), response.text
+        created.update(response.json() if response.status_code == 201 else {})
+        return bool(created)
+
+    await eventually(made, within=30, what="ticketing to know the administrator")
+    return created
+
+
+async def seed(admin: httpx.AsyncClient, *, admin_id: str) -> tuple[Records, Records]:
+    """(records to read and edit, records to delete), keyed by the path parameter naming them."""
+    switched_on = await admin.put(
+        "/api/tickets/settings",
+        json={"ticket_system_enabled": True, "ticket_number_prefix": "TKT", "blocked_extensions": [".exe"]},
+    )
+    assert switched_on.status_code == 200, switched_on.text
+    kept: Records = {}
+    doomed: Records = {}
+    # Names are unique per kind; a second seeding of the same stack must not meet the first's.
+    run = secrets.token_hex(3)
+    for records, suffix in ((kept, f"kept-{run}"), (doomed, f"doomed-{run}")):
+        await _seed_one_of_each(admin, records, suffix, admin_id=admin_id)
+    return kept, doomed
+
+
+async def _seed_one_of_each(
+    admin: httpx.AsyncClient, records: Records, suffix: str, *, admin_id: str
+) -> None:
+    def keep(name: str, value: str) -> str:
+        records.setdefault(name, []).append(value)
+        return value
+
+    tenant_id = keep("tenant_id", str(uuid.uuid4()))
+    await _created(
+        admin,
+        "/api/tickets/inventory/import",
+        {
+            "tenants": [{"id": tenant_id, "name": f"Tenant {suffix}"}],
+            "devices": [{"id": str(uuid.uuid4()), "tenant_id": tenant_id, "name": f"pc-{suffix}"}],
+        },
+    )
+    sla = await _created(admin, "/api/sla/definitions", {"name": f"SLA {suffix}", "response_hours": 4})
+    keep("definition_id", sla["id"])
+    customer = await _created(admin, "/api/tickets/customers", {"company_name": f"Customer {suffix}"})
+    keep("customer_id", customer["id"])
+    department = await _department(admin, f"Department {suffix}", member_id=admin_id)
+    keep("department_id", department["id"])
+    contact = await _created(
+        admin,
+        "/api/tickets/contacts",
+        {"email": f"contact-{suffix}@example.com", "department_id": department["id"]},
+    )
+    keep("contact_id", contact["id"])
+    label = await _created(admin, "/api/tickets/labels", {"name": f"label-{suffix}", "color": "#e11d48"})
+    keep("label_id", label["id"])
+    kind = await _created(admin, "/api/tickets/types", {"name": f"type-{suffix}"})
+    keep("type_id", kind["id"])
+    template = await _created(
+        admin, "/api/tickets/templates", {"name": f"Template {suffix}", "type": "ticket", "body": "<p>Hi</p>"}
+    )
+    keep("template_id", template["id"])
+    ticket = await _created(
+        admin,
+        "/api/tickets/",
+        {
+            "title": f"Printer {suffix}",
+            "department_id": department["id"],
+            "contact_id": contact["id"],
+            "label_ids": [label["id"]],
+            "type_id": kind["id"],
+            "description": {"body": "It does not print.", "body_format": "plain_text"},
+        },
+    )
+    keep("number", ticket["number"])
+    await _created(
+        admin, f"/api/tickets/{ticket['number']}/comments", {"body": "Seen.", "direction": "internal"}
+    )
+    uploaded = await admin.post(
+        f"/api/tickets/{ticket['number']}/attachments",
+        params={"name": f"log-{suffix}.txt"},
+        content=b"line one\nline two\n",
+        headers={"Content-Type": "text/plain"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    keep("attachment_id", uploaded.json()["id"])
+    role = await _created(admin, "/api/roles", {"name": f"Role {suffix}", "flags": ["tickets_enabled"]})
+    keep("role_id", role["id"])
+    operator = await _created(
+        admin,
+        "/api/operators",
+        {
+            "username": f"agent-{suffix}",
+            "email": f"agent-{suffix}@example.com",
+            "display_name": f"Agent {suffix}",
+            "password": "a long enough password",
+            "role_ids": [role["id"]],
+        },
+    )
+    keep("operator_id", operator["id"])
+    token = await _created(admin, "/api/auth/tokens", {"name": f"spare {suffix}"})
+    keep("token_id", token["id"])
