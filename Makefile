@@ -8,7 +8,7 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test lint typecheck bench bench-backbone bench-gateway bench-tickets asyncapi clean
+.PHONY: run test lint typecheck bench bench-backbone bench-consumers bench-gateway bench-tickets asyncapi clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -41,6 +41,10 @@ bench: bench-backbone bench-gateway bench-tickets
 
 bench-backbone: $(VENV)/.synced
 	$(VENV)/bin/python -m bench.backbone
+
+# The platform's consumer loop against FastStream's batch subscriber (docs/architecture.md, the bus).
+bench-consumers: $(VENV)/.synced
+	$(VENV)/bin/python -m bench.consumers
 
 # wrk (Debian) drives the load: apt-get install -y wrk
 bench-gateway: $(VENV)/.synced

@@ -19,13 +19,14 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from faststream.nats import NatsBroker
+from nats.aio.client import Client
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp
 
-from helpdesk_common.bus.broker import check_server_version, create_broker, jetstream, nats_client
-from helpdesk_common.bus.consumer import EventConsumer, RetryPolicy
+from helpdesk_common.bus.connection import check_server_version, connect
+from helpdesk_common.bus.consumer import EventConsumer
+from helpdesk_common.bus.dead_letters import RetryPolicy
 from helpdesk_common.bus.publisher import AckedPublisher
 from helpdesk_common.bus.relay import OutboxRelay
 from helpdesk_common.bus.topology import declare_when_available
@@ -51,7 +52,8 @@ class ServiceRuntime:
     settings: HelpdeskSettings
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
-    broker: NatsBroker | None = None
+    # The NATS connection of the relay and consumers; the api role needs none (it writes the outbox).
+    bus: Client | None = None
 
 
 Job = Callable[[ServiceRuntime, asyncio.Event], Coroutine[Any, Any, None]]
@@ -117,8 +119,8 @@ async def run_service(
         try:
             await _run_roles(definition, roles, runtime, stop)
         finally:
-            if runtime.broker is not None:
-                await runtime.broker.stop()
+            if runtime.bus is not None:
+                await runtime.bus.close()
             await engine.dispose()
             shutdown_tracing()
 
@@ -130,16 +132,16 @@ async def _run_roles(
     consumers = definition.consumers if "consumers" in roles else []
     relays = "relay" in roles and definition.publishes_events
     if consumers or relays:
-        runtime.broker = await _start_broker(definition, runtime, consumers, stop)
-        if stop.is_set():
+        runtime.bus = await _connect_bus(definition, runtime, consumers, stop)
+        if runtime.bus is None or stop.is_set():
             return
 
     tasks: list[asyncio.Task[None]] = []
     if relays:
-        assert runtime.broker is not None
+        assert runtime.bus is not None
         relay = OutboxRelay(
             runtime.engine,
-            AckedPublisher(nats_client(runtime.broker)),
+            AckedPublisher(runtime.bus),
             batch_size=settings.relay_batch_size,
             idle_seconds=settings.relay_idle_seconds,
             retain_seconds=settings.relay_retain_seconds,
@@ -147,10 +149,10 @@ async def _run_roles(
         )
         tasks.append(asyncio.create_task(relay.run(stop), name="relay"))
     if consumers:
-        assert runtime.broker is not None
+        assert runtime.bus is not None
         tasks.extend(
             asyncio.create_task(
-                consumer.run(runtime.broker, runtime.session_factory, stop), name=consumer.spec.durable
+                consumer.run(runtime.bus, runtime.session_factory, stop), name=consumer.spec.durable
             )
             for consumer in consumers
         )
@@ -197,16 +199,15 @@ def build_app(definition: ServiceDefinition, runtime: ServiceRuntime, *, with_ap
     return app
 
 
-async def _start_broker(
+async def _connect_bus(
     definition: ServiceDefinition,
     runtime: ServiceRuntime,
     consumers: list[EventConsumer],
     stop: asyncio.Event,
-) -> NatsBroker:
-    """Connected, with the streams and consumers declared (waiting for a NATS that is not ready), and
-    started; returned unstarted when the process is asked to stop while it waits."""
+) -> Client | None:
+    """Connected, with the streams and consumers declared, waiting for a NATS that is not there or
+    not ready yet; None when the process is asked to stop before it connected."""
     settings = runtime.settings
-    broker = create_broker(settings.nats_url, name=definition.name)
     retry = RetryPolicy(
         max_deliver=settings.consumer_max_deliver,
         backoff_base_seconds=settings.consumer_backoff_base_seconds,
@@ -216,14 +217,24 @@ async def _start_broker(
         consumer.retry = retry
         consumer.batch_size = settings.consumer_batch_size
         consumer.batch_timeout_seconds = settings.consumer_batch_timeout_seconds
-    await broker.connect()
-    check_server_version(nats_client(broker))
+    client = await _unless_stopped(connect(settings.nats_url, name=definition.name), stop)
+    if client is None:
+        return None
+    check_server_version(client)
     specs = [consumer.spec for consumer in consumers]
-    if await declare_when_available(
-        jetstream(broker), specs, replicas=settings.nats_stream_replicas, stop=stop
-    ):
-        await broker.start()
-    return broker
+    await declare_when_available(client.jetstream(), specs, replicas=settings.nats_stream_replicas, stop=stop)
+    return client
+
+
+async def _unless_stopped(work: Coroutine[Any, Any, Client], stop: asyncio.Event) -> Client | None:
+    working = asyncio.ensure_future(work)
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({working, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if working.done():
+        return working.result()
+    working.cancel()
+    return None
 
 
 _PRUNE_INBOX = text(
@@ -258,7 +269,7 @@ def _readiness_checks(runtime: ServiceRuntime) -> dict[str, ReadinessCheck]:
             )
 
     async def bus() -> None:
-        if runtime.broker is not None and not nats_client(runtime.broker).is_connected:
+        if runtime.bus is not None and not runtime.bus.is_connected:
             raise ConnectionError("NATS is not connected")
 
     return {"database": database, "bus": bus}

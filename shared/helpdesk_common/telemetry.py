@@ -28,12 +28,6 @@ def configure_tracing(service_name: str, otlp_endpoint: str) -> None:
     _configured = True
 
 
-def spans_recorded() -> bool:
-    """Whether a real tracer provider is installed (configure_tracing, or a test's own); without one
-    no span is worth making, only the incoming context worth carrying."""
-    return isinstance(trace.get_tracer_provider(), TracerProvider)
-
-
 def shutdown_tracing() -> None:
     """Flush spans still queued for export; called when a process stops."""
     provider = trace.get_tracer_provider()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpdesk_common.bus import inbox
 from helpdesk_common.bus.consumer import EventConsumer
 from helpdesk_common.contracts import TicketCreated, TicketUpdated
 from helpdesk_common.contracts.tickets import TicketChangeData
@@ -30,7 +31,7 @@ def test_runs_of_a_batch_handled_contract_are_grouped_in_order() -> None:
 
     events = [ticket_created(1), ticket_created(2), _updated(3), _updated(4), ticket_created(5)]
     due: list[Any] = [(f"msg{i}", event) for i, event in enumerate(events)]
-    groups = consumer._groups(due)
+    groups = inbox._groups(due, consumer.handlers)
     assert [[msg for msg, _ in group] for group in groups] == [
         ["msg0", "msg1"],  # two creates: one call
         ["msg2"],  # per-event handler: one call each

@@ -9,6 +9,7 @@ from opentelemetry import context, propagate, trace
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
+from helpdesk_common.bus import inbox
 from helpdesk_common.bus.consumer import EventConsumer
 from helpdesk_common.contracts import TicketCreated, TicketUpdated
 from tests.backbone.conftest import Backbone
@@ -67,7 +68,7 @@ async def test_without_an_exporter_a_handler_still_carries_the_event_trace_on() 
     consumer.on_batch(TicketCreated)(carried_on)
     traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
     message = Msg(_client=None, subject="tickets", headers={"traceparent": traceparent})  # type: ignore[arg-type]
-    await consumer._apply_group(None, [(message, ticket_created(1))])  # type: ignore[arg-type]
-    await consumer._apply_group(None, [(message, _updated(2))])  # type: ignore[arg-type]
+    for event in (ticket_created(1), _updated(2)):
+        await inbox._apply_group(None, [(message, event)], "probe-consumer", consumer.handlers)  # type: ignore[arg-type]
     assert [carrier.get("traceparent") for carrier in seen] == [traceparent, traceparent]
     assert trace.get_current_span() is trace.INVALID_SPAN, "the context is the consumer's own again"

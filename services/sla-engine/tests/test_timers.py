@@ -99,7 +99,7 @@ async def apply(sessions: Sessions, *events: EventEnvelope[Any]) -> None:
     """Through the handlers the consumer registered, one transaction per event as the consumer does."""
     for event in events:
         async with sessions() as session, session.begin():
-            await ticket_events_consumer.handlers[type(event)](session, event)
+            await ticket_events_consumer.handlers.single[type(event)](session, event)
 
 
 async def sla(sessions: Sessions, name: str, response: int | None, resolution: int | None) -> uuid.UUID:

@@ -1,1 +1,1 @@
-"""The bus: the broker, the streams and durable consumers, the relay and the consumer runtime."""
+"""The bus: the NATS connection, the streams and durable consumers, the relay and the consumer runtime."""

@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from helpdesk_common.bus.broker import reconnections
+from helpdesk_common.bus.connection import reconnections
 from helpdesk_common.bus.publisher import AckedPublisher
 from helpdesk_common.db import autocommit_connection
 from helpdesk_common.outbox import committed

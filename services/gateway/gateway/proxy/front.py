@@ -2,11 +2,12 @@
 request machinery (request heads are bounded before, by the server: helpdesk_common.http.server).
 
 Every request to /api/<tickets|sla|...>/ is a forward, and FastAPI's layers between the server and the
-route (exception handlers, exit stack, router, request/response wrappers) would cost a third of one
+route (exception handlers, exit stack, router, request/response wrappers) would cost a large share of one
 (`make bench-gateway`). So this layer sends those requests straight to the proxy with the three things
-they need from the stack: the body size limit, the trace (the caller's context carried on, or with
-spans exported OpenTelemetry's own ASGI middleware), and problem details from the app's own exception
-handlers. Anything else (sign-in, tokens, operators, roles, docs, an unknown API) goes on to FastAPI.
+they need from the stack: the body size limit, the trace (OpenTelemetry's own ASGI middleware, which
+with no exporter only carries the caller's context on), and problem details from the app's own
+exception handlers. Anything else (sign-in, tokens, operators, roles, docs, an unknown API) goes on
+to FastAPI.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.config import PUBLIC_NAMES
 from gateway.proxy.forward import GatewayProxy
-from helpdesk_common.http.app import TraceContext
 from helpdesk_common.http.limits import BodySizeLimit
 from helpdesk_common.http.unhandled import unhandled_problem
 
@@ -51,7 +51,6 @@ def install(
         proxy=proxy,
         max_body_bytes=settings.http_max_body_bytes,
         larger_bodies=larger_bodies,
-        traced=bool(settings.otlp_endpoint),
     )
 
 
@@ -63,18 +62,14 @@ class GatewayFront:
         proxy: GatewayProxy,
         max_body_bytes: int,
         larger_bodies: dict[str, int] | None,
-        traced: bool,
     ) -> None:
         self.app = app
         self.proxy = proxy
         limited = BodySizeLimit(self._forward, max_bytes=max_body_bytes, larger_for=larger_bodies)
-        # A span per request; none per body chunk sent or received, which a 20 MB upload has thousands of.
-        self.forward: ASGIApp = (
-            OpenTelemetryMiddleware(
-                limited, default_span_details=_span_details, exclude_spans=["receive", "send"]
-            )
-            if traced
-            else TraceContext(limited)
+        # OpenTelemetry's middleware, exporting or not (with no tracer it only carries the caller's
+        # context on): a span per request, none per body chunk, which a 20 MB upload has thousands of.
+        self.forward: ASGIApp = OpenTelemetryMiddleware(
+            limited, default_span_details=_span_details, exclude_spans=["receive", "send"]
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
