@@ -6,6 +6,7 @@ re-created or lost."""
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import uuid
 from collections.abc import AsyncIterator
@@ -16,7 +17,7 @@ from typing import Any
 import asyncpg
 import pytest
 from alembic import command
-from alembic.script import ScriptDirectory
+from alembic.script import Script, ScriptDirectory
 
 from helpdesk_cli.services import all_services
 from helpdesk_common.db import create_engine, libpq_url
@@ -81,6 +82,25 @@ INSERT INTO dead_letters (consumer, stream, stream_sequence, subject, reason, de
 VALUES ('probe', 'PROBE', 1, 'probe.1', 'not JSON', 5, '\\x00');
 INSERT INTO outbox_retained (event_ids, subjects, payloads, headers)
 VALUES (ARRAY[gen_random_uuid()], ARRAY['probe.1'], ARRAY['\\x00'::bytea], ARRAY['{}']);
+"""
+
+# The shape of the messaging chain's next revision: a column every schema's outbox gets.
+LATER_MESSAGING_REVISION = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "messaging_0003"
+down_revision = "messaging_0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("outbox", sa.Column("later", sa.Text()))
+
+
+def downgrade() -> None:
+    op.drop_column("outbox", "later")
 """
 
 Section = dict[tuple[str, ...], tuple[Any, ...]]
@@ -197,18 +217,23 @@ async def describe(database: TestDatabase, schema: str) -> Catalog:
         await connection.close()
 
 
-def oldest_revision(definition: ServiceDefinition) -> str:
-    """The first revision of the service's own chain (the messaging chain's are its dependencies)."""
+def own_revisions(definition: ServiceDefinition) -> list[Script]:
+    """The revisions of the service's own chain (the messaging chain's are its dependencies)."""
     config = alembic_config(
         migrations_dir=definition.migrations_dir, url="", schema=definition.schema, role=None
     )
     scripts = ScriptDirectory.from_config(config).walk_revisions()
-    [oldest] = [
-        script.revision
-        for script in scripts
-        if script.is_base and Path(script.path).parent == definition.migrations_dir
-    ]
+    return [script for script in scripts if Path(script.path).parent == definition.migrations_dir]
+
+
+def oldest_revision(definition: ServiceDefinition) -> str:
+    [oldest] = [script.revision for script in own_revisions(definition) if script.is_base]
     return oldest
+
+
+def own_head(definition: ServiceDefinition) -> str:
+    [head] = [script.revision for script in own_revisions(definition) if script.is_head]
+    return head
 
 
 @pytest.mark.parametrize("name", list(all_services()))
@@ -254,6 +279,33 @@ async def test_a_schema_main_migrated_before_the_messaging_chain_upgrades_with_n
         await connection.close()
     fresh = await describe(await databases.migrated(definition), definition.schema)
     assert (await describe(before, definition.schema)).differences(fresh) == {}
+
+
+async def test_a_later_messaging_revision_reaches_a_schema_at_its_heads_without_a_service_revision(
+    databases: Databases, tmp_path: Path
+) -> None:
+    definition = all_services()["sla-engine"]
+    database = await databases.migrated(definition)
+    (tmp_path / "0003_later.py").write_text(LATER_MESSAGING_REVISION)
+    config = alembic_config(
+        migrations_dir=definition.migrations_dir,
+        url=database.url,
+        schema=definition.schema,
+        role=definition.database_role,
+    )
+    locations = config.get_main_option("version_locations")
+    config.set_main_option("version_locations", f"{locations}{os.pathsep}{tmp_path}")
+    for _ in range(2):  # the second time, nothing is left to do
+        await asyncio.to_thread(command.upgrade, config, "heads")
+
+    catalog = await describe(database, definition.schema)
+    assert ("outbox", "later") in catalog.columns
+    connection = await asyncpg.connect(libpq_url(database.url))
+    try:
+        versions = {row[0] for row in await connection.fetch("SELECT version_num FROM sla.alembic_version")}
+    finally:
+        await connection.close()
+    assert versions == {own_head(definition), "messaging_0003"}
 
 
 async def _contents(connection: asyncpg.Connection, schema: str) -> dict[str, Any]:
