@@ -1,4 +1,6 @@
-"""The outbox, inbox and dead-letter tables that every service keeps in its own schema.
+"""The outbox, inbox and dead-letter tables that every service keeps in its own schema, as the code
+uses them; the revisions of `helpdesk_common/migrations/messaging/` build them (a change to a table
+here is a new revision there).
 
 Names are unqualified: each service's connection has its schema on the search path, so the same
 definitions serve every service.
@@ -21,7 +23,6 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
-from sqlalchemy.engine import Connection
 
 messaging_metadata = MetaData()
 
@@ -78,17 +79,3 @@ dead_letters = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("consumer", "stream", "stream_sequence"),
 )
-
-
-def create_messaging_tables(connection: Connection) -> None:
-    """Called from each service's first migration, and from later ones that add a messaging table
-    (it creates only the tables that are missing)."""
-    messaging_metadata.create_all(connection)
-
-
-def drop_outbox_retained(connection: Connection) -> None:
-    outbox_retained.drop(connection, checkfirst=True)
-
-
-def drop_messaging_tables(connection: Connection) -> None:
-    messaging_metadata.drop_all(connection)

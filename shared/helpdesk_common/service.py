@@ -20,7 +20,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 from nats.aio.client import Client
-from sqlalchemy import text
+from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp
 
@@ -63,8 +63,12 @@ Job = Callable[[ServiceRuntime, asyncio.Event], Coroutine[Any, Any, None]]
 class ServiceDefinition:
     name: str
     schema: str
+    # Its Alembic revisions (the shared messaging chain is added to them).
     migrations_dir: Path
     title: str
+    # Its own tables as the code declares them; the migrations must build exactly these
+    # (tests/platform/test_migrations.py).
+    tables: MetaData = field(default_factory=MetaData)
     configure_api: Callable[[FastAPI, ServiceRuntime], None] | None = None
     consumers: list[EventConsumer] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)
@@ -88,6 +92,7 @@ class ServiceDefinition:
             url=url,
             schema=self.schema,
             role=self.database_role if as_role else None,
+            tables=self.tables,
         )
 
 

@@ -66,6 +66,7 @@ consumer = ServiceDefinition(
     schema="probe_consumer",
     title="Probe consumer",
     migrations_dir=MIGRATIONS / "consumer",
+    tables=consumer_metadata,
     consumers=[probe_consumer],
     publishes_events=False,
 )

@@ -8,6 +8,7 @@ from alembic.script import ScriptDirectory
 
 from helpdesk_cli.services import all_services
 from helpdesk_common.db import libpq_url
+from helpdesk_common.migrations import alembic_config
 from helpdesk_common.testing.plugin import TestDatabase
 
 
@@ -42,10 +43,17 @@ async def test_migrations_keep_their_version_table_in_the_service_schema(databas
     definition = all_services()["sla-engine"]
     url = await database.add_service(definition)
     await database.add_service(definition)  # a second run is a no-op, not an error
+    script = ScriptDirectory.from_config(
+        alembic_config(migrations_dir=definition.migrations_dir, url=url, schema="sla", role=None)
+    )
     connection = await asyncpg.connect(libpq_url(url))
     try:
-        head = ScriptDirectory(str(definition.migrations_dir)).get_current_head()
-        assert await connection.fetchval("SELECT version_num FROM sla.alembic_version") == head
+        versions = [
+            row["version_num"]
+            for row in await connection.fetch("SELECT version_num FROM sla.alembic_version")
+        ]
+        applied = {revision.revision for revision in script.iterate_revisions(tuple(versions), "base")}
+        assert set(script.get_heads()) <= applied
         public_tables = await connection.fetchval(
             "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
         )

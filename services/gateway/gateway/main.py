@@ -16,6 +16,7 @@ from gateway.identity.signin.routes import router as signin_router
 from gateway.identity.tokens.routes import router as tokens_router
 from gateway.openapi import install_merged_openapi
 from gateway.proxy import GatewayProxy, install
+from gateway.tables import metadata
 from helpdesk_common.service import ServiceDefinition, ServiceRuntime
 
 
@@ -48,6 +49,7 @@ service = ServiceDefinition(
     schema="identity",
     title="Helpdesk API",
     migrations_dir=Path(__file__).parent / "migrations",
+    tables=metadata,
     configure_api=configure_api,
     settings_class=GatewaySettings,
     consumers=[memberships_consumer],

@@ -1,1 +1,1 @@
-"""The itsm service."""
+"""The itsm service (schema `itsm`)."""

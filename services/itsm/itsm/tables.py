@@ -1,5 +1,6 @@
-"""Tables of the `itsm` schema (incidents, problems, changes, catalog, knowledge base, on-call);
-the outbox, inbox and dead letters come from helpdesk_common.
+"""Tables of the `itsm` schema (incidents, problems, changes, catalog, knowledge base, on-call); the
+outbox, inbox and dead letters come from helpdesk_common. A change here is a new revision in
+migrations/ as well (docs/architecture.md, "Migrations").
 """
 
 from sqlalchemy import MetaData

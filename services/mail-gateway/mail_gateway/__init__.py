@@ -1,1 +1,1 @@
-"""The mail-gateway service."""
+"""The mail-gateway service (schema `mail`)."""

@@ -1,1 +1,1 @@
-"""The notifier service."""
+"""The notifier service (schema `notifier`)."""

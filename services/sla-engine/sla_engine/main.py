@@ -13,6 +13,7 @@ from helpdesk_common.service import ServiceDefinition, ServiceRuntime
 from sla_engine.config import SlaEngineSettings
 from sla_engine.definitions.routes import router as definitions_router
 from sla_engine.projections import ticket_settings_consumer
+from sla_engine.tables import metadata
 from sla_engine.timers.consumers import ticket_events_consumer
 from sla_engine.timers.sweep import sla_sweep_job
 
@@ -26,6 +27,7 @@ service = ServiceDefinition(
     schema="sla",
     title="SLA engine",
     migrations_dir=Path(__file__).parent / "migrations",
+    tables=metadata,
     configure_api=configure_api,
     consumers=[ticket_events_consumer, ticket_settings_consumer],
     jobs=[sla_sweep_job],

@@ -56,7 +56,7 @@ async def test_an_existing_deployment_gets_the_default_list_unless_its_administr
             await connection.execute(
                 f"UPDATE ticketing.module_settings SET updated_by = {chooser}, blocked_extensions = '{{}}'"
             )
-            await asyncio.to_thread(command.upgrade, config, "head")
+            await asyncio.to_thread(command.upgrade, config, "heads")
             found = await connection.fetchval("SELECT blocked_extensions FROM ticketing.module_settings")
         finally:
             await connection.close()

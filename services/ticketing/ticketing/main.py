@@ -22,6 +22,7 @@ from ticketing.mail_in.consumers import mail_in_consumer
 from ticketing.projections.consumers import identity_consumer, sla_consumer
 from ticketing.projections.sla_deadlines import sla_deadlines_consumer
 from ticketing.settings.routes import router as settings_router
+from ticketing.tables import metadata
 from ticketing.templates.routes import router as templates_router
 from ticketing.tickets.routes import router as tickets_router
 
@@ -49,6 +50,7 @@ service = ServiceDefinition(
     schema="ticketing",
     title="Ticketing",
     migrations_dir=Path(__file__).parent / "migrations",
+    tables=metadata,
     configure_api=configure_api,
     consumers=[
         identity_consumer,

@@ -1,1 +1,1 @@
-"""The timetracking service."""
+"""The timetracking service (schema `timetracking`)."""

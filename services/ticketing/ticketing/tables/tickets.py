@@ -84,6 +84,21 @@ ticket_counts = Table(
     Column("tickets", BigInteger, nullable=False),
     Column("settled", Boolean, nullable=False, server_default=text("false")),
 )
+# One key's settled total; the triggers' rows wait, unsettled, for tickets.counts.settle_counts
+# (migration 0007 makes both, with the triggers).
+Index(
+    "ticket_counts_settled_key",
+    ticket_counts.c.department_id,
+    ticket_counts.c.status,
+    ticket_counts.c.priority,
+    ticket_counts.c.assignee_id,
+    ticket_counts.c.type_id,
+    ticket_counts.c.customer_id,
+    unique=True,
+    postgresql_nulls_not_distinct=True,
+    postgresql_where=ticket_counts.c.settled,
+)
+Index("ticket_counts_unsettled", ticket_counts.c.settled, postgresql_where=~ticket_counts.c.settled)
 
 ticket_labels = Table(
     "ticket_labels",

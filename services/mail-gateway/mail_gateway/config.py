@@ -1,0 +1,10 @@
+"""The mail-gateway service's settings: the shared ones (`HELPDESK_*`), and its own beside them as it
+grows (a field `x` is read from `HELPDESK_X`)."""
+
+from __future__ import annotations
+
+from helpdesk_common.config import HelpdeskSettings
+
+
+class MailGatewaySettings(HelpdeskSettings):
+    service_name: str = "mail-gateway"

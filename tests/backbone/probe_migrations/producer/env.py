@@ -1,6 +1,0 @@
-from alembic import context
-from sqlalchemy import MetaData
-
-from helpdesk_common.migrations import run_env
-
-run_env(context, MetaData())
