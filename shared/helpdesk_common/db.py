@@ -143,8 +143,16 @@ def database_unavailable(error: BaseException) -> bool:
     for item in _chain(error):
         if isinstance(item, sqlalchemy_errors.DBAPIError) and item.connection_invalidated:
             return True
-        # Refused or reset connections, a connection closed under the driver, a pool with none free.
-        if isinstance(item, ConnectionError | asyncpg.InterfaceError | sqlalchemy_errors.TimeoutError):
+        # Refused or reset connections, a connection closed under the driver, a pool with none free;
+        # and asyncpg's protocol left mid-operation ("another operation is in progress") when the
+        # server terminated the connection between two statements of a request (a restart).
+        if isinstance(
+            item,
+            ConnectionError
+            | asyncpg.InterfaceError
+            | asyncpg.InternalClientError
+            | sqlalchemy_errors.TimeoutError,
+        ):
             return True
     return False
 
