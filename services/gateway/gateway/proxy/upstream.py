@@ -2,7 +2,7 @@
 (the parser uvicorn reads requests with).
 
 This replaced aiohttp's client, whose request and response objects, per-chunk timers, cookie and
-redirect machinery were a third of the gateway's CPU per forward (`make bench-gateway`); the gateway
+redirect machinery were a large share of the gateway's CPU per forward (`make bench-gateway`); the gateway
 needs none of it: it speaks to a few known services, streams both bodies, and passes the answer on as
 it came. services/gateway/tests/test_upstream.py throws broken, oversized and out-of-step answers at it.
 
