@@ -4,22 +4,19 @@ is a fixture of plain types."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpdesk_common.auth import INTERNAL_TOKEN_HEADER, Operator, generate_key_pair, mint_internal_token
 from helpdesk_common.contracts.ticketing import TicketSettingsChanged, TicketSettingsData
-from helpdesk_common.db import create_engine, create_session_factory, libpq_url
-from helpdesk_common.service import ServiceRuntime, build_app
+from helpdesk_common.db import libpq_url
+from helpdesk_common.testing.apps import ServiceApp, service_app
 from helpdesk_common.testing.infrastructure import TestServers
 from helpdesk_common.testing.plugin import TestDatabase
-from sla_engine.config import SlaEngineSettings
 from sla_engine.main import service as sla_engine
 from sla_engine.projections import on_ticket_settings_changed
 
@@ -29,53 +26,31 @@ Switch = Callable[[bool], Awaitable[None]]
 
 
 @pytest.fixture
-async def sla_url(database: TestDatabase) -> str:
+async def sla_app(database: TestDatabase, servers: TestServers) -> AsyncIterator[ServiceApp]:
+    async with service_app(sla_engine, database, servers) as app:
+        yield app
+
+
+@pytest.fixture
+def sla_url(sla_app: ServiceApp) -> str:
     """The sla-engine role's own URL, schema migrated."""
-    return await database.add_service(sla_engine)
+    return sla_app.url
 
 
 @pytest.fixture
-def key_pair() -> tuple[str, str]:
-    return generate_key_pair()
+def sessions(sla_app: ServiceApp) -> async_sessionmaker[AsyncSession]:
+    return sla_app.sessions
 
 
 @pytest.fixture
-async def sla_engine_db(sla_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(sla_url, schema=sla_engine.schema, pool_size=4)
-    yield engine
-    await engine.dispose()
+def sla_client(sla_app: ServiceApp) -> httpx.AsyncClient:
+    return sla_app.client
 
 
 @pytest.fixture
-def sessions(sla_engine_db: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return create_session_factory(sla_engine_db)
-
-
-@pytest.fixture
-async def sla_client(
-    sla_url: str,
-    key_pair: tuple[str, str],
-    sla_engine_db: AsyncEngine,
-    sessions: async_sessionmaker[AsyncSession],
-    servers: TestServers,
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = SlaEngineSettings(
-        database_url=sla_url, internal_token_public_key=key_pair[1], nats_url=servers.nats_url
-    )
-    app = build_app(sla_engine, ServiceRuntime(settings, sla_engine_db, sessions))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sla") as client:
-        yield client
-
-
-@pytest.fixture
-def as_operator(key_pair: tuple[str, str]) -> Headers:
+def as_operator(sla_app: ServiceApp) -> Headers:
     """`as_operator("tickets_enabled", "tickets_manage_sla")`: the headers the gateway would send."""
-
-    def headers(*flags: str) -> dict[str, str]:
-        operator = Operator(id=uuid.uuid4(), username="ada", flags=frozenset(flags))
-        return {INTERNAL_TOKEN_HEADER: mint_internal_token(operator, private_key_pem=key_pair[0])}
-
-    return headers
+    return sla_app.as_operator
 
 
 @pytest.fixture

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpdesk_common.auth import INTERNAL_TOKEN_HEADER, Operator, generate_key_pair, mint_internal_token
 from helpdesk_common.contracts.identity import OperatorData, OperatorSnapshot, OperatorUpserted
 from helpdesk_common.contracts.sla import (
     SlaDeadlines,
@@ -22,38 +20,25 @@ from helpdesk_common.contracts.sla import (
     SlaDefinitionSnapshot,
     SlaDefinitionUpserted,
 )
-from helpdesk_common.db import create_engine, create_session_factory, libpq_url
+from helpdesk_common.db import libpq_url
 from helpdesk_common.files import DEFAULT_BLOCKED_EXTENSIONS
-from helpdesk_common.service import ServiceRuntime, build_app
+from helpdesk_common.testing.apps import ServiceApp, service_app
 from helpdesk_common.testing.infrastructure import TestServers
 from helpdesk_common.testing.plugin import TestDatabase
-from ticketing.config import TicketingSettings
 from ticketing.main import service as ticketing
 from ticketing.projections.consumers import on_operator_upserted, on_sla_upserted
 from ticketing.projections.sla_deadlines import on_sla_deadlines_set
 
 
 @dataclass
-class Ticketing:
-    client: httpx.AsyncClient
-    database: TestDatabase
-    private_key: str
-    session_factory: async_sessionmaker[AsyncSession]
+class Ticketing(ServiceApp):
+    """The shared service app, with the records most tests need made the way ticketing learns them."""
 
-    def as_operator(
-        self,
-        *flags: str,
-        departments: tuple[uuid.UUID, ...] = (),
-        operator_id: uuid.UUID | None = None,
-        username: str = "ada",
-    ) -> dict[str, str]:
-        operator = Operator(
-            id=operator_id or uuid.uuid4(),
-            username=username,
-            flags=frozenset(flags),
-            department_ids=frozenset(departments),
-        )
-        return {INTERNAL_TOKEN_HEADER: mint_internal_token(operator, private_key_pem=self.private_key)}
+    database: TestDatabase = field(kw_only=True)
+
+    @property
+    def session_factory(self) -> async_sessionmaker[AsyncSession]:
+        return self.sessions
 
     async def switch_module(self, enabled: bool) -> None:
         response = await self.client.put(
@@ -134,15 +119,5 @@ class Ticketing:
 
 @pytest.fixture
 async def ticketing_app(database: TestDatabase, servers: TestServers) -> AsyncIterator[Ticketing]:
-    url = await database.add_service(ticketing)
-    private_key, public_key = generate_key_pair()
-    settings = TicketingSettings(
-        database_url=url, internal_token_public_key=public_key, nats_url=servers.nats_url
-    )
-    engine = create_engine(url, schema=ticketing.schema, pool_size=4)
-    app = build_app(ticketing, ServiceRuntime(settings, engine, create_session_factory(engine)))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://ticketing"
-    ) as client:
-        yield Ticketing(client, database, private_key, create_session_factory(engine))
-    await engine.dispose()
+    async with service_app(ticketing, database, servers) as app:
+        yield Ticketing(app.client, app.url, app.engine, app.sessions, app.private_key, database=database)

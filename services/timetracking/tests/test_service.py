@@ -4,20 +4,20 @@ schema migrated under its own role."""
 from __future__ import annotations
 
 import asyncpg
-import httpx
 
 from helpdesk_common.db import libpq_url
+from helpdesk_common.testing.apps import ServiceApp
 
 
-async def test_health_and_readiness_answer(client: httpx.AsyncClient) -> None:
-    assert (await client.get("/healthz")).json() == {"status": "ok"}
-    ready = await client.get("/readyz")
+async def test_health_and_readiness_answer(app: ServiceApp) -> None:
+    assert (await app.client.get("/healthz")).json() == {"status": "ok"}
+    ready = await app.client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["checks"]["database"] == "ok"
 
 
-async def test_its_schema_is_migrated_and_owned_by_its_role(url: str) -> None:
-    connection = await asyncpg.connect(libpq_url(url))
+async def test_its_schema_is_migrated_and_owned_by_its_role(app: ServiceApp) -> None:
+    connection = await asyncpg.connect(libpq_url(app.url))
     try:
         tables = await connection.fetch(
             "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = $1", "timetracking"
