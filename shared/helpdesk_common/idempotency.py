@@ -94,17 +94,18 @@ async def once(
     *,
     key: str | None,
     operator_id: uuid.UUID,
-    request: str,
+    request: Callable[[], str],
     work: Callable[[], Awaitable[Answer]],
 ) -> Answer:
     """`work` runs unless this operator's key was already answered. On `connection` inside the caller's
-    transaction, which the caller commits; on a connection with none, in a transaction of its own."""
+    transaction, which the caller commits; on a connection with none, in a transaction of its own.
+    `request` gives the request's fingerprint, asked for only when there is a key."""
     if key is None:
         return await work()
     if connection.is_in_transaction():
-        return await _once(connection, key.strip('"'), operator_id, request, work)
+        return await _once(connection, key.strip('"'), operator_id, request(), work)
     async with connection.transaction():
-        return await _once(connection, key.strip('"'), operator_id, request, work)
+        return await _once(connection, key.strip('"'), operator_id, request(), work)
 
 
 async def _once(

@@ -11,9 +11,8 @@ _configured = False
 
 
 def configure_tracing(service_name: str, otlp_endpoint: str) -> None:
-    """Spans are recorded and exported only when an OTLP endpoint is configured. Without one the API's
-    no-op tracer still carries incoming trace context through (traceparent in, traceparent out, the
-    trace id in logs) at almost no cost per event."""
+    """Spans are recorded, carried across HTTP and NATS and exported only when an OTLP endpoint is
+    configured (see tracing_enabled)."""
     global _configured
     if _configured or not otlp_endpoint:
         return
@@ -26,6 +25,13 @@ def configure_tracing(service_name: str, otlp_endpoint: str) -> None:
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
     trace.set_tracer_provider(provider)
     _configured = True
+
+
+def tracing_enabled() -> bool:
+    """Whether a real tracer provider is installed (configure_tracing, or a test's own). Off, no trace
+    is made or carried: OpenTelemetry's instrumentation costs its full price even when it records
+    nothing (`make bench-tickets`, `make bench-backbone`)."""
+    return isinstance(trace.get_tracer_provider(), TracerProvider)
 
 
 def shutdown_tracing() -> None:

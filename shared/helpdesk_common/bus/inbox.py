@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk_common.contracts.envelope import EventEnvelope
 from helpdesk_common.db import driver_connection
+from helpdesk_common.telemetry import tracing_enabled
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -134,23 +135,24 @@ async def _apply_group(
 ) -> None:
     contract = type(group[0][1])
     batch_handler = handlers.batched.get(contract)
+    traced = tracing_enabled()
     if batch_handler is None:
         msg, event = group[0]
-        with _span(event, msg, consumer):
+        with _span(event, msg, consumer) if traced else contextlib.nullcontext():
             await handlers.single[contract](session, event)
         return
     # One span per event, each in its own trace, around the one call that applies them all.
     with contextlib.ExitStack() as spans:
-        for msg, event in group:
-            spans.enter_context(_span(event, msg, consumer))
+        if traced:
+            for msg, event in group:
+                spans.enter_context(_span(event, msg, consumer))
         await batch_handler(session, [event for _, event in group])
 
 
 @contextlib.contextmanager
 def _span(event: EventEnvelope[Any], msg: Msg, consumer: str) -> Iterator[None]:
     """The CONSUMER span of the event, a child of the request that produced it (its traceparent header,
-    put there by the outbox); with no tracer configured, OpenTelemetry's no-op tracer makes none and
-    only carries that context, so what the handler writes carries the trace on."""
+    put there by the outbox), current while the handler runs, so what it writes carries the trace on."""
     with tracer.start_as_current_span(
         f"{consumer} apply {event.type}",
         context=propagate.extract(msg.headers or {}),

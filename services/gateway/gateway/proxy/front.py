@@ -4,10 +4,9 @@ request machinery (request heads are bounded before, by the server: helpdesk_com
 Every request to /api/<tickets|sla|...>/ is a forward, and FastAPI's layers between the server and the
 route (exception handlers, exit stack, router, request/response wrappers) would cost a large share of one
 (`make bench-gateway`). So this layer sends those requests straight to the proxy with the three things
-they need from the stack: the body size limit, the trace (OpenTelemetry's own ASGI middleware, which
-with no exporter only carries the caller's context on), and problem details from the app's own
-exception handlers. Anything else (sign-in, tokens, operators, roles, docs, an unknown API) goes on
-to FastAPI.
+they need from the stack: the body size limit, the trace when tracing is on (OpenTelemetry's own ASGI
+middleware), and problem details from the app's own exception handlers. Anything else (sign-in,
+tokens, operators, roles, docs, an unknown API) goes on to FastAPI.
 """
 
 from __future__ import annotations
@@ -51,6 +50,7 @@ def install(
         proxy=proxy,
         max_body_bytes=settings.http_max_body_bytes,
         larger_bodies=larger_bodies,
+        traced=bool(settings.otlp_endpoint),
     )
 
 
@@ -62,14 +62,19 @@ class GatewayFront:
         proxy: GatewayProxy,
         max_body_bytes: int,
         larger_bodies: dict[str, int] | None,
+        traced: bool,
     ) -> None:
         self.app = app
         self.proxy = proxy
         limited = BodySizeLimit(self._forward, max_bytes=max_body_bytes, larger_for=larger_bodies)
-        # OpenTelemetry's middleware, exporting or not (with no tracer it only carries the caller's
-        # context on): a span per request, none per body chunk, which a 20 MB upload has thousands of.
-        self.forward: ASGIApp = OpenTelemetryMiddleware(
-            limited, default_span_details=_span_details, exclude_spans=["receive", "send"]
+        # With tracing on, OpenTelemetry's middleware: a span per request, none per body chunk (a 20 MB
+        # upload has thousands); off, none, as in the services (helpdesk_common.http.app).
+        self.forward: ASGIApp = (
+            OpenTelemetryMiddleware(
+                limited, default_span_details=_span_details, exclude_spans=["receive", "send"]
+            )
+            if traced
+            else limited
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -79,7 +79,7 @@ async def upload(
             await driver_connection(session),
             key=idempotency_key,
             operator_id=operator.id,
-            request=fingerprint("upload", number.upper(), name, digest),
+            request=lambda: fingerprint("upload", number.upper(), name, digest),
             work=work,
         )
     await session.commit()

@@ -38,7 +38,7 @@ async def comment(
         await driver_connection(session),
         key=idempotency_key,
         operator_id=operator.id,
-        request=fingerprint("add comment", number.upper(), data.model_dump_json()),
+        request=lambda: fingerprint("add comment", number.upper(), data.model_dump_json()),
         work=work,
     )
     await session.commit()

@@ -153,7 +153,7 @@ async def create_from_api(
             connection,
             key=idempotency_key,
             operator_id=actor.id,
-            request=fingerprint("create ticket", data.model_dump_json()),
+            request=lambda: fingerprint("create ticket", data.model_dump_json()),
             work=work,
         )
 
