@@ -1,7 +1,7 @@
 """The platform's pull loop (bus/pull.py) against FastStream's batch pull subscriber, on the same stream.
 
 Each drains the same number of stored messages from a durable consumer of its own, acknowledging every
-one, with a handler that does nothing: what is measured is the cost of getting a message to a handler
+one, with a handler that does nothing: what it shows is the cost of getting a message to a handler
 and acknowledged, the part a framework would add to every event of `make bench-backbone`. Both run
 with uvloop in this process, one after the other, against one embedded NATS.
 """
