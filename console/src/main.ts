@@ -1,0 +1,27 @@
+import Aura from '@primeuix/themes/aura'
+import PrimeVue from 'primevue/config'
+import ConfirmationService from 'primevue/confirmationservice'
+import ToastService from 'primevue/toastservice'
+import Tooltip from 'primevue/tooltip'
+import { createApp } from 'vue'
+import 'primeicons/primeicons.css'
+import App from './App.vue'
+import { onSessionExpired } from './api/client'
+import { router } from './router'
+import { forgetSession } from './session/session'
+import './styles.css'
+
+// An expired session goes back to sign-in, which returns the operator to where they were.
+onSessionExpired(() => {
+  forgetSession()
+  const here = router.currentRoute.value
+  if (!here.meta.public) void router.push({ path: '/sign-in', query: { redirect: here.fullPath, expired: '1' } })
+})
+
+createApp(App)
+  .use(router)
+  .use(PrimeVue, { theme: { preset: Aura, options: { darkModeSelector: '.dark-mode', cssLayer: false } } })
+  .use(ToastService)
+  .use(ConfirmationService)
+  .directive('tooltip', Tooltip)
+  .mount('#app')

@@ -1,0 +1,82 @@
+"""The console in Debian's Chromium (Playwright's own download cannot work here), against a real
+stack: gateway serving the built console, ticketing, SLA engine, NATS and PostgreSQL. One stack per
+test module; each test makes its own operators and records."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import nats
+import pytest
+import pytest_asyncio
+
+from helpdesk_common.bus.topology import ensure_streams
+from helpdesk_common.provisioning import with_database
+from helpdesk_common.testing.infrastructure import TestServers
+from helpdesk_common.testing.plugin import TestDatabase
+from tests.console.harness import CONSOLE_DIST, Console, console_build_problem
+from tests.journeys.stack import start_stack
+
+CHROMIUM = Path(os.environ.get("HELPDESK_CHROMIUM", "/usr/bin/chromium"))
+
+
+def _missing(message: str) -> None:
+    """Under CI a missing browser or console fails the run; elsewhere it skips."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if not CHROMIUM.exists():
+        _missing(f"Chromium is not at {CHROMIUM}: apt-get install chromium")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM)}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "viewport": {"width": 1440, "height": 900}, "locale": "en-GB"}
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def console(servers: TestServers, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Console]:
+    problem = console_build_problem()
+    if problem:
+        _missing(problem)
+    database = TestDatabase(admin_url=servers.admin_url, name=f"test_{uuid.uuid4().hex[:12]}")
+    client = await nats.connect(servers.nats_url)
+    js = client.jetstream()
+    for stream in await js.streams_info():
+        if stream.config.name:
+            await js.delete_stream(stream.config.name)
+    await ensure_streams(js)
+    await client.close()
+    stack = await start_stack(
+        servers,
+        database,
+        tmp_path_factory.mktemp("console"),
+        upstreams=("ticketing", "sla-engine"),
+        gateway_env={"HELPDESK_CONSOLE_DIR": str(CONSOLE_DIST)},
+    )
+    try:
+        admin = await stack.admin()
+        switched = await admin.put(
+            "/api/tickets/settings",
+            json={"ticket_system_enabled": True, "ticket_number_prefix": "TKT", "blocked_extensions": []},
+        )
+        assert switched.status_code == 200, switched.text
+        yield Console(stack=stack, admin=admin)
+        await admin.aclose()
+    finally:
+        stack.stop()
+        connection = await asyncpg.connect(with_database(servers.admin_url, "postgres"))
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)')
+        finally:
+            await connection.close()

@@ -1,0 +1,122 @@
+"""What the console's browser tests share: the stack behind the console, operators with chosen
+flags, signing in, the accessibility check, and the screenshots a reviewer looks at."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.async_api import Page, expect
+
+from tests.journeys.stack import PASSWORD, RunningStack
+
+ROOT = Path(__file__).resolve().parents[2]
+CONSOLE_DIST = ROOT / "console" / "dist"
+CONSOLE_SOURCES = [ROOT / "console" / "src", ROOT / "console" / "index.html", ROOT / "console" / "package-lock.json"]
+AXE = ROOT / "console" / "node_modules" / "axe-core" / "axe.min.js"
+# Written by the tests for a reviewer (not committed): one picture per page and state.
+SCREENSHOTS = Path(os.environ.get("HELPDESK_SCREENSHOTS", ROOT / "test-results" / "console"))
+
+
+def console_build_problem() -> str | None:
+    """Why the built console cannot be used, or None: it must exist and be newer than its sources."""
+    index = CONSOLE_DIST / "index.html"
+    if not index.exists():
+        return "the console is not built: run `make console`"
+    built = index.stat().st_mtime
+    newest = max(
+        (path.stat().st_mtime for source in CONSOLE_SOURCES for path in _files(source)), default=0.0
+    )
+    if newest > built:
+        return "the console is older than its sources: run `make console`"
+    return None
+
+
+def _files(source: Path) -> list[Path]:
+    return [source] if source.is_file() else [path for path in source.rglob("*") if path.is_file()]
+
+
+@dataclass
+class Console:
+    """A running stack serving the console, with an administrator's API client beside it."""
+
+    stack: RunningStack
+    admin: httpx.AsyncClient
+
+    @property
+    def url(self) -> str:
+        return self.stack.api
+
+    async def operator(
+        self, *flags: str, departments: list[str] | None = None, name: str | None = None
+    ) -> str:
+        """A new operator holding exactly `flags`, member of `departments`; returns the username."""
+        username = name or f"op{secrets.token_hex(3)}"
+        answer = await self.admin.post(
+            "/api/operators",
+            json={
+                "username": username,
+                "email": f"{username}@example.com",
+                "display_name": f"Operator {username}",
+                "password": PASSWORD,
+                "flags": list(flags),
+                "default_department_id": (departments or [None])[0],
+            },
+        )
+        assert answer.status_code == 201, answer.text
+        for department in departments or []:
+            await self.add_member(department, answer.json()["id"])
+        return username
+
+    async def add_member(self, department_id: str, operator_id: str) -> None:
+        current = await self.admin.get(f"/api/tickets/departments/{department_id}")
+        assert current.status_code == 200, current.text
+        members = [*current.json()["member_ids"], operator_id]
+        changed = await self.admin.patch(f"/api/tickets/departments/{department_id}", json={"member_ids": members})
+        assert changed.status_code == 200, changed.text
+
+    async def department(self, name: str | None = None) -> dict[str, Any]:
+        answer = await self.admin.post(
+            "/api/tickets/departments", json={"name": name or f"Department {secrets.token_hex(3)}"}
+        )
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
+    async def ticket(self, title: str, **fields: Any) -> dict[str, Any]:
+        answer = await self.admin.post("/api/tickets", json={"title": title, **fields})
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
+
+async def sign_in(page: Page, console: Console, username: str, *, at: str = "/") -> None:
+    await page.goto(f"{console.url}{at}")
+    await page.get_by_label("Username").fill(username)
+    await page.locator("#password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+async def assert_accessible(page: Page, what: str) -> None:
+    """axe-core over the page as it is now: no serious or critical violation."""
+    if not await page.evaluate("() => typeof window.axe !== 'undefined'"):
+        # evaluate() runs outside the page's Content-Security-Policy, which refuses inline scripts.
+        await page.evaluate(AXE.read_text())
+    result = await page.evaluate(
+        "() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})))"
+    )
+    bad = [violation for violation in result if violation["impact"] in ("serious", "critical")]
+    assert not bad, f"{what}: accessibility violations:\n{json.dumps(bad, indent=2)}"
+
+
+async def screenshot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"
+    await page.screenshot(path=path, full_page=True)
+    return path
