@@ -1,4 +1,3 @@
-import Aura from '@primeuix/themes/aura'
 import PrimeVue from 'primevue/config'
 import ConfirmationService from 'primevue/confirmationservice'
 import ToastService from 'primevue/toastservice'
@@ -8,6 +7,7 @@ import 'primeicons/primeicons.css'
 import App from './App.vue'
 import { onSessionExpired } from './api/client'
 import { router } from './router'
+import { HelpdeskTheme } from './theme'
 import { forgetSession } from './session/session'
 import './styles.css'
 
@@ -20,7 +20,7 @@ onSessionExpired(() => {
 
 createApp(App)
   .use(router)
-  .use(PrimeVue, { theme: { preset: Aura, options: { darkModeSelector: '.dark-mode', cssLayer: false } } })
+  .use(PrimeVue, { theme: { preset: HelpdeskTheme, options: { darkModeSelector: '.dark-mode', cssLayer: false } } })
   .use(ToastService)
   .use(ConfirmationService)
   .directive('tooltip', Tooltip)
