@@ -14,6 +14,7 @@ import asyncpg
 import nats
 import pytest
 import pytest_asyncio
+from playwright.async_api import expect
 
 from helpdesk_common.bus.topology import ensure_streams
 from helpdesk_common.provisioning import with_database
@@ -23,6 +24,8 @@ from tests.console.harness import CONSOLE_DIST, Console, console_build_problem
 from tests.journeys.stack import start_stack
 
 CHROMIUM = Path(os.environ.get("HELPDESK_CHROMIUM", "/usr/bin/chromium"))
+# Two cores run the stack, the browser and the test at once: answers may take seconds, not moments.
+expect.set_options(timeout=15_000)
 
 
 def _missing(message: str) -> None:
