@@ -53,8 +53,17 @@ class PermissionMissing(HelpdeskError):
     problem_type = "urn:helpdesk:problem:permission-missing"
     title = "Permission missing"
 
-    def __init__(self, flag: str) -> None:
-        super().__init__(f"This action needs the permission flag '{flag}'.", flag=flag)
+    def __init__(self, flag: str, *alternatives: str) -> None:
+        """`flag`, or when any of several would do (`alternatives`), all of them (`any_of`)."""
+        if not alternatives:
+            super().__init__(f"This action needs the permission flag '{flag}'.", flag=flag)
+            return
+        named = ", ".join(f"'{each}'" for each in (flag, *alternatives))
+        super().__init__(
+            f"This action needs one of the permission flags {named}.",
+            flag=flag,
+            any_of=[flag, *alternatives],
+        )
 
 
 class Forbidden(HelpdeskError):

@@ -25,7 +25,8 @@ class ModuleDisabled(Forbidden):
     title = "The Ticket System is disabled"
 
 
-async def _module_enabled(request: Request, switch: Column[bool]) -> bool:
+async def module_enabled(request: Request, switch: Column[bool]) -> bool:
+    """The switch as this process last read it (at most SWITCH_CACHE_SECONDS old)."""
     state = request.app.state
     cache: TTLCache[str, bool] | None = getattr(state, "ticket_system_switch", None)
     if cache is None:
@@ -38,15 +39,18 @@ async def _module_enabled(request: Request, switch: Column[bool]) -> bool:
     return enabled
 
 
-def module_access(switch: Column[bool], *flags: str) -> Callable[[Request], Coroutine[Any, Any, Operator]]:
+def module_access(
+    switch: Column[bool], *flags: str, any_of: tuple[str, ...] = ()
+) -> Callable[[Request], Coroutine[Any, Any, Operator]]:
     """`Depends(module_access(module_settings.c.ticket_system_enabled, "tickets_create"))`; `switch` is
-    the boolean column of a one-row table in the service's schema."""
+    the boolean column of a one-row table in the service's schema. `any_of`: at least one of these
+    too, for a read several workflows share (the contact autocomplete of New Ticket and of Details)."""
 
     async def dependency(request: Request) -> Operator:
         operator = await current_operator(request)
         if not operator.has(MODULE_FLAG):
             raise PermissionMissing(MODULE_FLAG)
-        if not await _module_enabled(request, switch):
+        if not await module_enabled(request, switch):
             raise ModuleDisabled(
                 "The Ticket System is switched off (Settings, Ticket System, 'Ticket System Enabled').",
                 reason="module_disabled",
@@ -54,6 +58,8 @@ def module_access(switch: Column[bool], *flags: str) -> Callable[[Request], Coro
         for flag in flags:
             if not operator.has(flag):
                 raise PermissionMissing(flag)
+        if any_of and not any(operator.has(flag) for flag in any_of):
+            raise PermissionMissing(*any_of)
         return operator
 
     return dependency

@@ -269,12 +269,17 @@ async def test_a_schema_main_migrated_before_the_messaging_chain_upgrades_with_n
         await connection.execute((SCHEMAS_AT_31C525F / f"{name}.sql").read_text())
         await connection.execute(MESSAGING_ROWS)
         kept = await _contents(connection, definition.schema)
-        [version] = await connection.fetch("SELECT version_num FROM alembic_version")
 
         await asyncio.to_thread(definition.migrate, before.url, as_role=True)
 
-        assert await _contents(connection, definition.schema) == kept
-        assert await connection.fetch("SELECT version_num FROM alembic_version") == [version]
+        # Revisions written since (ticketing's 0011) move the version and may add to the schema; what
+        # was there keeps its identity and its rows.
+        after = await _contents(connection, definition.schema)
+        assert {name: after["relations"].get(name) for name in kept["relations"]} == kept["relations"]
+        tables = [table for table in kept["rows"] if table != "alembic_version"]
+        assert {table: after["rows"].get(table) for table in tables} == {t: kept["rows"][t] for t in tables}
+        versions = await connection.fetch("SELECT version_num FROM alembic_version")
+        assert [row["version_num"] for row in versions] == [own_head(definition)]
     finally:
         await connection.close()
     fresh = await describe(await databases.migrated(definition), definition.schema)

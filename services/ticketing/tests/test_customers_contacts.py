@@ -144,7 +144,8 @@ async def test_contact_emails_are_unique_whatever_their_case_and_search_covers_n
     )
     assert duplicate.status_code == 422 and duplicate.json()["errors"][0]["field"] == "email"
 
-    reader = ticketing_app.as_operator("tickets_enabled")
+    # New Ticket's Contact autocomplete (seed 10.6).
+    reader = ticketing_app.as_operator("tickets_enabled", "tickets_create")
 
     async def found(text: str) -> list[str]:
         response = await ticketing_app.client.get("/contacts", params={"search": text}, headers=reader)

@@ -13,6 +13,8 @@ from helpdesk_common.ticket_module import module_access
 from ticketing.tables.settings import module_settings
 
 
-def ticket_access(*flags: str) -> Callable[[Request], Coroutine[Any, Any, Operator]]:
-    """`Depends(ticket_access("tickets_create"))`."""
-    return module_access(module_settings.c.ticket_system_enabled, *flags)
+def ticket_access(
+    *flags: str, any_of: tuple[str, ...] = ()
+) -> Callable[[Request], Coroutine[Any, Any, Operator]]:
+    """`Depends(ticket_access("tickets_create"))`; `any_of`: at least one of these as well."""
+    return module_access(module_settings.c.ticket_system_enabled, *flags, any_of=any_of)

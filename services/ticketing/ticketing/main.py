@@ -19,6 +19,7 @@ from ticketing.inventory.routes import router as inventory_router
 from ticketing.jobs import cleanup_job, settle_counts_job
 from ticketing.labels.routes import router as labels_router
 from ticketing.mail_in.consumers import mail_in_consumer
+from ticketing.operators.routes import router as operators_router
 from ticketing.projections.consumers import identity_consumer, sla_consumer
 from ticketing.projections.sla_deadlines import sla_deadlines_consumer
 from ticketing.settings.routes import router as settings_router
@@ -43,6 +44,7 @@ def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
     app.include_router(customers_router)
     app.include_router(templates_router)
     app.include_router(inventory_router)
+    app.include_router(operators_router)
 
 
 service = ServiceDefinition(

@@ -23,7 +23,7 @@ PROBLEM_CONTENT: Document = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF
 PROBLEM_SCHEMA: Document = {
     "title": "Problem",
     "description": "RFC 9457 problem details: the shape of every error answer of every service. "
-    "Extensions (such as `errors`, `flag` or `reason`) travel as further members.",
+    "Extensions (such as `errors`, `flag`, `any_of` or `reason`) travel as further members.",
     "type": "object",
     "properties": {
         "type": {"type": "string", "format": "uri-reference", "default": "about:blank"},
@@ -94,8 +94,9 @@ GENERIC_PROBLEMS: dict[str, Document] = {
     "400": problem("The body cannot be read as the type it declares (e.g. not UTF-8)."),
     "401": problem("No credentials were sent, or they are unknown, expired or revoked."),
     "403": problem(
-        "Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write "
-        "lacks its CSRF token, or the module is switched off (`reason`)."
+        "Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of "
+        "several would do), a cookie-authenticated write lacks its CSRF token, or the module is "
+        "switched off (`reason`)."
     ),
     "404": problem("Nothing is there, or the caller may not see it."),
     "409": problem("The first request with this `Idempotency-Key` is still running; try again."),

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Row, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpdesk_common.errors import NotFound, ValidationFailed
+from helpdesk_common.auth import Operator
+from helpdesk_common.errors import NotFound, PermissionMissing, ValidationFailed
 from helpdesk_common.records import ensure_unique
 from ticketing.contacts.schemas import ContactCreate, ContactOut, ContactUpdate, LinkedDevice
 from ticketing.tables.contacts import contact_devices, contacts
@@ -18,9 +19,13 @@ from ticketing.tables.departments import departments
 from ticketing.tables.projections import devices
 
 SEARCH_LIMIT_MAX = 200
+MANAGE_FLAG = "tickets_manage_customers"
+# What Create Contact on a ticket's Details tab knows of the person (seed 10.4, tickets_edit).
+FROM_A_TICKET = frozenset({"first_name", "last_name", "email", "customer_id"})
 
 
-async def create_contact(session: AsyncSession, *, data: ContactCreate) -> ContactOut:
+async def create_contact(session: AsyncSession, *, actor: Operator, data: ContactCreate) -> ContactOut:
+    _check_create_rights(actor, data)
     await _check_email(session, data.email)
     await _check_department(session, data.department_id)
     await _check_devices(session, data.customer_id, data.device_ids)
@@ -28,6 +33,17 @@ async def create_contact(session: AsyncSession, *, data: ContactCreate) -> Conta
     await session.execute(insert(contacts).values(id=contact_id, **data.model_dump(exclude={"device_ids"})))
     await _set_devices(session, contact_id, data.device_ids)
     return await get_contact(session, contact_id)
+
+
+def _check_create_rights(actor: Operator, data: ContactCreate) -> None:
+    """An editor of tickets (the route's gate) makes a contact from a ticket: a name, the address and
+    a company. The rest of the record (phone, position, department, notes, devices) is managed on the
+    Contacts page, so setting any of it needs that page's flag."""
+    if actor.has(MANAGE_FLAG):
+        return
+    defaults = ContactCreate.model_fields
+    if any(getattr(data, name) != defaults[name].default for name in defaults.keys() - FROM_A_TICKET):
+        raise PermissionMissing(MANAGE_FLAG)
 
 
 async def update_contact(session: AsyncSession, *, contact_id: uuid.UUID, data: ContactUpdate) -> ContactOut:

@@ -1,4 +1,6 @@
-"""HTTP for customers and contacts (flag tickets_manage_customers; contact search for every module user)."""
+"""HTTP for customers and contacts (flag tickets_manage_customers), the SLA picker of the customer form,
+and what a ticket's dialogs need of contacts: the autocomplete (New Ticket, tickets_create; Details,
+tickets_edit) and Create Contact (Details, tickets_edit)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from helpdesk_common.inputs import QueryText
 from ticketing.access import ticket_access
 from ticketing.contacts.schemas import ContactCreate, ContactOut, ContactUpdate
 from ticketing.contacts.service import (
+    MANAGE_FLAG,
     create_contact,
     delete_contact,
     get_contact,
@@ -25,18 +28,26 @@ from ticketing.customers.schemas import (
     CustomerOut,
     CustomerRemovedOut,
     CustomerUpdate,
+    SlaChoice,
 )
 from ticketing.customers.service import (
     create_customer,
     customer_detail,
     delete_customer,
     list_customers,
+    list_sla_choices,
     update_customer,
 )
 
 router = APIRouter(tags=["customers and contacts"])
-Reader = Annotated[Operator, Depends(ticket_access())]
-Manager = Annotated[Operator, Depends(ticket_access("tickets_manage_customers"))]
+Manager = Annotated[Operator, Depends(ticket_access(MANAGE_FLAG))]
+# A read-only operator sees a ticket's contact on the ticket itself; looking people up is for those
+# who set a ticket's contact (New Ticket, the Details tab) or manage contacts.
+ContactReader = Annotated[
+    Operator, Depends(ticket_access(any_of=("tickets_create", "tickets_edit", MANAGE_FLAG)))
+]
+# Create Contact on the Details tab; create_contact keeps the rest of the record to MANAGE_FLAG.
+ContactCreator = Annotated[Operator, Depends(ticket_access(any_of=("tickets_edit", MANAGE_FLAG)))]
 Search = Annotated[QueryText, Query(max_length=200)]
 
 
@@ -74,9 +85,16 @@ async def remove(customer_id: uuid.UUID, operator: Manager, session: Session) ->
     return removed
 
 
+@router.get("/sla-definitions")
+async def sla_choices(operator: Manager, session: Session) -> list[SlaChoice]:
+    """The customer form's SLA picker: whoever sets a customer's SLA may list the library's names,
+    without tickets_manage_sla, which edits the library (the SLA engine's /definitions)."""
+    return await list_sla_choices(session)
+
+
 @router.get("/contacts")
 async def search(
-    operator: Reader,
+    operator: ContactReader,
     session: Session,
     search: Search = None,
     customer_id: uuid.UUID | None = None,
@@ -87,14 +105,16 @@ async def search(
 
 
 @router.post("/contacts", status_code=201)
-async def create_one(data: ContactCreate, operator: Manager, session: Session) -> ContactOut:
-    created = await create_contact(session, data=data)
+async def create_one(data: ContactCreate, operator: ContactCreator, session: Session) -> ContactOut:
+    """With tickets_edit alone: first and last name, e-mail and customer (Create Contact on a ticket);
+    any other field needs tickets_manage_customers."""
+    created = await create_contact(session, actor=operator, data=data)
     await session.commit()
     return created
 
 
 @router.get("/contacts/{contact_id}")
-async def read_one(contact_id: uuid.UUID, operator: Reader, session: Session) -> ContactOut:
+async def read_one(contact_id: uuid.UUID, operator: ContactReader, session: Session) -> ContactOut:
     return await get_contact(session, contact_id)
 
 

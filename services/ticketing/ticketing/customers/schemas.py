@@ -70,3 +70,10 @@ class CustomerRemovedOut(BaseModel):
     department_ids: list[uuid.UUID]
     contact_ids: list[uuid.UUID]
     device_links_removed: int
+
+
+class SlaChoice(BaseModel):
+    """An entry of the SLA library as the customer form's SLA picker shows it (seed 10.11)."""
+
+    id: uuid.UUID
+    name: str

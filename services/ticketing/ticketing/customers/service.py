@@ -21,6 +21,7 @@ from ticketing.customers.schemas import (
     CustomerOut,
     CustomerRemovedOut,
     CustomerUpdate,
+    SlaChoice,
 )
 from ticketing.departments.service import list_departments, publish_removed
 from ticketing.tables.contacts import contact_devices, contacts
@@ -186,3 +187,11 @@ async def _refuse_if_devices_linked(session: AsyncSession, customer_id: uuid.UUI
             f"{linked} device links of this customer's contacts belong to the current tenant; "
             "unlink them first.",
         )
+
+
+async def list_sla_choices(session: AsyncSession) -> list[SlaChoice]:
+    """From ticketing's copy of the SLA library: the SLAs a customer's `sla_id` is checked against."""
+    query = select(sla_definitions.c.id, sla_definitions.c.name).order_by(
+        func.lower(sla_definitions.c.name), sla_definitions.c.id
+    )
+    return [SlaChoice.model_validate(row._mapping) for row in await session.execute(query)]

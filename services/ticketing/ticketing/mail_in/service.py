@@ -102,6 +102,7 @@ async def _new_ticket(session: AsyncSession, mail: InboundMail) -> uuid.UUID:
         actor=None,
         source=TicketSource.EMAIL,
         message=message,
+        arrived_as=mail.from_name.strip() or None,
     )
     await _link_attachments(session, created.id, message.comment_id, mail)
     await _note_blocked(session, created.id, mail)

@@ -55,3 +55,7 @@ class ModuleSettingsOut(BaseModel):
     blocked_extensions: list[str]
     updated_at: datetime
     updated_by: uuid.UUID | None
+
+
+class ModuleState(BaseModel):
+    enabled: bool = Field(description="Settings, Ticket System, 'Ticket System Enabled'.")

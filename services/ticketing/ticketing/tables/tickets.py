@@ -31,6 +31,9 @@ tickets = Table(
     Column("assignee_id", UUID(as_uuid=True), ForeignKey("operators.id", ondelete="SET NULL")),
     Column("contact_id", UUID(as_uuid=True), ForeignKey("contacts.id", ondelete="SET NULL")),
     Column("contact_email", Text),
+    # The display name an e-mail arrived with ("Jane Doe <jane@x>"): the Contact column's name when
+    # the linked contact has none (or is gone). Cleared when the ticket's contact is changed.
+    Column("contact_name", Text),
     Column("customer_id", UUID(as_uuid=True), ForeignKey("customers.id", ondelete="SET NULL")),
     Column("sla_id", UUID(as_uuid=True)),
     Column("response_due_at", DateTime(timezone=True)),

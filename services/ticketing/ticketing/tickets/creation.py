@@ -34,7 +34,7 @@ from helpdesk_common.outbox import committed, outbox_insert, outbox_parameters
 from ticketing.bodies import Body, render_body
 from ticketing.tickets import events
 from ticketing.tickets.numbering import formatted, next_number, next_value_sql
-from ticketing.tickets.reading import linked_devices
+from ticketing.tickets.reading import contact_name, linked_devices
 from ticketing.tickets.schemas import (
     ContactRef,
     LabelRef,
@@ -93,7 +93,8 @@ LEFT JOIN sla_definitions sla ON sla.id = cu.sla_id
 # sent anything), so the response SLA keeps running, as the SLA engine counts it.
 _WRITTEN = Positions(
     "ticket_id", "number", "title", "priority", "source", "department_id", "assignee_id", "contact_id",
-    "contact_email", "customer_id", "sla_id", "type_id", "creator_id", "now", "search_text", "label_ids",
+    "contact_email", "contact_name", "customer_id", "sla_id", "type_id", "creator_id", "now",
+    "search_text", "label_ids",
     "message_id", "message_direction", "message_author_id", "message_author", "message_html",
     "message_text", "message_mail_id", "actor_name", "history_fields", "history_values",
 )  # fmt: skip
@@ -102,10 +103,11 @@ _WRITE = f"""
 WITH ticket AS (
     INSERT INTO tickets (
         id, number, title, priority, source, department_id, assignee_id, contact_id, contact_email,
-        customer_id, sla_id, type_id, created_by_id, created_at, updated_at, last_activity_at,
+        contact_name, customer_id, sla_id, type_id, created_by_id, created_at, updated_at, last_activity_at,
         last_message_direction, last_message_at, search_text)
     VALUES ({_W.ticket_id}, {_W.number}, {_W.title}, {_W.priority}, {_W.source}, {_W.department_id},
-            {_W.assignee_id}, {_W.contact_id}, {_W.contact_email}, {_W.customer_id}, {_W.sla_id},
+            {_W.assignee_id}, {_W.contact_id}, {_W.contact_email}, {_W.contact_name}, {_W.customer_id},
+            {_W.sla_id},
             {_W.type_id}, {_W.creator_id}, {_W.now}::timestamptz, {_W.now}, {_W.now},
             {_W.message_direction}::text,
             CASE WHEN {_W.message_id}::uuid IS NULL THEN NULL ELSE {_W.now}::timestamptz END,
@@ -176,10 +178,11 @@ async def create_ticket(
     actor: Operator | None,
     source: TicketSource = TicketSource.MANUAL,
     message: FirstMessage | None = None,
+    arrived_as: str | None = None,
 ) -> TicketOut:
     """Every new ticket, from the API (`actor` the operator) or from mail (no actor; `message` the
-    customer's). On a connection with no transaction open the write commits as it completes; in a
-    transaction, with it."""
+    customer's, `arrived_as` the sender's display name). On a connection with no transaction open the
+    write commits as it completes; in a transaction, with it."""
     if data.assignee_id is not None and not (actor and actor.has(ASSIGN_FLAG)):
         raise PermissionMissing(ASSIGN_FLAG)
     label_ids = list(dict.fromkeys(data.label_ids))
@@ -209,9 +212,10 @@ async def create_ticket(
         created_by=actor.id if actor else None,
         now=datetime.now(UTC),
         message=message,
+        arrived_as=arrived_as,
     )
     try:
-        await _write(connection, ticket, actor, message)
+        await _write(connection, ticket, actor, message, arrived_as)
     except asyncpg.ForeignKeyViolationError as error:
         column = _VANISHED.get(error.constraint_name or "")
         if column is None:
@@ -267,8 +271,8 @@ def _ticket_out(
     created_by: uuid.UUID | None,
     now: datetime,
     message: FirstMessage | None,
+    arrived_as: str | None,
 ) -> TicketOut:
-    contact_name = " ".join(part for part in (context["first_name"], context["last_name"]) if part) or None
     return TicketOut(
         id=ticket_id,
         number=number,
@@ -288,7 +292,7 @@ def _ticket_out(
         ),
         contact=ContactRef(
             id=context["contact_id"],
-            name=contact_name,
+            name=contact_name(context["first_name"], context["last_name"], arrived_as),
             email=context["contact_address"] or (None if context["contact_id"] else data.contact_email),
         ),
         customer=_ref(context["customer_id"], context["company_name"]),
@@ -320,15 +324,16 @@ def _description(data: TicketCreate, actor: Operator | None) -> FirstMessage | N
     )
 
 
-def search_text(ticket: TicketOut) -> str:
-    """What the queue's search finds a ticket by (number, title, contact, assignee); edits renew it
-    in SQL (`tickets.service.refresh_search_text`) from the same fields."""
+def search_text(ticket: TicketOut, arrived_as: str | None) -> str:
+    """What the queue's search finds a ticket by (number, title, contact, the name its e-mail arrived
+    with, assignee); edits renew it in SQL (`tickets.service.refresh_search_text`) from the same fields."""
     contact = ticket.contact
     parts = (
         ticket.number,
         ticket.title,
         contact.email,
         contact.name,
+        arrived_as if arrived_as != contact.name else None,
         ticket.assignee and ticket.assignee.username,
     )
     return " ".join(part for part in parts if part)
@@ -339,6 +344,7 @@ async def _write(
     ticket: TicketOut,
     actor: Operator | None,
     message: FirstMessage | None,
+    arrived_as: str | None,
 ) -> None:
     history = [("created", ticket.number)]
     if message is not None:
@@ -358,12 +364,13 @@ async def _write(
             assignee_id=ticket.assignee.id if ticket.assignee else None,
             contact_id=contact.id,
             contact_email=None if contact.id else contact.email,
+            contact_name=arrived_as,
             customer_id=ticket.customer.id if ticket.customer else None,
             sla_id=ticket.sla.sla_id,
             type_id=ticket.type.id if ticket.type else None,
             creator_id=actor.id if actor else None,
             now=ticket.created_at,
-            search_text=search_text(ticket),
+            search_text=search_text(ticket, arrived_as),
             label_ids=[label.id for label in ticket.labels],
             message_id=message.comment_id if message else None,
             message_direction=message.direction if message else None,

@@ -131,8 +131,13 @@ async def labels_of(session: AsyncSession, ticket_ids: list[uuid.UUID]) -> dict[
     return found
 
 
+def contact_name(first_name: str | None, last_name: str | None, arrived_with: str | None) -> str | None:
+    """The linked contact's name, else the display name the ticket's e-mail arrived with, else none."""
+    return " ".join(part for part in (first_name, last_name) if part) or arrived_with or None
+
+
 def contact_ref(row: Any) -> ContactRef:
-    name = " ".join(part for part in (row.first_name, row.last_name) if part) or None
+    name = contact_name(row.first_name, row.last_name, row.contact_name)
     return ContactRef(id=row.contact_id, name=name, email=row.contact_address or row.contact_email)
 
 

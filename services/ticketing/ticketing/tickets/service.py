@@ -181,6 +181,7 @@ async def refresh_search_text(session: AsyncSession, ticket_id: uuid.UUID) -> No
             func.coalesce(contacts.c.email, tickets.c.contact_email),
             contacts.c.first_name,
             contacts.c.last_name,
+            tickets.c.contact_name,
             assignee.c.username,
         )
     )
@@ -306,6 +307,8 @@ async def _contact_columns(session: AsyncSession, requested: dict[str, Any]) -> 
         "contact_id": contact.id if contact else None,
         "contact_email": None if contact else requested.get("contact_email"),
         "customer_id": contact.customer_id if contact else None,
+        # The name an e-mail arrived with belonged to the former contact.
+        "contact_name": None,
     }
 
 
