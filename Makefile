@@ -8,7 +8,7 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test lint typecheck bench bench-backbone bench-consumers bench-gateway bench-tickets asyncapi clean
+.PHONY: run test lint typecheck bench bench-backbone bench-consumers bench-gateway bench-tickets asyncapi console-api clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -36,6 +36,10 @@ typecheck: $(VENV)/.synced
 
 asyncapi: $(VENV)/.synced
 	$(VENV)/bin/helpdesk asyncapi --output docs/asyncapi.json
+
+# The platform's OpenAPI document, built offline (nothing started), which the console's API client is made from.
+console-api: $(VENV)/.synced
+	$(VENV)/bin/helpdesk openapi --output console/openapi.json
 
 bench: bench-backbone bench-gateway bench-tickets
 
