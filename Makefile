@@ -59,6 +59,7 @@ typecheck: $(VENV)/.synced console/node_modules/.installed
 asyncapi: $(VENV)/.synced
 	$(VENV)/bin/helpdesk asyncapi --output docs/asyncapi.json
 
+
 bench: bench-backbone bench-gateway bench-tickets
 
 bench-backbone: $(VENV)/.synced

@@ -92,6 +92,29 @@ def asyncapi(
 
 
 @app.command()
+def openapi(
+    output: Annotated[Path, typer.Option(help="Where to write the document.")] = Path("console/openapi.json"),
+    check: Annotated[
+        Path | None, typer.Option(help="Write nothing; exit 1 when this file is not the document.")
+    ] = None,
+) -> None:
+    """Write the platform's OpenAPI document, what the gateway's /openapi.json answers with every
+    service behind it, built offline: nothing is started and nothing is connected."""
+    from helpdesk_cli.openapi import platform_document, rendered
+
+    document = rendered(platform_document())
+    if check is not None:
+        if not check.is_file() or check.read_text(encoding="utf-8") != document:
+            typer.echo(f"{check} is out of date: run make console-api", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{check} is current")
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(document, encoding="utf-8")
+    typer.echo(f"wrote {output}")
+
+
+@app.command()
 def keygen(
     env_file: Annotated[Path, typer.Option(help="The env file to write (refuses to overwrite).")],
 ) -> None:

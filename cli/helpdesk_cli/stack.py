@@ -213,7 +213,9 @@ class Stack:
         self.remember_state()
         for name, port in self.ports.items():
             self.say(f"  {name:<13} http://127.0.0.1:{port}  (log: {self.log_file(name)})")
-        self.say(f"\nThe API answers at http://127.0.0.1:{self.ports['gateway']}  (Ctrl-C stops everything)")
+        gateway = f"http://127.0.0.1:{self.ports['gateway']}"
+        self.say(f"\nThe API answers at {gateway}  (Ctrl-C stops everything)")
+        self.say(await _console_line(gateway))
         self.say(await self.how_to_sign_in())
 
 
@@ -224,6 +226,18 @@ async def _port_answers(port: int) -> bool:
         return False
     writer.close()
     return True
+
+
+async def _console_line(gateway: str) -> str:
+    """Where the console answers: the gateway's own address, once `make console` has built it."""
+    try:
+        async with httpx.AsyncClient(timeout=2.0) as http:
+            built = (await http.get(f"{gateway}/")).status_code == 200
+    except httpx.HTTPError:
+        built = False
+    if built:
+        return f"The console answers at {gateway}/"
+    return f"The console answers at {gateway}/ once built: make console (then reload the page)"
 
 
 async def _answers_ready(port: int) -> bool:

@@ -95,6 +95,15 @@ async def start_stack(
             stdout=(log_dir / f"{name}.log").open("wb"),
             stderr=subprocess.STDOUT,
         )
+    try:
+        await _all_ready(stack, ports, log_dir)
+    except BaseException:
+        stack.stop()  # a stack that never came up leaves no process behind
+        raise
+    return stack
+
+
+async def _all_ready(stack: RunningStack, ports: dict[str, int], log_dir: Path) -> None:
     async with httpx.AsyncClient(timeout=2) as http:
         for name, port in ports.items():
 
@@ -108,4 +117,3 @@ async def start_stack(
                 assert stack.processes[name].poll() is None, (log_dir / f"{name}.log").read_text()[-3000:]
 
             await eventually(ready, within=60, what=f"{name} ready", check=alive)
-    return stack

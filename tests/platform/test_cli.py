@@ -61,6 +61,7 @@ def test_up_starts_everything_embedded_and_a_second_up_reuses_the_data(tmp_path:
         process = start_stack(var_dir, log)
         api = wait_for_line(log, r"The API answers at (http://127\.0\.0\.1:(\d+))", process)
         assert api.group(2) != "8000"
+        wait_for_line(log, rf"The console answers at {re.escape(api.group(1))}/", process)
         assert re.search(r"gateway: port 8000 is busy, using \d+", log.read_text())
         assert httpx.get(f"{api.group(1)}/readyz", timeout=5).status_code == 200
         for name in ("ticketing", "mail-gateway", "sla-engine", "notifier", "itsm", "timetracking"):

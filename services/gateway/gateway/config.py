@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
+
+from pydantic import Field
 
 from helpdesk_common.config import HelpdeskSettings
 
@@ -14,6 +17,16 @@ PUBLIC_NAMES: dict[str, str] = {
     "itsm": "itsm",
     "time": "timetracking",
 }
+
+
+# The console's build in a checkout of the repository (services/gateway/gateway/../../../console/dist).
+REPOSITORY_CONSOLE = Path(__file__).resolve().parents[3] / "console"
+
+
+def _repository_console_build() -> Path | None:
+    """console/dist of the checkout this package runs from, built or not yet (the gateway serves a
+    build made after it started); None where the package is installed without the repository."""
+    return REPOSITORY_CONSOLE / "dist" if REPOSITORY_CONSOLE.is_dir() else None
 
 
 class GatewaySettings(HelpdeskSettings):
@@ -28,6 +41,8 @@ class GatewaySettings(HelpdeskSettings):
     auth_cache_seconds: float = 2.0
     # Same variable as ticketing's (HELPDESK_ATTACHMENT_MAX_BYTES), so the gateway lets uploads through.
     attachment_max_bytes: int = 25 * 1024 * 1024
+    # The built console (index.html and assets/), served at /; None serves a page saying how to build it.
+    console_dir: Path | None = Field(default_factory=_repository_console_build)
 
     # Sign-in throttling (docs/architecture.md, "Sign-in throttling"). A failure counts until an
     # hour passes without another; past each limit every further failure locks for a delay that

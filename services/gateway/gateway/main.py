@@ -1,5 +1,6 @@
 """The gateway: the one public door. It signs operators in, checks their credentials on every
-request, and proxies `/api/<service>/...` to the services with a short-lived internal token."""
+request, proxies `/api/<service>/...` to the services with a short-lived internal token, and serves
+the web console at / beside them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from gateway.config import GatewaySettings
+from gateway.console import install_console
 from gateway.identity.authentication import Authenticator
 from gateway.identity.memberships import memberships_consumer
 from gateway.identity.operators.routes import router as operators_router
@@ -42,6 +44,7 @@ def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
         larger_bodies=service.larger_bodies(settings) if service.larger_bodies else None,
     )
     install_merged_openapi(app, upstreams)
+    install_console(app, settings.console_dir)
 
 
 service = ServiceDefinition(

@@ -105,17 +105,29 @@ class MergedOpenAPI:
                 return_exceptions=True,
             )
         fetched: dict[str, Document] = {}
-        missing: dict[str, str] = {}
-        for (public, service), result in zip(targets.items(), results, strict=True):
+        failures: dict[str, str] = {}
+        for service, result in zip(targets.values(), results, strict=True):
             if isinstance(result, BaseException):
                 log.warning("the API description of %s is left out: %r", service, result)
-                missing[public] = f"{service} did not answer ({result.__class__.__name__})"
+                failures[service] = f"{service} did not answer ({result.__class__.__name__})"
             else:
-                fetched[public] = result
+                fetched[service] = result
+        return self.merged(fetched, failures), len(fetched) == len(PUBLIC_NAMES)
+
+    def merged(self, documents: dict[str, Document], failures: dict[str, str] | None = None) -> Document:
+        """The platform's document from the services' own (`documents`, by service name), as
+        /openapi.json answers it; a service left out is named with its reason from `failures`, or as not
+        configured. `helpdesk openapi` calls this with every service's document, built offline."""
+        services: dict[str, Document] = {}
+        missing: dict[str, str] = {}
         for public, service in PUBLIC_NAMES.items():
-            if service not in self._upstreams:
-                missing[public] = f"{service} is not configured at this gateway"
-        return merge(self._app.openapi(), fetched, missing, self._authentication), not missing
+            if service in documents:
+                services[public] = documents[service]
+            else:
+                missing[public] = (failures or {}).get(
+                    service, f"{service} is not configured at this gateway"
+                )
+        return merge(self._app.openapi(), services, missing, self._authentication)
 
 
 async def _fetch(session: aiohttp.ClientSession, base_url: str) -> Document:
@@ -274,6 +286,7 @@ def install_merged_openapi(app: FastAPI, upstreams: dict[str, str]) -> None:
     authentication = public_authentication(settings.session_cookie)
     install_openapi(app, authentication)
     merged = MergedOpenAPI(app, upstreams, authentication)
+    app.state.openapi = merged
     openapi_url = app.openapi_url or "/openapi.json"
     replaced = {openapi_url, "/docs", "/docs/oauth2-redirect", "/redoc"}
     app.router.routes[:] = [

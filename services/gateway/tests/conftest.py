@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -85,19 +87,32 @@ class Gateway:
 
 @pytest.fixture
 async def gateway_app(database: TestDatabase) -> AsyncIterator[Gateway]:
+    async with gateway_with(database) as app:
+        yield app
+
+
+@asynccontextmanager
+async def gateway_with(database: TestDatabase, **settings: Any) -> AsyncIterator[Gateway]:
+    """The gateway app as `gateway_app` makes it, with `settings` in place of those defaults."""
     url = await database.add_service(gateway)
     private_key, public_key = generate_key_pair()
-    settings = GatewaySettings(
-        database_url=url,
-        cookie_secure=False,  # the test client speaks plain HTTP
-        throttle_first_delay_seconds=0.02,
-        throttle_longest_delay_seconds=0.1,
-        internal_token_private_key=private_key,
-        internal_token_public_key=public_key,
+    configured = GatewaySettings(
+        **{
+            "database_url": url,
+            "cookie_secure": False,  # the test client speaks plain HTTP
+            "throttle_first_delay_seconds": 0.02,
+            "throttle_longest_delay_seconds": 0.1,
+            "internal_token_private_key": private_key,
+            "internal_token_public_key": public_key,
+            **settings,
+        }
     )
     engine = create_engine(url, schema=gateway.schema, pool_size=4)
-    runtime = ServiceRuntime(settings, engine, create_session_factory(engine))
+    runtime = ServiceRuntime(configured, engine, create_session_factory(engine))
     app = build_app(gateway, runtime)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client:
-        yield Gateway(client, runtime, database, public_key, app)
-    await engine.dispose()
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            yield Gateway(client, runtime, database, public_key, app)
+    finally:
+        await engine.dispose()
