@@ -20,7 +20,8 @@ export interface ContactChoice {
 }
 
 export async function searchOperators(search = ''): Promise<Outcome<OperatorChoice[]>> {
-  const answer = await outcome(api.GET('/api/operators', { params: { query: { search: search || undefined, active: true } } }))
+  // The directory every module user may read (docs/architecture.md, "Reads for the console's pickers").
+  const answer = await outcome(api.GET('/api/tickets/operators', { params: { query: { search: search || undefined } } }))
   if (!answer.ok) return answer
   return { ok: true, data: answer.data.map(({ id, username, display_name }) => ({ id, username, display_name })) }
 }

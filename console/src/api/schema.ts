@@ -324,7 +324,11 @@ export interface paths {
          */
         get: operations["ticketing__search_contacts_get"];
         put?: never;
-        /** Create One */
+        /**
+         * Create One
+         * @description With tickets_edit alone: first and last name, e-mail and customer (Create Contact on a ticket);
+         *     any other field needs tickets_manage_customers.
+         */
         post: operations["ticketing__create_one_contacts_post"];
         delete?: never;
         options?: never;
@@ -518,6 +522,46 @@ export interface paths {
         patch: operations["ticketing__change_label_labels__label_id__patch"];
         trace?: never;
     };
+    "/api/tickets/module": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Module
+         * @description Whether the Ticket System is switched on, as every ticket endpoint's gate sees it.
+         */
+        get: operations["ticketing__module_module_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tickets/operators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Directory
+         * @description Active operators by default: a disabled one can no longer sign in to work a ticket.
+         */
+        get: operations["ticketing__directory_operators_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tickets/settings": {
         parameters: {
             query?: never;
@@ -529,6 +573,27 @@ export interface paths {
         get: operations["ticketing__read_settings_get"];
         /** Replace */
         put: operations["ticketing__replace_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tickets/sla-definitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sla Choices
+         * @description The customer form's SLA picker: whoever sets a customer's SLA may list the library's names,
+         *     without tickets_manage_sla, which edits the library (the SLA engine's /definitions).
+         */
+        get: operations["ticketing__sla_choices_sla_definitions_get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -784,7 +849,7 @@ export interface components {
     schemas: {
         /**
          * Problem
-         * @description RFC 9457 problem details: the shape of every error answer of every service. Extensions (such as `errors`, `flag` or `reason`) travel as further members.
+         * @description RFC 9457 problem details: the shape of every error answer of every service. Extensions (such as `errors`, `flag`, `any_of` or `reason`) travel as further members.
          */
         Problem: {
             detail: string;
@@ -1665,6 +1730,20 @@ export interface components {
              */
             updated_at: string;
         };
+        /** DirectoryEntry */
+        ticketing__DirectoryEntry: {
+            /** Active */
+            active: boolean;
+            /** Display Name */
+            display_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Username */
+            username: string;
+        };
         /** HistoryEntry */
         ticketing__HistoryEntry: {
             /** Actor Id */
@@ -1830,6 +1909,14 @@ export interface components {
             /** Ticket System Enabled */
             ticket_system_enabled: boolean;
         };
+        /** ModuleState */
+        ticketing__ModuleState: {
+            /**
+             * Enabled
+             * @description Settings, Ticket System, 'Ticket System Enabled'.
+             */
+            enabled: boolean;
+        };
         /** Numbers */
         ticketing__Numbers: {
             /** Numbers */
@@ -1884,6 +1971,19 @@ export interface components {
              * @enum {string}
              */
             state: "none" | "ok" | "warning" | "critical" | "breached";
+        };
+        /**
+         * SlaChoice
+         * @description An entry of the SLA library as the customer form's SLA picker shows it (seed 10.11).
+         */
+        ticketing__SlaChoice: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
         };
         /** TemplateCreate */
         ticketing__TemplateCreate: {
@@ -2317,7 +2417,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2366,7 +2466,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2415,7 +2515,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2477,7 +2577,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2544,7 +2644,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2694,7 +2794,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2765,7 +2865,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2834,7 +2934,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2901,7 +3001,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2992,7 +3092,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3070,7 +3170,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3139,7 +3239,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3188,7 +3288,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3250,7 +3350,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3319,7 +3419,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3386,7 +3486,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3468,7 +3568,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3544,7 +3644,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3624,7 +3724,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3711,7 +3811,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3796,7 +3896,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3896,7 +3996,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4004,7 +4104,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4096,7 +4196,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4203,7 +4303,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4301,7 +4401,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4390,7 +4490,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4479,7 +4579,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4566,7 +4666,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4651,7 +4751,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4751,7 +4851,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4847,7 +4947,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4936,7 +5036,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5023,7 +5123,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5110,7 +5210,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5210,7 +5310,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5304,7 +5404,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5384,7 +5484,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5471,7 +5571,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5556,7 +5656,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5656,7 +5756,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5763,7 +5863,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5852,7 +5952,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5934,7 +6034,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6019,7 +6119,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6099,7 +6199,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6184,7 +6284,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6284,7 +6384,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6304,6 +6404,155 @@ export interface operations {
             };
             /** @description The body is larger than this operation accepts. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ticketing__module_module_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing__ModuleState"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ticketing__directory_operators_get: {
+        parameters: {
+            query?: {
+                /** @description In username and display name. */
+                search?: string | null;
+                /** @description Disabled operators too (the queue's filter: tickets they still hold). */
+                include_inactive?: boolean;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing__DirectoryEntry"][];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6378,7 +6627,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6458,7 +6707,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6478,6 +6727,73 @@ export interface operations {
             };
             /** @description The request is not valid: `errors` names each field that is wrong and why. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ticketing__sla_choices_sla_definitions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing__SlaChoice"][];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6548,7 +6864,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6637,7 +6953,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6724,7 +7040,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6809,7 +7125,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6909,7 +7225,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7003,7 +7319,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7083,7 +7399,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7168,7 +7484,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7268,7 +7584,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7364,7 +7680,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7433,7 +7749,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7518,7 +7834,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7618,7 +7934,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7714,7 +8030,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7820,7 +8136,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7926,7 +8242,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8014,7 +8330,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8114,7 +8430,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8210,7 +8526,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8313,7 +8629,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8418,7 +8734,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8505,7 +8821,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not allowed: a permission flag is missing (`flag` names it), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
             403: {
                 headers: {
                     [name: string]: unknown;

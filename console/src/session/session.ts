@@ -31,8 +31,9 @@ export async function loadSession(): Promise<void> {
 }
 
 async function readTicketModule(): Promise<boolean> {
-  const answer = await outcome(api.GET('/api/tickets/unread-count'))
-  return answer.ok || answer.problem.reason !== 'module_disabled'
+  if (!can('tickets_enabled')) return false
+  const answer = await outcome(api.GET('/api/tickets/module'))
+  return answer.ok && answer.data.enabled
 }
 
 export async function signIn(username: string, password: string): Promise<Problem | null> {
