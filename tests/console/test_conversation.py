@@ -20,7 +20,7 @@ async def _ticket_for(console: Console, *flags: str, **fields: Any) -> tuple[str
     """An operator of a new department holding `flags`, and a ticket of that department."""
     department = await console.department()
     username = await console.operator(*flags)
-    await _join(console, department["id"], username)
+    await join_department(console, department["id"], username)
     ticket = await console.ticket(
         "Printer on fire",
         department_id=department["id"],
@@ -31,14 +31,16 @@ async def _ticket_for(console: Console, *flags: str, **fields: Any) -> tuple[str
     return username, ticket
 
 
-async def _join(console: Console, department_id: str, username: str) -> None:
+async def join_department(console: Console, department_id: str, username: str) -> None:
     """Membership, done here because harness.add_member reads `member_ids`, which the API calls `members`."""
     found = await console.admin.get("/api/operators", params={"search": username})
     assert found.status_code == 200, found.text
     operator_id = next(item["id"] for item in found.json() if item["username"] == username)
     current = (await console.admin.get(f"/api/tickets/departments/{department_id}")).json()
     members = [member["id"] for member in current["members"]] + [operator_id]
-    changed = await console.admin.patch(f"/api/tickets/departments/{department_id}", json={"member_ids": members})
+    changed = await console.admin.patch(
+        f"/api/tickets/departments/{department_id}", json={"member_ids": members}
+    )
     assert changed.status_code == 200, changed.text
 
 
@@ -91,15 +93,17 @@ async def test_the_draft_survives_a_reload_and_an_error_keeps_the_text(page: Pag
     await page.reload()
     body = page.get_by_label("Message", exact=True)
     await expect(body).to_have_value("Half-written answer\nsecond line")
-    await expect(page.get_by_role("group", name="Send as").get_by_role("button", name="Outbound")).to_have_attribute(
-        "aria-pressed", "true"
-    )
+    await expect(
+        page.get_by_role("group", name="Send as").get_by_role("button", name="Outbound")
+    ).to_have_attribute("aria-pressed", "true")
 
     # The ticket goes away under the operator's feet: the answer is shown in words, the text stays.
     deleted = await console.admin.delete(f"/api/tickets/{ticket['number']}")
     assert deleted.status_code == 204, deleted.text
     await page.get_by_role("button", name="Send", exact=True).click()
-    await expect(page.get_by_role("form", name="New comment").get_by_role("alert")).to_contain_text(ticket["number"])
+    await expect(page.get_by_role("form", name="New comment").get_by_role("alert")).to_contain_text(
+        ticket["number"]
+    )
     await expect(body).to_have_value("Half-written answer\nsecond line")
     await screenshot(page, "ticket-conversation-send-refused")
     kept = await page.evaluate(f"() => localStorage.getItem('helpdesk.draft.{ticket['number']}')")
