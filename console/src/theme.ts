@@ -1,5 +1,6 @@
 // Aura with a primary colour that white text can sit on (WCAG AA 4.5:1): Aura's emerald fails it,
-// which axe-core reports on every button.
+// which axe-core reports on every button; and unpressed toggle text (SelectButton) one shade darker,
+// Aura's surface.500 on surface.100 being 4.3:1.
 import { definePreset } from '@primeuix/themes'
 import Aura from '@primeuix/themes/aura'
 
@@ -14,6 +15,11 @@ export const HelpdeskTheme = definePreset(Aura, {
         primary: { color: '{blue.700}', contrastColor: '#ffffff', hoverColor: '{blue.800}', activeColor: '{blue.900}' },
         highlight: { background: '{blue.50}', focusBackground: '{blue.100}', color: '{blue.800}', focusColor: '{blue.900}' },
       },
+    },
+  },
+  components: {
+    togglebutton: {
+      colorScheme: { light: { root: { color: '{surface.600}' }, icon: { color: '{surface.600}' } } },
     },
   },
 })

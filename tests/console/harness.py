@@ -18,7 +18,11 @@ from tests.journeys.stack import PASSWORD, RunningStack
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSOLE_DIST = ROOT / "console" / "dist"
-CONSOLE_SOURCES = [ROOT / "console" / "src", ROOT / "console" / "index.html", ROOT / "console" / "package-lock.json"]
+CONSOLE_SOURCES = [
+    ROOT / "console" / "src",
+    ROOT / "console" / "index.html",
+    ROOT / "console" / "package-lock.json",
+]
 AXE = ROOT / "console" / "node_modules" / "axe-core" / "axe.min.js"
 # Written by the tests for a reviewer (not committed): one picture per page and state.
 SCREENSHOTS = Path(os.environ.get("HELPDESK_SCREENSHOTS", ROOT / "test-results" / "console"))
@@ -30,9 +34,7 @@ def console_build_problem() -> str | None:
     if not index.exists():
         return "the console is not built: run `make console`"
     built = index.stat().st_mtime
-    newest = max(
-        (path.stat().st_mtime for source in CONSOLE_SOURCES for path in _files(source)), default=0.0
-    )
+    newest = max((path.stat().st_mtime for source in CONSOLE_SOURCES for path in _files(source)), default=0.0)
     if newest > built:
         return "the console is older than its sources: run `make console`"
     return None
@@ -77,8 +79,10 @@ class Console:
     async def add_member(self, department_id: str, operator_id: str) -> None:
         current = await self.admin.get(f"/api/tickets/departments/{department_id}")
         assert current.status_code == 200, current.text
-        members = [*current.json()["member_ids"], operator_id]
-        changed = await self.admin.patch(f"/api/tickets/departments/{department_id}", json={"member_ids": members})
+        members = [*(member["id"] for member in current.json()["members"]), operator_id]
+        changed = await self.admin.patch(
+            f"/api/tickets/departments/{department_id}", json={"member_ids": members}
+        )
         assert changed.status_code == 200, changed.text
 
     async def department(self, name: str | None = None) -> dict[str, Any]:
@@ -108,8 +112,9 @@ async def assert_accessible(page: Page, what: str) -> None:
         # evaluate() runs outside the page's Content-Security-Policy, which refuses inline scripts.
         await page.evaluate(AXE.read_text())
     result = await page.evaluate(
-        "() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations"
-        ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})))"
+        "() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => ({"
+        "id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})))"
     )
     bad = [violation for violation in result if violation["impact"] in ("serious", "critical")]
     assert not bad, f"{what}: accessibility violations:\n{json.dumps(bad, indent=2)}"

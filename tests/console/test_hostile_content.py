@@ -32,7 +32,7 @@ PNG = bytes.fromhex(
 
 class Tracker:
     """A real loopback server standing in for a sender's read-receipt image; it counts its hits.
-    HTTPS, because the console's Content-Security-Policy lets remote images come only over https:."""
+    HTTPS, as most senders' trackers are."""
 
     def __init__(self, directory: Path) -> None:
         hits: list[str] = []

@@ -20,7 +20,9 @@ async def test_sign_in_page_refuses_a_wrong_password_in_words(page: Page, consol
     await screenshot(page, "sign-in-refused")
 
 
-async def test_a_deep_link_survives_sign_in_and_sign_out_returns_to_sign_in(page: Page, console: Console) -> None:
+async def test_a_deep_link_survives_sign_in_and_sign_out_returns_to_sign_in(
+    page: Page, console: Console
+) -> None:
     username = await console.operator("tickets_enabled")
     await page.goto(f"{console.url}/tickets")
     await expect(page).to_have_url(f"{console.url}/sign-in?redirect=/tickets")
@@ -54,7 +56,15 @@ async def test_the_menu_shows_only_what_the_flags_allow(page: Page, console: Con
     menu = page.get_by_role("navigation", name="Main menu")
     await expect(menu.get_by_role("link", name="Tickets", exact=True)).to_be_visible()
     await expect(menu.get_by_role("link", name="Templates")).to_be_visible()
-    for absent in ("Departments", "Customers", "Contacts", "Labels & Types", "SLA", "Ticket System", "Operators"):
+    for absent in (
+        "Departments",
+        "Customers",
+        "Contacts",
+        "Labels & Types",
+        "SLA",
+        "Ticket System",
+        "Operators",
+    ):
         await expect(menu.get_by_role("link", name=absent, exact=True)).to_have_count(0)
     await assert_accessible(page, "home")
     await screenshot(page, "home-templates-operator")

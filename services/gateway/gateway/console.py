@@ -13,10 +13,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from helpdesk_common.errors import NotFound
 
 # Everything the console loads comes from the gateway itself. Styles allow 'unsafe-inline' because the
-# component library injects its theme as <style> elements at run time; scripts never run inline.
+# component library injects its theme as <style> elements at run time; scripts never run inline. Images
+# from anywhere, because the console's sanitiser (console/src/shared/sanitize.ts) holds remote ones back
+# until the operator asks for them.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob: https:; font-src 'self' data:; connect-src 'self'; "
+    "img-src 'self' data: blob: https: http:; font-src 'self' data:; connect-src 'self'; "
     "frame-src 'self' blob:; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )

@@ -45,7 +45,8 @@ async def console(database: TestDatabase, build: Path) -> AsyncIterator[Gateway]
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: "
-    "https:; font-src 'self' data:; connect-src 'self'; frame-src 'self' blob:; worker-src 'self' blob:; "
+    "https: http:; font-src 'self' data:; connect-src 'self'; frame-src 'self' blob:; "
+    "worker-src 'self' blob:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 

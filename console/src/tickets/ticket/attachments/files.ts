@@ -2,6 +2,7 @@
 // addresses of a file's download and view, and sizes in words.
 import { api, type Schemas } from '@/api/client'
 import { outcome, type Outcome } from '@/api/outcome'
+import { randomId } from '@/shared/ids'
 
 export type Attachment = Schemas['ticketing__AttachmentOut']
 
@@ -12,7 +13,7 @@ export function uploadFile(number: string, file: File): Promise<Outcome<Attachme
       params: {
         path: { number },
         query: { name: file.name },
-        header: { 'Idempotency-Key': crypto.randomUUID() },
+        header: { 'Idempotency-Key': randomId() },
       },
       body: file as unknown as undefined,
       bodySerializer: (body: unknown) => body as BodyInit,
