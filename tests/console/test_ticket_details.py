@@ -72,6 +72,7 @@ async def test_new_ticket_needs_a_title_keeps_its_draft_and_creates_the_ticket_w
     await expect(dialog.get_by_label("Title")).to_have_value("Printer does not print")
     await expect(dialog.get_by_role("textbox", name="Description")).to_contain_text("Which printer")
     await dialog.get_by_label("Title").fill("Printer on the third floor does not print")
+    await expect(dialog.locator("#new-ticket-title-error")).to_be_empty()
     await choose(page, "Department", department["name"])
     await choose(page, "Priority", "High")
     await dialog.get_by_label("Contact").fill("someone@example.com")
