@@ -18,6 +18,22 @@ export const HelpdeskTheme = definePreset(Aura, {
     },
   },
   components: {
+    // Danger buttons (deletes) white on red.700 rather than Aura's red.500, which misses 4.5:1.
+    button: {
+      colorScheme: {
+        light: {
+          root: {
+            danger: {
+              background: '{red.700}', hoverBackground: '{red.800}', activeBackground: '{red.900}',
+              borderColor: '{red.700}', hoverBorderColor: '{red.800}', activeBorderColor: '{red.900}',
+              color: '#ffffff', hoverColor: '#ffffff', activeColor: '#ffffff',
+            },
+          },
+          outlined: { danger: { hoverBackground: '{red.50}', borderColor: '{red.600}', color: '{red.700}' } },
+          text: { danger: { hoverBackground: '{red.50}', activeBackground: '{red.100}', color: '{red.700}' } },
+        },
+      },
+    },
     togglebutton: {
       colorScheme: { light: { root: { color: '{surface.600}' }, icon: { color: '{surface.600}' } } },
     },
