@@ -55,6 +55,16 @@ async def close(console: Console, ticket: dict[str, Any]) -> None:
     assert answer.status_code == 200, answer.text
 
 
+async def join(console: Console, department: dict[str, Any], username: str) -> None:
+    """The harness's add_member reads a field departments no longer answer (`member_ids`)."""
+    operators = (await console.admin.get("/api/operators", params={"search": username})).json()
+    members = [member["id"] for member in department["members"]] + [operators[0]["id"]]
+    answer = await console.admin.patch(
+        f"/api/tickets/departments/{department['id']}", json={"member_ids": members}
+    )
+    assert answer.status_code == 200, answer.text
+
+
 async def choose(page: Page, filter_name: str, option: str) -> None:
     await page.get_by_role("combobox", name=filter_name).click()
     await page.get_by_role("option", name=option, exact=True).click()
@@ -136,14 +146,14 @@ async def test_tabs_count_for_the_current_filters_and_keep_them(page: Page, cons
     username = await console.operator(*SEES_ALL)
     await sign_in(page, console, username, at="/tickets")
     await search(page, mark)
-    await expect(tab(page, "All")).to_have_text("All4")
-    await expect(tab(page, "Open")).to_have_text("Open2")
-    await expect(tab(page, "In Progress")).to_have_text("In Progress1")
-    await expect(tab(page, "Closed")).to_have_text("Closed1")
+    await expect(tab(page, "All")).to_have_accessible_name("All 4")
+    await expect(tab(page, "Open")).to_have_accessible_name("Open 2")
+    await expect(tab(page, "In Progress")).to_have_accessible_name("In Progress 1")
+    await expect(tab(page, "Closed")).to_have_accessible_name("Closed 1")
 
     await choose(page, "Priority", "High")
-    await expect(tab(page, "All")).to_have_text("All3")
-    await expect(tab(page, "Open")).to_have_text("Open1")
+    await expect(tab(page, "All")).to_have_accessible_name("All 3")
+    await expect(tab(page, "Open")).to_have_accessible_name("Open 1")
     await expect(rows(page)).to_have_count(1)
 
     await tab(page, "In Progress").click()
@@ -281,7 +291,7 @@ async def test_close_selected(page: Page, console: Console) -> None:
     await screenshot(page, "queue-bulk-selected")
     await toolbar.get_by_role("button", name="Close Selected").click()
     await expect(rows(page)).to_have_count(1)
-    await expect(tab(page, "Closed")).to_have_text("Closed2")
+    await expect(tab(page, "Closed")).to_have_accessible_name("Closed 2")
     await expect(toolbar).to_have_count(0)
     for ticket in made[:2]:
         answer = await console.admin.get(f"/api/tickets/{ticket['number']}")
@@ -317,11 +327,12 @@ async def test_without_view_all_departments_only_the_own_department_shows(
     other = await console.department(f"Other {mark}")
     mine = await console.ticket(f"{mark} mine", department_id=own["id"])
     theirs = await console.ticket(f"{mark} theirs", department_id=other["id"])
-    username = await console.operator("tickets_enabled", departments=[own["id"]])
+    username = await console.operator("tickets_enabled")
+    await join(console, own, username)
     await sign_in(page, console, username, at=f"/tickets?status=all&search={mark}")
     await expect(rows(page)).to_have_count(1)
     await expect(rows(page).first).to_contain_text(mine["number"])
-    await expect(tab(page, "All")).to_have_text("All1")
+    await expect(tab(page, "All")).to_have_accessible_name("All 1")
     await page.get_by_role("combobox", name="Department").click()
     await expect(page.get_by_role("option", name=f"Other {mark}")).to_have_count(0)
     await page.keyboard.press("Escape")
