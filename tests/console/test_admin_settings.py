@@ -328,7 +328,7 @@ async def test_blocked_extensions_become_normalised_chips_and_the_prefix_is_save
 ) -> None:
     username = await console.operator(*SETTINGS_FLAGS)
     await sign_in(page, console, username, at="/settings/ticket-system")
-    extensions = page.get_by_label("Blocked File Extensions")
+    extensions = page.get_by_role("textbox", name="Blocked File Extensions")
     for typed in (".EXE", "bat", "exe", "PS1, .Js"):
         await extensions.fill(typed)
         await extensions.press("Enter")
