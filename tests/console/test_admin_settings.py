@@ -9,8 +9,9 @@ from typing import Any
 
 from playwright.async_api import Locator, Page, expect
 
-from tests.console.harness import Console, screenshot, sign_in
+from tests.console.harness import Console, sign_in
 from tests.console.harness import assert_accessible as axe_check
+from tests.console.harness import screenshot as picture
 
 SETTINGS_FLAGS = (
     "settings_system_enabled",
@@ -20,10 +21,19 @@ SETTINGS_FLAGS = (
 )
 
 
-async def assert_accessible(page: Page, what: str) -> None:
-    """axe-core once dialogs and overlays have finished fading in: mid-fade, text is pale."""
+async def settled(page: Page) -> None:
+    """Dialogs, overlays and tabs have finished fading in: mid-fade, text is pale to axe and to a picture."""
     await page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
+
+
+async def assert_accessible(page: Page, what: str) -> None:
+    await settled(page)
     await axe_check(page, what)
+
+
+async def screenshot(page: Page, name: str) -> None:
+    await settled(page)
+    await picture(page, name)
 
 
 def unique(word: str) -> str:
