@@ -1,0 +1,41 @@
+// The one confirmation before a delete. Where the manual calls a delete "hard" (templates, labels,
+// types, SLAs, ...) the prompt says so in words: the record is gone, there is no undo or bin.
+import { useConfirm } from 'primevue/useconfirm'
+
+export interface DeleteQuestion {
+  /** What is deleted, as the operator knows it: `the template "Welcome"`. */
+  what: string
+  hard?: boolean
+  /** What else changes (operators who held a role lose its flags, ...). */
+  consequence?: string
+}
+
+// Aura's danger red (red.500) carries white text at 3.8:1, under WCAG AA (axe-core reports it); the
+// button takes red.700 until the theme does so for every danger button.
+const DANGER = {
+  '--p-button-danger-background': 'var(--p-red-700)',
+  '--p-button-danger-border-color': 'var(--p-red-700)',
+  '--p-button-danger-hover-background': 'var(--p-red-800)',
+  '--p-button-danger-hover-border-color': 'var(--p-red-800)',
+  '--p-button-danger-active-background': 'var(--p-red-900)',
+  '--p-button-danger-active-border-color': 'var(--p-red-900)',
+}
+
+/** Call in setup; the function it returns answers whether the operator confirmed. */
+export function useConfirmDelete(): (question: DeleteQuestion) => Promise<boolean> {
+  const confirm = useConfirm()
+  return ({ what, hard = false, consequence }) =>
+    new Promise<boolean>((resolve) => {
+      const lead = hard ? `This is a hard delete: ${what} is removed for good and cannot be undone.` : `Delete ${what}? This cannot be undone.`
+      confirm.require({
+        header: hard ? 'Hard delete' : 'Delete',
+        message: consequence ? `${lead} ${consequence}` : lead,
+        icon: 'pi pi-exclamation-triangle',
+        rejectProps: { label: 'Cancel', severity: 'secondary', outlined: true },
+        acceptProps: { label: 'Delete', severity: 'danger', style: DANGER },
+        accept: () => resolve(true),
+        reject: () => resolve(false),
+        onHide: () => resolve(false),
+      })
+    })
+}
