@@ -10,17 +10,6 @@ export interface DeleteQuestion {
   consequence?: string
 }
 
-// Aura's danger red (red.500) carries white text at 3.8:1, under WCAG AA (axe-core reports it); the
-// button takes red.700 until the theme does so for every danger button.
-const DANGER = {
-  '--p-button-danger-background': 'var(--p-red-700)',
-  '--p-button-danger-border-color': 'var(--p-red-700)',
-  '--p-button-danger-hover-background': 'var(--p-red-800)',
-  '--p-button-danger-hover-border-color': 'var(--p-red-800)',
-  '--p-button-danger-active-background': 'var(--p-red-900)',
-  '--p-button-danger-active-border-color': 'var(--p-red-900)',
-}
-
 /** Call in setup; the function it returns answers whether the operator confirmed. */
 export function useConfirmDelete(): (question: DeleteQuestion) => Promise<boolean> {
   const confirm = useConfirm()
@@ -32,7 +21,7 @@ export function useConfirmDelete(): (question: DeleteQuestion) => Promise<boolea
         message: consequence ? `${lead} ${consequence}` : lead,
         icon: 'pi pi-exclamation-triangle',
         rejectProps: { label: 'Cancel', severity: 'secondary', outlined: true },
-        acceptProps: { label: 'Delete', severity: 'danger', style: DANGER },
+        acceptProps: { label: 'Delete', severity: 'danger' },
         accept: () => resolve(true),
         reject: () => resolve(false),
         onHide: () => resolve(false),
