@@ -2,6 +2,17 @@
 // it names the record, says it cannot be undone, and lists what goes with it.
 import { useConfirm } from 'primevue/useconfirm'
 
+/** Aura's danger red under white text is 3.8:1; red-700 passes WCAG AA (4.5:1). Until the theme
+ * carries a danger colour as it does the primary one, the delete buttons set it themselves. */
+export const DANGER = {
+  '--p-button-danger-background': '#b91c1c',
+  '--p-button-danger-border-color': '#b91c1c',
+  '--p-button-danger-hover-background': '#991b1b',
+  '--p-button-danger-hover-border-color': '#991b1b',
+  '--p-button-outlined-danger-color': '#b91c1c',
+  '--p-button-outlined-danger-border-color': '#b91c1c',
+}
+
 export interface HardDelete {
   /** What is deleted, in words: "the department 'Support'". */
   what: string
@@ -19,7 +30,7 @@ export function useHardDelete(): (request: HardDelete) => void {
       message: `This is a hard delete: ${what} is removed permanently and cannot be undone.${cascade ? ` ${cascade}` : ''}`,
       icon: 'pi pi-exclamation-triangle',
       rejectProps: { label: 'Cancel', severity: 'secondary', outlined: true },
-      acceptProps: { label: 'Delete permanently', severity: 'danger' },
+      acceptProps: { label: 'Delete permanently', severity: 'danger', style: DANGER },
       accept: () => void accept(),
     })
 }
