@@ -67,6 +67,7 @@ async def _sla_in_ticketing(console: Console) -> dict[str, Any]:
 async def _choose(page: Page, field: str, option: str) -> None:
     """Picks `option` in the Select or MultiSelect labelled `field` (its list opens over the page)."""
     box = page.get_by_role("combobox", name=field)
+    await expect(box).to_be_enabled()  # Linked Devices opens once the company's tenant is known
     if await box.get_attribute("data-pc-section") == "hiddeninput":
         # A MultiSelect's combobox is an input under its label: the keyboard opens its list.
         await box.focus()

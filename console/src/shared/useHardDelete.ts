@@ -29,6 +29,8 @@ export function useHardDelete(): (request: HardDelete) => void {
       header: 'Delete permanently?',
       message: `This is a hard delete: ${what} is removed permanently and cannot be undone.${cascade ? ` ${cascade}` : ''}`,
       icon: 'pi pi-exclamation-triangle',
+      // Enter on an open confirmation must not delete.
+      defaultFocus: 'reject',
       rejectProps: { label: 'Cancel', severity: 'secondary', outlined: true },
       acceptProps: { label: 'Delete permanently', severity: 'danger', style: DANGER },
       accept: () => void accept(),
