@@ -103,8 +103,7 @@ def _row(page: Page, table: str, text: str) -> Locator:
 
 
 async def test_departments_are_created_edited_and_hard_deleted(page: Page, console: Console) -> None:
-    # The Members picker reads the operator directory, which needs operators_manage today.
-    username = await console.operator("tickets_enabled", "tickets_manage_departments", "operators_manage")
+    username = await console.operator("tickets_enabled", "tickets_manage_departments")
     member = await console.operator("tickets_enabled")
     taken = await console.department()
     name = f"Support {_suffix()}"
@@ -171,7 +170,7 @@ async def test_departments_are_created_edited_and_hard_deleted(page: Page, conso
 async def test_customers_are_created_edited_and_hard_deleted_with_their_cascade(
     page: Page, console: Console
 ) -> None:
-    username = await console.operator("tickets_enabled", "tickets_manage_customers", "tickets_manage_sla")
+    username = await console.operator("tickets_enabled", "tickets_manage_customers")
     tenant, _ = await _inventory(console, "srv-01")
     sla = await _sla_in_ticketing(console)
     company = f"Acme {_suffix()}"

@@ -15,13 +15,17 @@ export function useConfirmDelete(): (question: DeleteQuestion) => Promise<boolea
   const confirm = useConfirm()
   return ({ what, hard = false, consequence }) =>
     new Promise<boolean>((resolve) => {
-      const lead = hard ? `This is a hard delete: ${what} is removed for good and cannot be undone.` : `Delete ${what}? This cannot be undone.`
+      const lead = hard
+        ? `This is a hard delete: ${what} is removed permanently and cannot be undone.`
+        : `Delete ${what}? This cannot be undone.`
       confirm.require({
-        header: hard ? 'Hard delete' : 'Delete',
+        header: hard ? 'Delete permanently?' : 'Delete?',
+        // Enter on an open confirmation must not delete.
+        defaultFocus: 'reject',
         message: consequence ? `${lead} ${consequence}` : lead,
         icon: 'pi pi-exclamation-triangle',
         rejectProps: { label: 'Cancel', severity: 'secondary', outlined: true },
-        acceptProps: { label: 'Delete', severity: 'danger' },
+        acceptProps: { label: hard ? 'Delete permanently' : 'Delete', severity: 'danger' },
         accept: () => resolve(true),
         reject: () => resolve(false),
         onHide: () => resolve(false),

@@ -6,7 +6,7 @@ import { outcome, type Outcome } from '@/api/outcome'
 export type Customer = Schemas['ticketing__CustomerOut']
 export type Tenant = Schemas['ticketing__TenantOut']
 export type Device = Schemas['ticketing__DeviceOut']
-export type SlaDefinition = Schemas['sla-engine__SlaDefinitionOut']
+export type SlaChoice = Schemas['ticketing__SlaChoice']
 
 export interface Choice {
   id: string
@@ -25,9 +25,9 @@ export function listDevices(tenantId: string): Promise<Outcome<Device[]>> {
   return outcome(api.GET('/api/tickets/inventory/tenants/{tenant_id}/devices', { params: { path: { tenant_id: tenantId } } }))
 }
 
-/** The SLA library is read with tickets_manage_sla; without it a form shows the current SLA only. */
-export function listSlas(): Promise<Outcome<SlaDefinition[]>> {
-  return outcome(api.GET('/api/sla/definitions'))
+/** The SLA library's names, for whoever sets a customer's SLA (tickets_manage_customers). */
+export function listSlas(): Promise<Outcome<SlaChoice[]>> {
+  return outcome(api.GET('/api/tickets/sla-definitions'))
 }
 
 /** `choices` plus the record's current one when the list does not hold it (a long list, a narrower read). */
