@@ -16,8 +16,9 @@ SEE_ALL = "tickets_view_all_departments"
 
 
 async def choose(page: Page, field: str, option: str) -> None:
-    """Picks `option` in the PrimeVue dropdown labelled `field`."""
-    await page.get_by_role("combobox", name=field, exact=True).click()
+    """Picks `option` in the PrimeVue dropdown labelled `field` in the open dialog (the queue's own
+    filters stay in the page behind it)."""
+    await page.get_by_role("dialog").get_by_role("combobox", name=field, exact=True).click()
     await page.get_by_role("option", name=option, exact=True).click()
 
 
