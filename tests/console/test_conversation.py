@@ -1,5 +1,5 @@
 """The ticket dialog's Conversation and Attachments tabs (10.4): messages in both views with their
-direction badges, the composer and its draft, files with a comment, the text viewer, and the
+direction badges, the composer and its draft, files sent with a comment, the text viewer, and the
 Outbound choice only for those who may write to the customer."""
 
 from __future__ import annotations
@@ -122,8 +122,17 @@ async def test_a_log_attached_to_a_note_is_viewed_as_text_and_downloaded(
     await expect(page.get_by_role("list", name="Files to attach")).to_contain_text("printer.log")
     await screenshot(page, "ticket-conversation-file-chosen")
     await page.get_by_role("button", name="Send", exact=True).click()
-    await expect(_message(page, "Internal note from")).to_contain_text("log is attached")
+    note = _message(page, "Internal note from")
+    await expect(note).to_contain_text("log is attached")
     await expect(page.get_by_role("list", name="Files to attach")).to_have_count(0)
+    # The file belongs to its comment: listed under the message, and so in the API.
+    await expect(note.get_by_role("list", name="Attached files")).to_contain_text("printer.log")
+    comments = (await console.admin.get(f"/api/tickets/{ticket['number']}/comments")).json()
+    files = (await console.admin.get(f"/api/tickets/{ticket['number']}/attachments")).json()
+    [sent] = [comment for comment in comments if "log is attached" in comment["body_text"]]
+    assert [(f["name"], f["comment_id"], f["origin"]) for f in files] == [
+        ("printer.log", sent["id"], "comment")
+    ]
 
     await page.get_by_role("tab", name="Attachments").click()
     row = page.get_by_role("row").filter(has_text="printer.log")

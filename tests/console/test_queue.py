@@ -34,7 +34,7 @@ def token() -> str:
 
 
 def rows(page: Page) -> Locator:
-    return page.locator("#queue-rows tbody tr[data-p-index]")
+    return page.locator("#queue-rows tbody tr[data-index]")
 
 
 def header_texts(page: Page) -> Locator:

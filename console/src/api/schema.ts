@@ -1240,6 +1240,11 @@ export interface components {
         };
         /** AttachmentOut */
         ticketing__AttachmentOut: {
+            /**
+             * Comment Id
+             * @description The comment it came with (an operator's comment or an inbound e-mail), if any.
+             */
+            comment_id: string | null;
             /** Content Type */
             content_type: string;
             /**
@@ -8093,6 +8098,8 @@ export interface operations {
             query: {
                 /** @description The file's name. */
                 name: string;
+                /** @description A comment of this ticket the file belongs to (sent with it). */
+                comment_id?: string | null;
             };
             header?: {
                 /** @description Any unique string of printable ASCII (a UUID, say). A retried request with the same key returns the first answer (header `Idempotent-Replayed: true`) instead of creating a second record; the key is kept for 24 hours. */

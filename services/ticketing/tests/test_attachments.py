@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 
+import httpx
+
 from services.ticketing.tests.conftest import Ticketing
 from services.ticketing.tests.test_tickets import ADMIN
 
@@ -127,3 +129,36 @@ async def test_by_default_programs_and_scripts_are_refused_however_their_names_a
     )
     assert kept.status_code == 201, kept.text
     assert kept.json()["name"] == "notes.txt"
+
+
+async def test_a_file_sent_with_a_comment_belongs_to_it_and_only_to_a_comment_of_its_ticket(
+    ticketing_app: Ticketing,
+) -> None:
+    number, other = await new_ticket(ticketing_app), await new_ticket(ticketing_app)
+    headers = ticketing_app.as_operator(*ADMIN, username="ada")
+    note = await ticketing_app.client.post(
+        f"/{number}/comments",
+        json={"body": "The log is attached.", "body_format": "plain_text", "direction": "internal"},
+        headers=headers,
+    )
+    assert note.status_code == 201, note.text
+    comment_id = note.json()["id"]
+
+    async def upload(ticket: str, comment: str) -> httpx.Response:
+        return await ticketing_app.client.post(
+            f"/{ticket}/attachments",
+            params={"name": "boot.log", "comment_id": comment},
+            content=b"booted\n",
+            headers={**headers, "content-type": "text/plain"},
+        )
+
+    attached = await upload(number, comment_id)
+    assert attached.status_code == 201, attached.text
+    assert attached.json()["comment_id"] == comment_id and attached.json()["origin"] == "comment"
+
+    elsewhere = await upload(other, comment_id)
+    assert elsewhere.status_code == 422
+    refused = {"field": "comment_id", "message": "This ticket has no such comment."}
+    assert elsewhere.json()["errors"] == [refused]
+    listed = (await ticketing_app.client.get(f"/{other}/attachments", headers=headers)).json()
+    assert listed == [], "a refused file is not stored"

@@ -37,7 +37,7 @@ export function useColumnOrder() {
   const order = ref<ColumnKey[]>(stored())
   const columns = () => order.value.map((key) => COLUMNS.find((column) => column.key === key) as QueueColumn)
 
-  /** DataTable's indexes count every column, the selection column (named `leading`) first. */
+  /** Indexes count every column as the table shows them, the selection column (`leading`) first. */
   function moved(dragIndex: number, dropIndex: number, leading = 'selection'): void {
     const all: string[] = [leading, ...order.value]
     const [column] = all.splice(dragIndex, 1)

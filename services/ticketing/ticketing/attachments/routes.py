@@ -51,6 +51,9 @@ async def upload(
     operator: Editor,
     session: Session,
     name: Annotated[str, Query(min_length=1, max_length=255, description="The file's name.")],
+    comment_id: Annotated[
+        uuid.UUID | None, Query(description="A comment of this ticket the file belongs to (sent with it).")
+    ] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """The request body is the file itself (any Content-Type); it is streamed to the store."""
@@ -72,6 +75,7 @@ async def upload(
                 data=spool,  # type: ignore[arg-type]
                 size=size,
                 max_bytes=max_bytes,
+                comment_id=comment_id,
             )
             return Answer(201, added.model_dump_json().encode())
 
@@ -79,7 +83,7 @@ async def upload(
             await driver_connection(session),
             key=idempotency_key,
             operator_id=operator.id,
-            request=lambda: fingerprint("upload", number.upper(), name, digest),
+            request=lambda: fingerprint("upload", number.upper(), name, str(comment_id), digest),
             work=work,
         )
     await session.commit()

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import IO, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +17,7 @@ from helpdesk_common.errors import NotFound, PayloadTooLarge, ValidationFailed
 from helpdesk_common.files import extension_of, is_blocked, safe_file_name
 from ticketing.attachment_store import AttachmentStorage
 from ticketing.tables.attachments import attachments
+from ticketing.tables.comments import comments
 from ticketing.tables.settings import module_settings
 from ticketing.tickets.reading import find_ticket
 
@@ -32,6 +33,9 @@ class AttachmentOut(BaseModel):
     uploaded_by_name: str
     created_at: datetime
     viewable_as_text: bool
+    comment_id: uuid.UUID | None = Field(
+        description="The comment it came with (an operator's comment or an inbound e-mail), if any."
+    )
 
 
 def viewable_as_text(name: str, content_type: str) -> bool:
@@ -49,9 +53,12 @@ async def add_upload(
     data: IO[bytes],
     size: int,
     max_bytes: int,
+    comment_id: uuid.UUID | None = None,
 ) -> AttachmentOut:
     row = await find_ticket(session, operator, number)
     name = safe_file_name(file_name)
+    if comment_id is not None:
+        await _require_comment(session, ticket_id=row.id, comment_id=comment_id)
     if size > max_bytes:
         raise PayloadTooLarge(f"{name} is {size} bytes; attachments may be at most {max_bytes} bytes.")
     blocked = (await session.execute(select(module_settings.c.blocked_extensions))).scalar_one()
@@ -68,12 +75,21 @@ async def add_upload(
             size=size,
             content_type=_content_type(name, content_type),
             object_name=object_name,
-            origin="upload",
+            origin="upload" if comment_id is None else "comment",
+            comment_id=comment_id,
             uploaded_by_id=operator.id,
             uploaded_by_name=operator.username,
         )
     )
     return await get_attachment(session, operator=operator, number=number, attachment_id=attachment_id)
+
+
+async def _require_comment(session: AsyncSession, *, ticket_id: uuid.UUID, comment_id: uuid.UUID) -> None:
+    found = await session.execute(
+        select(comments.c.id).where(comments.c.id == comment_id, comments.c.ticket_id == ticket_id)
+    )
+    if found.first() is None:
+        raise ValidationFailed("comment_id", "This ticket has no such comment.")
 
 
 async def list_attachments(session: AsyncSession, *, operator: Operator, number: str) -> list[AttachmentOut]:

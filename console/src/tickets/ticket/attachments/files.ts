@@ -7,12 +7,12 @@ import { randomId } from '@/shared/ids'
 export type Attachment = Schemas['ticketing__AttachmentOut']
 
 /** The request body is the file itself (not multipart); the key makes a retried upload safe. */
-export function uploadFile(number: string, file: File): Promise<Outcome<Attachment>> {
+export function uploadFile(number: string, file: File, commentId?: string): Promise<Outcome<Attachment>> {
   return outcome(
     api.POST('/api/tickets/{number}/attachments', {
       params: {
         path: { number },
-        query: { name: file.name },
+        query: { name: file.name, comment_id: commentId },
         header: { 'Idempotency-Key': randomId() },
       },
       body: file as unknown as undefined,

@@ -14,10 +14,18 @@ export interface TicketChoices {
   types: Ref<TicketType[]>
   labels: Ref<Label[]>
   problem: Ref<Problem | null>
+  /** Read the lists again (after Labels & Types changed them). */
+  reload: () => Promise<void>
 }
 
 export function useTicketChoices(): TicketChoices {
-  const choices: TicketChoices = { departments: ref([]), types: ref([]), labels: ref([]), problem: ref(null) }
+  const choices: TicketChoices = {
+    departments: ref([]),
+    types: ref([]),
+    labels: ref([]),
+    problem: ref(null),
+    reload: () => load(choices),
+  }
   void load(choices)
   return choices
 }
