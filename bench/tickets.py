@@ -60,7 +60,7 @@ async def main(*, create_only: bool) -> None:
             report = await measure(stack, servers, database, Path(work), create_only=create_only)
         finally:
             stack.stop()
-            await _drop(database)
+            await drop_database(database)
     print(render(report))
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"tickets-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
@@ -93,7 +93,7 @@ async def measure(
     async with aiohttp.ClientSession(stack.api, headers={"Authorization": token}) as http:
         queue: dict[str, Any] = {}
         if not create_only:
-            await _seed(database.url, departments, SEEDED - create["created"])
+            await seed_tickets(database.url, departments, SEEDED - create["created"])
             queue = await _queue_latency(http, departments)
     return {
         "benchmark": "tickets",
@@ -179,7 +179,7 @@ def _children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def _seed(url: str, departments: list[str], count: int) -> None:
+async def seed_tickets(url: str, departments: list[str], count: int) -> None:
     """Straight into the ticketing schema in large statements (a fixture, not the API under test)."""
     connection = await asyncpg.connect(libpq_url(url))
     try:
@@ -231,8 +231,8 @@ async def _queue_latency(http: aiohttp.ClientSession, departments: list[str]) ->
                 body = await response.json()
             latencies.append(time.perf_counter() - started)
         figures[name] = {
-            "p50_ms": _percentile(latencies, 50),
-            "p95_ms": _percentile(latencies, 95),
+            "p50_ms": percentile(latencies, 50),
+            "p95_ms": percentile(latencies, 95),
             "rows": len(body["rows"]),
             "count_all": body["counts"]["all"],
         }
@@ -281,11 +281,11 @@ def render(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _percentile(values: list[float], percent: int) -> float:
+def percentile(values: list[float], percent: int) -> float:
     return statistics.quantiles(values, n=100)[percent - 1] * 1000 if len(values) > 1 else values[0] * 1000
 
 
-async def _drop(database: TestDatabase) -> None:
+async def drop_database(database: TestDatabase) -> None:
     connection = await asyncpg.connect(libpq_url(database.admin_url))
     try:
         await connection.execute(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)')

@@ -5,21 +5,18 @@ test module; each test makes its own operators and records."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import nats
 import pytest
 import pytest_asyncio
 from playwright.async_api import expect
 
 from helpdesk_common.bus.topology import ensure_streams
-from helpdesk_common.provisioning import with_database
 from helpdesk_common.testing.infrastructure import TestServers
-from helpdesk_common.testing.plugin import TestDatabase
+from helpdesk_common.testing.plugin import drop_test_database, new_test_database
 from tests.console.harness import CONSOLE_DIST, Console, console_build_problem
 from tests.journeys.stack import start_stack
 
@@ -52,7 +49,7 @@ async def console(servers: TestServers, tmp_path_factory: pytest.TempPathFactory
     problem = console_build_problem()
     if problem:
         _missing(problem)
-    database = TestDatabase(admin_url=servers.admin_url, name=f"test_{uuid.uuid4().hex[:12]}")
+    database = new_test_database(servers)
     client = await nats.connect(servers.nats_url)
     js = client.jetstream()
     for stream in await js.streams_info():
@@ -78,8 +75,4 @@ async def console(servers: TestServers, tmp_path_factory: pytest.TempPathFactory
         await admin.aclose()
     finally:
         stack.stop()
-        connection = await asyncpg.connect(with_database(servers.admin_url, "postgres"))
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)')
-        finally:
-            await connection.close()
+        await drop_test_database(database)

@@ -19,8 +19,7 @@ LOG_TEXT = "12:00:01 started\n12:00:02 <b>not bold</b> & <i>not italic</i>\n12:0
 async def _ticket_for(console: Console, *flags: str, **fields: Any) -> tuple[str, dict[str, Any]]:
     """An operator of a new department holding `flags`, and a ticket of that department."""
     department = await console.department()
-    username = await console.operator(*flags)
-    await join_department(console, department["id"], username)
+    username = await console.operator(*flags, departments=[department["id"]])
     ticket = await console.ticket(
         "Printer on fire",
         department_id=department["id"],
@@ -29,19 +28,6 @@ async def _ticket_for(console: Console, *flags: str, **fields: Any) -> tuple[str
         **fields,
     )
     return username, ticket
-
-
-async def join_department(console: Console, department_id: str, username: str) -> None:
-    """Membership, done here because harness.add_member reads `member_ids`, which the API calls `members`."""
-    found = await console.admin.get("/api/operators", params={"search": username})
-    assert found.status_code == 200, found.text
-    operator_id = next(item["id"] for item in found.json() if item["username"] == username)
-    current = (await console.admin.get(f"/api/tickets/departments/{department_id}")).json()
-    members = [member["id"] for member in current["members"]] + [operator_id]
-    changed = await console.admin.patch(
-        f"/api/tickets/departments/{department_id}", json={"member_ids": members}
-    )
-    assert changed.status_code == 200, changed.text
 
 
 def _message(page: Page, direction: str) -> Locator:
@@ -186,3 +172,9 @@ async def test_a_long_conversation_opens_at_its_newest_message(page: Page, conso
     await expect(page.get_by_text("200 messages")).to_be_visible()
     await expect(page.get_by_text("Note number 199", exact=True)).to_be_in_viewport()
     await screenshot(page, "ticket-conversation-long")
+    # The newest 50 are drawn first; earlier ones on request, the operator's place kept.
+    log = page.get_by_role("log", name="Messages")
+    await expect(log.get_by_role("article")).to_have_count(50)
+    await log.get_by_role("button", name="Show 50 earlier messages (150 not shown)").click()
+    await expect(log.get_by_role("article")).to_have_count(100)
+    await expect(page.get_by_text("Note number 150", exact=True)).to_be_in_viewport()

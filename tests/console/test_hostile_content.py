@@ -22,7 +22,6 @@ from cryptography.x509.oid import NameOID
 from playwright.async_api import Page, Route, expect
 
 from tests.console.harness import Console, screenshot, sign_in
-from tests.console.test_conversation import join_department
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -134,8 +133,7 @@ async def test_hostile_markup_runs_nothing_and_loads_no_tracker(
 ) -> None:
     payload = hostile(tracker.url)
     department = await console.department()
-    username = await console.operator("tickets_enabled", "tickets_edit")
-    await join_department(console, department["id"], username)
+    username = await console.operator("tickets_enabled", "tickets_edit", departments=[department["id"]])
     ticket = await console.ticket(
         payload[:500], department_id=department["id"], description={"body": payload, "body_format": "html"}
     )
@@ -188,8 +186,7 @@ async def test_the_consoles_own_sanitiser_holds_when_the_server_lets_markup_thro
 ) -> None:
     payload = hostile(tracker.url)
     department = await console.department()
-    username = await console.operator("tickets_enabled")
-    await join_department(console, department["id"], username)
+    username = await console.operator("tickets_enabled", departments=[department["id"]])
     number = (await console.ticket("Raw markup", department_id=department["id"]))["number"]
 
     async def raw_conversation(route: Route) -> None:

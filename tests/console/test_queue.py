@@ -387,3 +387,20 @@ async def test_a_click_opens_the_ticket_and_closing_it_refreshes_the_rows(
 
     await page.get_by_role("button", name="New Ticket").click()
     await expect(page).to_have_url(re.compile(rf"/tickets/new\?search={mark}$"))
+
+
+async def test_a_column_moves_with_the_keyboard_alone(page: Page, console: Console) -> None:
+    mark = token()
+    await console.ticket(f"{mark} keyboard reorder")
+    username = await console.operator(*SEES_ALL)
+    await sign_in(page, console, username, at=f"/tickets?search={mark}")
+    await expect(rows(page)).to_have_count(1)
+    await page.locator("#queue-rows thead th", has_text="Assigned To").focus()
+    for _ in range(8):
+        await page.keyboard.press("Alt+ArrowLeft")
+    await expect(header_texts(page)).to_have_text(["", "Assigned To", *HEADERS[:-1]])
+    await expect(page.locator("#queue-rows thead th", has_text="Assigned To")).to_be_focused()
+    await page.keyboard.press("Alt+ArrowRight")
+    await expect(header_texts(page)).to_have_text(["", "Ticket #", "Assigned To", *HEADERS[1:-1]])
+    await page.reload()
+    await expect(header_texts(page)).to_have_text(["", "Ticket #", "Assigned To", *HEADERS[1:-1]])

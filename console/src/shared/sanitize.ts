@@ -10,32 +10,40 @@ export interface Sanitized {
 
 const REMOTE = /^(https?:)?\/\//i
 
+// One purifier for every call (making one per message was most of opening a long conversation,
+// make bench-console); its hook reads what the current call asked for.
+const purifier = DOMPurify()
+const current = { remoteImages: false, blockedImages: 0 }
+
+purifier.addHook('afterSanitizeAttributes', (node) => {
+  if (node.tagName === 'A') {
+    node.setAttribute('target', '_blank')
+    node.setAttribute('rel', 'noopener noreferrer nofollow')
+  }
+  if (node.tagName === 'IMG') {
+    const source = node.getAttribute('src') ?? ''
+    if (REMOTE.test(source) && !current.remoteImages) {
+      node.removeAttribute('src')
+      node.setAttribute('data-blocked-src', source)
+      node.setAttribute('alt', node.getAttribute('alt') || 'remote image (not loaded)')
+      current.blockedImages += 1
+    }
+  }
+  node.removeAttribute('srcset')
+})
+
+const SETTINGS = {
+  USE_PROFILES: { html: true },
+  FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'frame', 'object', 'embed', 'link', 'meta', 'base'],
+  FORBID_ATTR: ['style', 'class', 'id', 'srcset', 'formaction', 'background'],
+  ALLOW_DATA_ATTR: false,
+}
+
 export function sanitize(html: string, { remoteImages = false } = {}): Sanitized {
-  let blockedImages = 0
-  const purifier = DOMPurify()
-  purifier.addHook('afterSanitizeAttributes', (node) => {
-    if (node.tagName === 'A') {
-      node.setAttribute('target', '_blank')
-      node.setAttribute('rel', 'noopener noreferrer nofollow')
-    }
-    if (node.tagName === 'IMG') {
-      const source = node.getAttribute('src') ?? ''
-      if (REMOTE.test(source) && !remoteImages) {
-        node.removeAttribute('src')
-        node.setAttribute('data-blocked-src', source)
-        node.setAttribute('alt', node.getAttribute('alt') || 'remote image (not loaded)')
-        blockedImages += 1
-      }
-    }
-    node.removeAttribute('srcset')
-  })
-  const clean = purifier.sanitize(html, {
-    USE_PROFILES: { html: true },
-    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'frame', 'object', 'embed', 'link', 'meta', 'base'],
-    FORBID_ATTR: ['style', 'class', 'id', 'srcset', 'formaction', 'background'],
-    ALLOW_DATA_ATTR: false,
-  })
-  return { html: clean, blockedImages }
+  current.remoteImages = remoteImages
+  current.blockedImages = 0
+  const clean = purifier.sanitize(html, SETTINGS)
+  return { html: clean, blockedImages: current.blockedImages }
 }
 
 /** The text of some HTML, as a plain-text reader would see it. */

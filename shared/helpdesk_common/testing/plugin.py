@@ -56,11 +56,19 @@ class TestDatabase:
 
 @pytest.fixture
 async def database(servers: TestServers) -> AsyncIterator[TestDatabase]:
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    yield TestDatabase(admin_url=servers.admin_url, name=name)
-    connection = await asyncpg.connect(with_database(servers.admin_url, "postgres"))
+    database = new_test_database(servers)
+    yield database
+    await drop_test_database(database)
+
+
+def new_test_database(servers: TestServers) -> TestDatabase:
+    return TestDatabase(admin_url=servers.admin_url, name=f"test_{uuid.uuid4().hex[:12]}")
+
+
+async def drop_test_database(database: TestDatabase) -> None:
+    connection = await asyncpg.connect(with_database(database.admin_url, "postgres"))
     try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.execute(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)')
     finally:
         await connection.close()
 
