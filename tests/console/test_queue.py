@@ -404,3 +404,29 @@ async def test_a_column_moves_with_the_keyboard_alone(page: Page, console: Conso
     await expect(header_texts(page)).to_have_text(["", "Ticket #", "Assigned To", *HEADERS[1:-1]])
     await page.reload()
     await expect(header_texts(page)).to_have_text(["", "Ticket #", "Assigned To", *HEADERS[1:-1]])
+
+
+async def test_the_background_refresh_keeps_the_selection_and_the_scroll(
+    page: Page, console: Console
+) -> None:
+    mark = token()
+    made = await tickets(console, mark, 52)
+    username = await console.operator(*SEES_ALL)
+    # Playwright's clock: the page's 60 s timer is run on demand instead of waited for.
+    await page.clock.install()
+    await sign_in(page, console, username, at=f"/tickets?search={mark}")
+    await expect(rows(page)).to_have_count(50)
+    chosen = [made[-1]["number"], made[-2]["number"]]
+    for number in chosen:
+        await rows(page).filter(has_text=number).get_by_role("checkbox").check()
+    await page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+    scrolled = await page.evaluate("() => window.scrollY")
+    assert scrolled > 0
+
+    arrived = await console.ticket(f"{mark} arrived meanwhile")
+    await page.clock.run_for(60_000)
+    await expect(rows(page).first).to_contain_text(arrived["number"])
+    await expect(page.get_by_role("toolbar", name="Selected tickets")).to_contain_text("2 selected")
+    for number in chosen:
+        await expect(rows(page).filter(has_text=number).get_by_role("checkbox")).to_be_checked()
+    assert await page.evaluate("() => window.scrollY") == scrolled

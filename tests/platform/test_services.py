@@ -69,7 +69,8 @@ async def test_every_service_runs_alone_with_health_readiness_json_logs_and_http
 
                 trace_id = secrets.token_hex(16)
                 traceparent = f"00-{trace_id}-{secrets.token_hex(8)}-01"
-                answer = await http.get(
+                # A POST: the gateway answers a GET of any page with the console; no route takes a POST.
+                answer = await http.post(
                     f"http://127.0.0.1:{port}/no/such/route/at/all", headers={"traceparent": traceparent}
                 )
                 assert answer.status_code == 404
