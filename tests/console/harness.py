@@ -3,6 +3,7 @@ flags, signing in, the accessibility check, and the screenshots a reviewer looks
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -77,12 +78,18 @@ class Console:
         return username
 
     async def add_member(self, department_id: str, operator_id: str) -> None:
-        current = await self.admin.get(f"/api/tickets/departments/{department_id}")
-        assert current.status_code == 200, current.text
-        members = [*(member["id"] for member in current.json()["members"]), operator_id]
-        changed = await self.admin.patch(
-            f"/api/tickets/departments/{department_id}", json={"member_ids": members}
-        )
+        """Ticketing learns of a new operator from the gateway's event, moments after its creation:
+        until then it refuses the membership, so the change is tried again for a while."""
+        for _ in range(50):
+            current = await self.admin.get(f"/api/tickets/departments/{department_id}")
+            assert current.status_code == 200, current.text
+            members = [*(member["id"] for member in current.json()["members"]), operator_id]
+            changed = await self.admin.patch(
+                f"/api/tickets/departments/{department_id}", json={"member_ids": members}
+            )
+            if changed.status_code != 422:
+                break
+            await asyncio.sleep(0.2)
         assert changed.status_code == 200, changed.text
 
     async def department(self, name: str | None = None) -> dict[str, Any]:
