@@ -42,17 +42,20 @@ def up(
 def run(
     service: Annotated[str, typer.Argument(help="gateway, ticketing, mail-gateway, ...")],
     role: Annotated[
-        list[str] | None, typer.Option(help=f"One of {', '.join(ROLES)}; repeatable. Default: all.")
+        list[str] | None,
+        typer.Option(help=f"One of {', '.join(ROLES)} or the service's own; repeatable. Default: all."),
     ] = None,
 ) -> None:
     """Run one service (its own database role in HELPDESK_DATABASE_URL)."""
     services = all_services()
     if service not in services:
         raise typer.BadParameter(f"unknown service {service!r}; known: {', '.join(services)}")
-    roles = set(role or ROLES)
-    unknown = roles - set(ROLES)
+    known = services[service].role_names
+    roles = set(role or known)
+    unknown = roles - set(known)
     if unknown:
-        raise typer.BadParameter(f"unknown role(s) {', '.join(sorted(unknown))}")
+        listed = ", ".join(sorted(unknown))
+        raise typer.BadParameter(f"unknown role(s) {listed}; {service} has {', '.join(known)}")
     import uvloop
 
     uvloop.run(run_service(services[service], roles))

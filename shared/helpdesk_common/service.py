@@ -1,4 +1,5 @@
-"""What a service is (its definition) and how one of its processes runs (api, relay, consumers, jobs).
+"""What a service is (its definition) and how one of its processes runs (api, relay, consumers, jobs,
+and the worker roles a service declares of its own, such as the mail gateway's poller).
 
 `helpdesk run SERVICE --role ...` calls `run_service`. Each role can run in its own process so that
 HTTP replicas, relays and consumer workers scale on their own; with no role given, one process
@@ -59,6 +60,18 @@ class ServiceRuntime:
 Job = Callable[[ServiceRuntime, asyncio.Event], Coroutine[Any, Any, None]]
 
 
+@dataclass(frozen=True)
+class WorkerRole:
+    """A role of a service's own, run by `helpdesk run SERVICE --role NAME`: consumers and long-running
+    tasks that ops scale apart from the rest (the mail gateway's parser bounds ingestion, not its
+    poller). A task is a Job; `uses_bus` when a task needs the NATS connection itself."""
+
+    name: str
+    consumers: list[EventConsumer] = field(default_factory=list)
+    tasks: list[Job] = field(default_factory=list)
+    uses_bus: bool = False
+
+
 @dataclass
 class ServiceDefinition:
     name: str
@@ -77,6 +90,12 @@ class ServiceDefinition:
     extensions: tuple[str, ...] = ()
     # Path patterns that accept bodies larger than HELPDESK_HTTP_MAX_BODY_BYTES, with their limit.
     larger_bodies: Callable[[HelpdeskSettings], dict[str, int]] | None = None
+    worker_roles: list[WorkerRole] = field(default_factory=list)
+
+    @property
+    def role_names(self) -> tuple[str, ...]:
+        """Every role a process of this service can run: the common four, then its own."""
+        return ROLES + tuple(worker.name for worker in self.worker_roles)
 
     def account(self, password: str | None) -> ServiceAccount:
         return ServiceAccount(self.schema, self.database_role, password, self.extensions)
@@ -105,7 +124,7 @@ async def run_service(
     roles: set[str] | None = None,
     settings: HelpdeskSettings | None = None,
 ) -> None:
-    roles = set(roles or ROLES)
+    roles = set(roles or definition.role_names)
     # Before the settings are read, so that an error in them is logged like any other.
     configure_logging(definition.name)
     settings = settings or _settings_for(definition)
@@ -134,9 +153,11 @@ async def _run_roles(
     definition: ServiceDefinition, roles: set[str], runtime: ServiceRuntime, stop: asyncio.Event
 ) -> None:
     settings = runtime.settings
-    consumers = definition.consumers if "consumers" in roles else []
+    workers = [worker for worker in definition.worker_roles if worker.name in roles]
+    consumers = list(definition.consumers) if "consumers" in roles else []
+    consumers.extend(consumer for worker in workers for consumer in worker.consumers)
     relays = "relay" in roles and definition.publishes_events
-    if consumers or relays:
+    if consumers or relays or any(worker.uses_bus for worker in workers):
         runtime.bus = await _connect_bus(definition, runtime, consumers, stop)
         if runtime.bus is None or stop.is_set():
             return
@@ -150,7 +171,7 @@ async def _run_roles(
             batch_size=settings.relay_batch_size,
             idle_seconds=settings.relay_idle_seconds,
             retain_seconds=settings.relay_retain_seconds,
-            woken_by_writers=bool(roles & {"api", "consumers", "jobs"}),
+            woken_by_writers=bool(roles - {"relay"}),
         )
         tasks.append(asyncio.create_task(relay.run(stop), name="relay"))
     if consumers:
@@ -164,6 +185,11 @@ async def _run_roles(
         tasks.append(asyncio.create_task(_prune_inbox(runtime, stop), name="prune-inbox"))
     if "jobs" in roles:
         tasks.extend(asyncio.create_task(job(runtime, stop), name=job.__name__) for job in definition.jobs)
+    tasks.extend(
+        asyncio.create_task(task(runtime, stop), name=f"{worker.name}:{task.__name__}")
+        for worker in workers
+        for task in worker.tasks
+    )
 
     app = build_app(definition, runtime, with_api="api" in roles)
     _spare_the_collector()
