@@ -355,6 +355,27 @@ export interface paths {
         patch: operations["ticketing__edit_one_contacts__contact_id__patch"];
         trace?: never;
     };
+    "/api/tickets/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Queue Counts
+         * @description The tabs' counts for the queue's filters and search, apart from its rows (a search that
+         *     matches much of the queue is slower to count than to page).
+         */
+        get: operations["ticketing__queue_counts_counts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tickets/customers": {
         parameters: {
             query?: never;
@@ -1943,15 +1964,25 @@ export interface components {
         ticketing__Queue: {
             /**
              * Counts
+             * @description Per tab, for the current filters and search; null when asked for without counts.
+             */
+            counts: {
+                [key: string]: number;
+            } | null;
+            /** Next Cursor */
+            next_cursor: string | null;
+            /** Rows */
+            rows: components["schemas"]["ticketing__TicketRow"][];
+        };
+        /** QueueCounts */
+        ticketing__QueueCounts: {
+            /**
+             * Counts
              * @description Per tab, for the current filters and search.
              */
             counts: {
                 [key: string]: number;
             };
-            /** Next Cursor */
-            next_cursor: string | null;
-            /** Rows */
-            rows: components["schemas"]["ticketing__TicketRow"][];
         };
         /** Ref */
         ticketing__Ref: {
@@ -4084,6 +4115,8 @@ export interface operations {
                 order?: "asc" | "desc";
                 limit?: number;
                 cursor?: string | null;
+                /** @description False: the rows only (counts null). The console asks GET /api/tickets/counts beside it, so that a search many tickets match paints its rows before they are all counted. */
+                counts?: boolean;
             };
             header?: never;
             path?: never;
@@ -4876,6 +4909,98 @@ export interface operations {
             };
             /** @description The body is larger than this operation accepts. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ticketing__queue_counts_counts_get: {
+        parameters: {
+            query?: {
+                tab?: "all" | "open" | "in_progress" | "waiting" | "resolved" | "closed";
+                department_id?: string | null;
+                priority?: ("low" | "medium" | "high" | "critical") | null;
+                /** @description An operator id, or 'unassigned'. */
+                assignee?: string | null;
+                type_id?: string | null;
+                label_id?: string | null;
+                customer_id?: string | null;
+                search?: string | null;
+                sort?: "updated_at" | "created_at" | "number" | "priority";
+                order?: "asc" | "desc";
+                limit?: number;
+                cursor?: string | null;
+                /** @description False: the rows only (counts null). The console asks GET /api/tickets/counts beside it, so that a search many tickets match paints its rows before they are all counted. */
+                counts?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ticketing__QueueCounts"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

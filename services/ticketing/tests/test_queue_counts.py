@@ -177,3 +177,26 @@ async def test_counts_hold_while_creates_and_settling_run_at_once(ticketing_app:
         await settle_counts(session)
     await desk.assert_counts_true()
     assert (await desk.queue_counts())["all"] == 60
+
+
+async def test_counts_alone_equal_the_queues_and_rows_alone_carry_none(ticketing_app: Ticketing) -> None:
+    """The console asks for rows without counts and for the counts apart (the rows of a search many
+    tickets match are painted before they are all counted): both answers agree with the full one."""
+    await ticketing_app.switch_module(True)
+    desk = Desk(ticketing_app)
+    await desk.furnish()
+    for index in range(8):
+        await desk.create(index)
+    await desk.patch(desk.numbers[2], status="closed")
+    for params in ({}, {"search": "ticket"}, {"priority": "low", "tab": "closed"}, {"search": "ticket 7"}):
+        full = (await ticketing_app.client.get("/", params=params, headers=desk.headers)).json()
+        counts = await ticketing_app.client.get("/counts", params=params, headers=desk.headers)
+        assert counts.status_code == 200, counts.text
+        assert counts.json() == {"counts": full["counts"]}
+        rows_only = await ticketing_app.client.get(
+            "/", params={**params, "counts": "false"}, headers=desk.headers
+        )
+        assert rows_only.json()["counts"] is None
+        assert rows_only.json()["rows"] == full["rows"]
+    refused = await ticketing_app.client.get("/counts", headers=ticketing_app.as_operator())
+    assert refused.status_code == 403

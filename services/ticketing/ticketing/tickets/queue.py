@@ -35,10 +35,7 @@ SORTS: dict[str, Any] = {
 
 async def read_queue(session: AsyncSession, *, operator: Operator, query: QueueQuery) -> Queue:
     filters = _filters(operator, query)
-    if countable(query):
-        counts = _tabs(await kept_counts(session, key_filters(ticket_counts, operator, query)))
-    else:
-        counts = await _counts(session, filters)
+    counts = await read_counts(session, operator=operator, query=query) if query.counts else None
     rows = await _page(session, filters, query)
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
@@ -48,6 +45,13 @@ async def read_queue(session: AsyncSession, *, operator: Operator, query: QueueQ
         counts=counts,
         next_cursor=_cursor(rows[-1], query.sort) if has_more and rows else None,
     )
+
+
+async def read_counts(session: AsyncSession, *, operator: Operator, query: QueueQuery) -> dict[str, int]:
+    """Per tab, for the query's filters and search (its tab, sort and cursor play no part)."""
+    if countable(query):
+        return _tabs(await kept_counts(session, key_filters(ticket_counts, operator, query)))
+    return await _counts(session, _filters(operator, query))
 
 
 def _filters(operator: Operator, query: QueueQuery) -> list[Any]:

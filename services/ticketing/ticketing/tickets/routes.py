@@ -14,13 +14,14 @@ from ticketing.attachment_store import AttachmentStorage
 from ticketing.tickets.creation import create_from_api
 from ticketing.tickets.history import HistoryEntry, history_of
 from ticketing.tickets.path import NUMBER
-from ticketing.tickets.queue import read_queue
+from ticketing.tickets.queue import read_counts, read_queue
 from ticketing.tickets.reading import find_ticket, read_ticket, unread_count
 from ticketing.tickets.schemas import (
     BulkResult,
     CloseRequest,
     Numbers,
     Queue,
+    QueueCounts,
     QueueQuery,
     TicketCreate,
     TicketOut,
@@ -46,6 +47,15 @@ Deleter = Annotated[Operator, Depends(ticket_access("tickets_delete"))]
 @router.get("/")
 async def queue(operator: Reader, session: Session, query: Annotated[QueueQuery, Query()]) -> Queue:
     return await read_queue(session, operator=operator, query=query)
+
+
+@router.get("/counts")
+async def queue_counts(
+    operator: Reader, session: Session, query: Annotated[QueueQuery, Query()]
+) -> QueueCounts:
+    """The tabs' counts for the queue's filters and search, apart from its rows (a search that
+    matches much of the queue is slower to count than to page)."""
+    return QueueCounts(counts=await read_counts(session, operator=operator, query=query))
 
 
 @router.post("/", status_code=201, response_model=TicketOut)

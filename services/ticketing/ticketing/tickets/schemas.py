@@ -92,6 +92,11 @@ class QueueQuery(RequestModel):
     order: Literal["asc", "desc"] = "desc"
     limit: int = Field(default=50, ge=1, le=200)
     cursor: str | None = Field(default=None, max_length=500)
+    counts: bool = Field(
+        default=True,
+        description="False: the rows only (counts null). The console asks GET /api/tickets/counts beside "
+        "it, so that a search many tickets match paints its rows before they are all counted.",
+    )
 
 
 class Ref(BaseModel):
@@ -172,8 +177,14 @@ class TicketRow(BaseModel):
 
 class Queue(BaseModel):
     rows: list[TicketRow]
-    counts: dict[str, int] = Field(description="Per tab, for the current filters and search.")
+    counts: dict[str, int] | None = Field(
+        description="Per tab, for the current filters and search; null when asked for without counts."
+    )
     next_cursor: str | None
+
+
+class QueueCounts(BaseModel):
+    counts: dict[str, int] = Field(description="Per tab, for the current filters and search.")
 
 
 class BulkResult(BaseModel):
