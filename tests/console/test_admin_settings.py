@@ -125,6 +125,13 @@ async def test_templates_in_each_body_mode_are_created_previewed_edited_and_hard
     await row(page, plain).get_by_role("button", name=f"Edit {plain}").click()
     dialog = page.get_by_role("dialog", name="Edit template")
     await expect(dialog.get_by_label("Name", exact=True)).to_have_value(plain)
+    # Reopened in the mode it was written in, with the text as typed (not its HTML rendering).
+    await expect(dialog.get_by_role("button", name="Plain Text", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    await expect(dialog.get_by_role("textbox", name="Body", exact=True)).to_have_value(
+        "Hello plain <b>not bold</b>"
+    )
     await dialog.get_by_role("button", name="Email", exact=True).click()
     await dialog.get_by_label("Subject").fill("A changed subject")
     await assert_accessible(page, "template editor")

@@ -2056,6 +2056,12 @@ export interface components {
             author_id: string | null;
             /** Author Name */
             author_name: string;
+            /**
+             * Body Format
+             * @description The mode the body was written in; an editor reopens it there (plain_text edits body_text, the others body_html).
+             * @enum {string}
+             */
+            body_format: "html" | "rich_text" | "plain_text";
             /** Body Html */
             body_html: string;
             /** Body Text */

@@ -100,6 +100,7 @@ async def test_a_template_keeps_its_author_type_subject_and_both_bodies(ticketin
         "this link</a>.</p>"
     )
     assert template["body_text"] == "Hello,\n\nfollow this link (https://example.com/reset)."
+    assert template["body_format"] == "rich_text", "editing reopens the mode it was written in"
     rows = await ticketing_app.sql("SELECT kind, author_id, author_name FROM ticketing.templates")
     assert rows[0]["kind"] == "ticket" and str(rows[0]["author_id"]) == template["author_id"]
 
@@ -208,6 +209,9 @@ async def test_a_template_is_changed_and_hard_deleted(ticketing_app: Ticketing) 
         path, json={"body_format": "plain_text", "body": "Plain now"}, headers=manager
     )
     assert rebodied.json()["body_html"] == "<p>Plain now</p>" and rebodied.json()["body_text"] == "Plain now"
+    assert rebodied.json()["body_format"] == "plain_text"
+    renamed_again = await ticketing_app.client.patch(path, json={"name": "Plain greeting"}, headers=manager)
+    assert renamed_again.json()["body_format"] == "plain_text", "a change without a body keeps the mode"
 
     assert (await ticketing_app.client.delete(path, headers=manager)).status_code == 204
     assert (await ticketing_app.client.get(path, headers=manager)).status_code == 404

@@ -82,3 +82,7 @@ class TemplateSummary(BaseModel):
 class TemplateOut(TemplateSummary):
     body_html: str
     body_text: str
+    body_format: BodyFormat = Field(
+        description="The mode the body was written in; an editor reopens it there (plain_text edits "
+        "body_text, the others body_html)."
+    )

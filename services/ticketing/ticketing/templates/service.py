@@ -44,6 +44,7 @@ async def create_template(session: AsyncSession, *, actor: Operator, data: Templ
             subject=data.subject,
             body_html=body.html,
             body_text=body.text,
+            body_format=data.body_format,
             author_id=actor.id,
             author_name=actor.username,
         )
@@ -64,7 +65,7 @@ async def change_template(
                 "body_format", "A new body needs its body_format (html, rich_text, plain_text)."
             )
         body = render_body(data.body, data.body_format)
-        values.update(body_html=body.html, body_text=body.text)
+        values.update(body_html=body.html, body_text=body.text, body_format=data.body_format)
     elif data.body_format is not None:
         raise ValidationFailed("body", "A body_format applies to a new body; send the body with it.")
     if values:
@@ -85,7 +86,9 @@ async def remove_template(session: AsyncSession, *, template_id: uuid.UUID) -> N
 
 
 async def get_template(session: AsyncSession, *, template_id: uuid.UUID) -> TemplateOut:
-    query = select(*_SUMMARY_COLUMNS, templates.c.body_html, templates.c.body_text).where(
+    query = select(
+        *_SUMMARY_COLUMNS, templates.c.body_html, templates.c.body_text, templates.c.body_format
+    ).where(
         templates.c.id == template_id
     )
     row = (await session.execute(query)).first()
