@@ -88,9 +88,7 @@ async def remove_template(session: AsyncSession, *, template_id: uuid.UUID) -> N
 async def get_template(session: AsyncSession, *, template_id: uuid.UUID) -> TemplateOut:
     query = select(
         *_SUMMARY_COLUMNS, templates.c.body_html, templates.c.body_text, templates.c.body_format
-    ).where(
-        templates.c.id == template_id
-    )
+    ).where(templates.c.id == template_id)
     row = (await session.execute(query)).first()
     if row is None:
         raise NotFound(f"The template {template_id} does not exist.")
