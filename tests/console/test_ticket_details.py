@@ -217,6 +217,26 @@ async def test_create_contact_from_an_unknown_email_links_it(page: Page, console
     await expect(dialog.locator("#details-contact-email-error")).not_to_be_empty()
 
 
+async def test_a_contact_known_only_by_email_gets_its_name_on_the_ticket(
+    page: Page, console: Console
+) -> None:
+    department = await console.department()
+    address = f"sender.{secrets.token_hex(3)}@example.com"
+    made = await console.ticket("Printer offline", department_id=department["id"], contact_email=address)
+    user = await console.operator("tickets_enabled", "tickets_edit", SEE_ALL)
+    await sign_in(page, console, user)
+    dialog = await open_tab(page, console, made["number"], "details")
+    name = dialog.get_by_label("Contact Name")
+    await expect(name).to_be_editable()
+    await name.fill("Grace Hopper")
+    await dialog.get_by_role("button", name="Save").click()
+    await expect(dialog.get_by_role("button", name="Save")).to_be_disabled()
+    assert (await ticket(console, made["number"]))["contact"]["name"] == "Grace Hopper"
+    await page.reload()
+    await expect(page.get_by_role("dialog").get_by_label("Contact Name")).to_have_value("Grace Hopper")
+    await assert_accessible(page, "ticket details with a contact name")
+
+
 async def test_labels_are_a_multi_select_with_their_colours(page: Page, console: Console) -> None:
     department = await console.department()
     made = await console.ticket("Slow network", department_id=department["id"])

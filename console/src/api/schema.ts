@@ -2298,6 +2298,11 @@ export interface components {
             contact_email?: string | null;
             /** Contact Id */
             contact_id?: string | null;
+            /**
+             * Contact Name
+             * @description The name of a contact known only by e-mail (no linked contact); blank or null clears it. A linked contact's name is changed on the contact.
+             */
+            contact_name?: string | null;
             /** Department Id */
             department_id?: string | null;
             /** Label Ids */

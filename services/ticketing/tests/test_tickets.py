@@ -113,6 +113,20 @@ async def test_numbers_use_the_customers_prefix_and_a_contact_brings_customer_an
     assert stranger["number"] == "TKT-000001"
     assert stranger["contact"] == {"id": None, "name": None, "email": "new@else.example"}
 
+    # A contact known only by e-mail takes a name on the ticket; a linked contact's name is its own.
+    named = await ticketing_app.client.patch(
+        "/TKT-000001", json={"contact_name": "  Nia New "}, headers=admin
+    )
+    assert named.status_code == 200, named.text
+    assert named.json()["contact"] == {"id": None, "name": "Nia New", "email": "new@else.example"}
+    found = await ticketing_app.client.get("/", params={"tab": "all", "search": "nia new"}, headers=admin)
+    assert [row["number"] for row in found.json()["rows"]] == ["TKT-000001"], "the name is searchable"
+    cleared = await ticketing_app.client.patch("/TKT-000001", json={"contact_name": ""}, headers=admin)
+    assert cleared.json()["contact"]["name"] is None
+    refused = await ticketing_app.client.patch("/ACME-000001", json={"contact_name": "Coyote"}, headers=admin)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "contact_name"
+    assert "change the name on the contact" in refused.json()["errors"][0]["message"]
+
 
 async def test_two_hundred_parallel_creates_get_two_hundred_distinct_numbers(
     ticketing_app: Ticketing,

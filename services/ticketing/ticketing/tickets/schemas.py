@@ -55,6 +55,12 @@ class TicketUpdate(RequestModel):
     department_id: uuid.UUID | None = None
     contact_id: uuid.UUID | None = None
     contact_email: EmailStr | None = None
+    contact_name: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The name of a contact known only by e-mail (no linked contact); blank or null "
+        "clears it. A linked contact's name is changed on the contact.",
+    )
     assignee_id: uuid.UUID | None = None
     type_id: uuid.UUID | None = None
     label_ids: Annotated[list[uuid.UUID] | None, NotNull] = Field(default=None, max_length=50)
@@ -63,6 +69,11 @@ class TicketUpdate(RequestModel):
     @classmethod
     def _title(cls, value: str) -> str:
         return required_title(value)
+
+    @field_validator("contact_name")
+    @classmethod
+    def _contact_name(cls, value: str | None) -> str | None:
+        return (value or "").strip() or None
 
 
 class CloseRequest(RequestModel):

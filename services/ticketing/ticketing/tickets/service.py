@@ -48,7 +48,19 @@ async def update_ticket(
     row = await find_ticket(session, operator, number, lock=True)
     await _check_references(session, requested)
     await _check_priority_floor(session, row, requested)
+    _check_contact_name(row, requested)
     return await apply_changes(session, row=row, operator=operator, requested=requested)
+
+
+def _check_contact_name(row: Any, requested: dict[str, Any]) -> None:
+    """A name is the ticket's own only while no contact is linked: a contact's name lives on it."""
+    if requested.get("contact_name") is None:
+        return
+    linked = requested["contact_id"] if "contact_id" in requested else row.contact_id
+    if linked is not None:
+        raise ValidationFailed(
+            "contact_name", "The ticket has a linked contact; change the name on the contact."
+        )
 
 
 async def _check_priority_floor(session: AsyncSession, row: Any, requested: dict[str, Any]) -> None:
@@ -84,6 +96,8 @@ async def apply_changes(
     values: dict[str, Any] = {field: new for field, (_, new) in changes.items() if field != "label_ids"}
     if "contact_id" in values or "contact_email" in values:
         values.update(await _contact_columns(session, requested))
+        if "contact_name" in requested and values["contact_id"] is None:
+            values["contact_name"] = requested["contact_name"]
     if "status" in values:
         values["closed_at"] = now if values["status"] == "closed" else None
     values.update(updated_at=now, last_activity_at=now)

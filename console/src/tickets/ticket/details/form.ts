@@ -14,6 +14,8 @@ export interface DetailsForm {
   department_id: string | null
   contact_id: string | null
   contact_email: string
+  // The ticket's own name for a contact known only by e-mail (a linked contact's name is its own).
+  contact_name: string
   type_id: string | null
   label_ids: string[]
 }
@@ -27,6 +29,7 @@ export function formOf(ticket: Ticket): DetailsForm {
     department_id: ticket.department?.id ?? null,
     contact_id: ticket.contact.id ?? null,
     contact_email: ticket.contact.email ?? '',
+    contact_name: ticket.contact.id ? '' : (ticket.contact.name ?? ''),
     type_id: ticket.type?.id ?? null,
     label_ids: ticket.labels.map((label) => label.id).sort(),
   }
@@ -46,6 +49,8 @@ export function changesOf(ticket: Ticket, form: DetailsForm): TicketUpdate {
   for (const field of PLAIN) if (!same(form[field], original[field])) body[field] = form[field]
   if (!same(form.label_ids, original.label_ids)) body.label_ids = [...form.label_ids].sort()
   Object.assign(body, contactChange(original, form))
+  const name = form.contact_name.trim()
+  if (!form.contact_id && name !== original.contact_name.trim()) body.contact_name = name || null
   return body as TicketUpdate
 }
 
