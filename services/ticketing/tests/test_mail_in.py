@@ -57,7 +57,12 @@ async def test_a_new_message_creates_an_email_ticket_with_the_customers_prefix_a
     ]
     assert "script" not in conversation[0]["body_html"]
     assert "payload.exe" in conversation[1]["body_text"] and "run.BAT" in conversation[1]["body_text"]
-    assert [e["data"]["ticket"]["source"] for e in await outbox(ticketing_app, "ticket_created")] == ["email"]
+    [created] = await outbox(ticketing_app, "ticket_created")
+    assert created["data"]["ticket"]["source"] == "email"
+    # What the mail gateway's auto-reply answers: the message, its sender, and that a person sent it.
+    inbound = created["data"]["inbound"]
+    assert inbound["from_address"] == "wile@acme.example" and inbound["message_id"].endswith("@mail.example>")
+    assert inbound["automatic"] is None
     attachments = (await ticketing_app.client.get(f"/{row['number']}/attachments", headers=headers)).json()
     assert [(a["name"], a["origin"], a["size"]) for a in attachments] == [("screen.png", "email", 2048)]
 

@@ -72,10 +72,22 @@ class FieldChange(_Data):
     new: Any
 
 
+class InboundOrigin(_Data):
+    """The e-mail a ticket was created from (ticket_created of Source Email only): what the mail
+    gateway's auto-reply needs to answer it once, threaded, and never to a machine."""
+
+    message_id: str
+    from_address: str
+    # Why the message was sent by a machine (Auto-Submitted, Precedence, a mailer-daemon, ...), or
+    # None for a person.
+    automatic: str | None = None
+
+
 class TicketChangeData(_Data):
     ticket: TicketSnapshot
     changes: dict[str, FieldChange] = {}
     actor_id: uuid.UUID | None = None
+    inbound: InboundOrigin | None = None
 
 
 class CommentSnapshot(_Data):

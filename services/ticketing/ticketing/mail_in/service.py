@@ -91,6 +91,7 @@ async def _new_ticket(session: AsyncSession, mail: InboundMail) -> uuid.UUID:
         author=_sender(mail),
         body=render_body(body.body, body.body_format),
         mail_message_id=mail.message_id,
+        mail_from=mail.from_address,
     )
     created = await create_ticket(
         await driver_connection(session),

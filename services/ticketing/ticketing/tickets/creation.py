@@ -26,7 +26,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from helpdesk_common.auth import Operator
-from helpdesk_common.contracts.tickets import TicketPriority, TicketSource, TicketStatus
+from helpdesk_common.contracts.tickets import InboundOrigin, TicketPriority, TicketSource, TicketStatus
 from helpdesk_common.db import Positions, autocommit_connection
 from helpdesk_common.errors import PermissionMissing, ValidationFailed
 from helpdesk_common.idempotency import Answer, fingerprint, once
@@ -168,7 +168,17 @@ class FirstMessage:
     author: tuple[uuid.UUID | None, str]
     body: Body
     mail_message_id: str | None = None
+    # The sender and, for mail sent by a machine, why (ticket_created carries both for auto-replies).
+    mail_from: str | None = None
+    mail_automatic: str | None = None
     comment_id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+    def inbound_origin(self) -> InboundOrigin | None:
+        if self.mail_message_id is None or self.mail_from is None:
+            return None
+        return InboundOrigin(
+            message_id=self.mail_message_id, from_address=self.mail_from, automatic=self.mail_automatic
+        )
 
 
 async def create_ticket(
@@ -383,5 +393,11 @@ async def _write(
             history_fields=[name for name, _ in history],
             history_values=[value for _, value in history],
         ),
-        *outbox_parameters([events.created(ticket, actor.id if actor else None)]),
+        *outbox_parameters(
+            [
+                events.created(
+                    ticket, actor.id if actor else None, message.inbound_origin() if message else None
+                )
+            ]
+        ),
     )

@@ -14,6 +14,7 @@ from helpdesk_common.contracts.tickets import (
     CommentAddedData,
     CommentSnapshot,
     FieldChange,
+    InboundOrigin,
     TicketAssigned,
     TicketChangeData,
     TicketClosed,
@@ -63,8 +64,11 @@ def _change_data(ticket: TicketOut, changes: Changes, actor_id: uuid.UUID | None
     )
 
 
-def created(ticket: TicketOut, actor_id: uuid.UUID | None) -> TicketCreated:
-    return TicketCreated.build(source=SOURCE, subject=str(ticket.id), data=_change_data(ticket, {}, actor_id))
+def created(
+    ticket: TicketOut, actor_id: uuid.UUID | None, inbound: InboundOrigin | None = None
+) -> TicketCreated:
+    data = _change_data(ticket, {}, actor_id).model_copy(update={"inbound": inbound})
+    return TicketCreated.build(source=SOURCE, subject=str(ticket.id), data=data)
 
 
 async def publish_created(session: AsyncSession, ticket: TicketOut, actor_id: uuid.UUID | None) -> None:
