@@ -3,7 +3,9 @@ grows (a field `x` is read from `HELPDESK_X`)."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Self
+
+from pydantic import Field, model_validator
 
 from helpdesk_common.config import HelpdeskSettings
 
@@ -27,3 +29,10 @@ class MailGatewaySettings(HelpdeskSettings):
     send_retry_first_seconds: float = Field(default=60.0, gt=0)
     send_retry_longest_seconds: float = Field(default=1800.0, gt=0)
     send_give_up_after_seconds: float = Field(default=6 * 3600.0, gt=0)
+
+    @model_validator(mode="after")
+    def _lease_outlives_the_attempt(self) -> Self:
+        # Otherwise a live sender's message could be taken over, and sent twice.
+        if self.send_lease_seconds <= self.send_attempt_seconds:
+            raise ValueError("HELPDESK_SEND_LEASE_SECONDS must be longer than HELPDESK_SEND_ATTEMPT_SECONDS")
+        return self

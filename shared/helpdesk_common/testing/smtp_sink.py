@@ -86,7 +86,9 @@ class _Handler:
             return AuthResult(success=True, auth_data=LoginPassword(user.encode(), b""))
         # Both mechanisms answer a refused token with an error challenge the client acknowledges.
         await server.challenge_auth('{"status":"401","schemes":"bearer"}')
-        return AuthResult(success=False, handled=False, message="535 5.7.8 Username and Password not accepted")
+        return AuthResult(
+            success=False, handled=False, message="535 5.7.8 Username and Password not accepted"
+        )
 
 
 def _bearer_parts(text: str, mechanism: str) -> tuple[str, str]:

@@ -61,7 +61,7 @@ async def send(
     endpoint: Endpoint,
     outgoing: Outgoing,
     *,
-    timeout: float,
+    command_seconds: float,
     access_token: str | None = None,
     before_data: Callable[[], Awaitable[None]] | None = None,
 ) -> str:
@@ -69,7 +69,7 @@ async def send(
 
     `before_data` runs after the envelope was accepted and before DATA: the caller records there
     that from now on an interrupted attempt may have delivered the message."""
-    async with _session(endpoint, timeout=timeout, access_token=access_token) as smtp:
+    async with _session(endpoint, command_seconds=command_seconds, access_token=access_token) as smtp:
         await _envelope(smtp, outgoing)
         if before_data is not None:
             await before_data()
@@ -82,15 +82,17 @@ async def send(
         return f"{response.code} {response.message}"
 
 
-async def check(endpoint: Endpoint, *, timeout: float, access_token: str | None = None) -> str:
+async def check(endpoint: Endpoint, *, command_seconds: float, access_token: str | None = None) -> str:
     """Connect, EHLO, authenticate and QUIT, as a send would; what the server said on the way."""
-    async with _session(endpoint, timeout=timeout, access_token=access_token) as smtp:
+    async with _session(endpoint, command_seconds=command_seconds, access_token=access_token) as smtp:
         ehlo = smtp.last_ehlo_response
         return f"{ehlo.code} {ehlo.message.splitlines()[0]}" if ehlo is not None else "connected"
 
 
 @asynccontextmanager
-async def _session(endpoint: Endpoint, *, timeout: float, access_token: str | None) -> AsyncIterator[aiosmtplib.SMTP]:
+async def _session(
+    endpoint: Endpoint, *, command_seconds: float, access_token: str | None
+) -> AsyncIterator[aiosmtplib.SMTP]:
     smtp = aiosmtplib.SMTP(
         hostname=endpoint.host,
         port=endpoint.port,
@@ -98,7 +100,7 @@ async def _session(endpoint: Endpoint, *, timeout: float, access_token: str | No
         # False, not None, for "none": aiosmtplib would otherwise upgrade whenever it is offered.
         start_tls=endpoint.tls == "starttls",
         tls_context=endpoint.ssl_context(),
-        timeout=timeout,
+        timeout=command_seconds,
     )
     try:
         await smtp.connect()
@@ -121,7 +123,9 @@ async def _session(endpoint: Endpoint, *, timeout: float, access_token: str | No
 async def _authenticate(smtp: aiosmtplib.SMTP, endpoint: Endpoint, access_token: str | None) -> None:
     if endpoint.auth == "oauth2":
         if access_token is None or endpoint.oauth is None:
-            raise SmtpRefused("auth", "OAuth2 is chosen but no access token could be obtained", credentials=True)
+            raise SmtpRefused(
+                "auth", "OAuth2 is chosen but no access token could be obtained", credentials=True
+            )
         if endpoint.oauth.mechanism == "OAUTHBEARER":
             await _guarded("auth", _oauthbearer(smtp, endpoint.username, access_token))
         else:
@@ -150,7 +154,9 @@ async def _guarded(stage: str, operation: Awaitable[T]) -> T:
     try:
         return await operation
     except SMTPRecipientRefused as error:
-        raise SmtpRefused(stage, f"{error.code} {error.message} ({error.recipient})", code=error.code) from error
+        raise SmtpRefused(
+            stage, f"{error.code} {error.message} ({error.recipient})", code=error.code
+        ) from error
     except SMTPResponseException as error:
         raise _refused(stage, error) from error
     except (SMTPException, OSError) as error:

@@ -20,9 +20,7 @@ async def smtp_endpoint(
 ) -> Endpoint | None:
     """The department's SMTP server with its secrets opened; None when it has no enabled mailbox
     with an SMTP server."""
-    row = (
-        await session.execute(select(mailboxes).where(mailboxes.c.department_id == department_id))
-    ).first()
+    row = (await session.execute(select(mailboxes).where(mailboxes.c.department_id == department_id))).first()
     if row is None or not row.enabled or not row.smtp_host:
         return None
     box = SecretBox(settings.secret_key)

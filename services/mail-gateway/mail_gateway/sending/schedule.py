@@ -13,7 +13,9 @@ JITTER = 0.25
 def retry_delay(attempts: int, settings: MailGatewaySettings, rng: random.Random | None = None) -> float:
     """After `attempts` tries: the first delay doubled per try up to the longest, give or take a
     quarter, so the senders of a crowd of refused messages do not all come back at once."""
-    base = min(settings.send_retry_first_seconds * 2 ** max(attempts - 1, 0), settings.send_retry_longest_seconds)
+    base = min(
+        settings.send_retry_first_seconds * 2 ** max(attempts - 1, 0), settings.send_retry_longest_seconds
+    )
     return base * (1 + (rng or random).uniform(-JITTER, JITTER))
 
 

@@ -148,11 +148,15 @@ class Sender:
 
         try:
             async with asyncio.timeout(self.settings.send_attempt_seconds):
-                token = await self.tokens(endpoint.oauth) if endpoint.auth == "oauth2" and endpoint.oauth else None
+                token = (
+                    await self.tokens(endpoint.oauth)
+                    if endpoint.auth == "oauth2" and endpoint.oauth
+                    else None
+                )
                 words = await smtp.send(
                     endpoint,
                     outgoing,
-                    timeout=self.settings.smtp_timeout_seconds,
+                    command_seconds=self.settings.smtp_timeout_seconds,
                     access_token=token,
                     before_data=before_data,
                 )
@@ -211,7 +215,9 @@ class Sender:
         try:
             store = await js.object_store(self.settings.attachments_bucket)
         except (BucketNotFoundError, NotFoundError) as error:
-            raise AttachmentMissing(f"the attachments bucket {self.settings.attachments_bucket} does not exist") from error
+            raise AttachmentMissing(
+                f"the attachments bucket {self.settings.attachments_bucket} does not exist"
+            ) from error
         found = []
         for attachment in mail.attachments:
             try:

@@ -128,8 +128,12 @@ async def record_refusal(
     now: datetime,
 ) -> DeliveryState:
     """Failed on a permanent refusal or once the message has waited long enough; retrying otherwise."""
-    at = None if permanent else next_attempt_at(
-        attempts=message.attempts, queued_at=message.created_at, now=now, settings=settings
+    at = (
+        None
+        if permanent
+        else next_attempt_at(
+            attempts=message.attempts, queued_at=message.created_at, now=now, settings=settings
+        )
     )
     if at is None:
         if not permanent:
