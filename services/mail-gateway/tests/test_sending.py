@@ -104,7 +104,9 @@ class Gateway:
     async def row(self, message_id: str) -> Any:
         async with self.sessions() as session:
             return (
-                await session.execute(select(outbound_messages).where(outbound_messages.c.message_id == message_id))
+                await session.execute(
+                    select(outbound_messages).where(outbound_messages.c.message_id == message_id)
+                )
             ).first()
 
     async def settled(self, message_id: str, state: str, *, within: float = 20) -> Any:
@@ -158,7 +160,9 @@ async def gateway(
     client = await nats.connect(servers.nats_url)
     await ensure_consumer(client.jetstream(), outbound_consumer.spec)
     smtp_sink.users["desk"] = "desk-password"
-    running = Gateway(url, settings, engine, create_session_factory(engine), client, client.jetstream(), smtp_sink)
+    running = Gateway(
+        url, settings, engine, create_session_factory(engine), client, client.jetstream(), smtp_sink
+    )
     try:
         yield running
     finally:
@@ -243,7 +247,9 @@ async def test_xoauth2_through_starttls_and_implicit_tls(gateway: Gateway, tls: 
         asked.append(oauth)
         return "fresh-token"
 
-    gateway.start(sender=Sender(sessions=gateway.sessions, settings=gateway.settings, bus=gateway.client, tokens=tokens))
+    gateway.start(
+        sender=Sender(sessions=gateway.sessions, settings=gateway.settings, bus=gateway.client, tokens=tokens)
+    )
     mail = gateway.mail()
     await gateway.request(mail)
     [received] = await gateway.sink.wait_for(1)
