@@ -1,14 +1,20 @@
 """The ticket dialog's Conversation and Attachments tabs (10.4): messages in both views with their
-direction badges, the composer and its draft, files sent with a comment, the text viewer, and the
-Outbound choice only for those who may write to the customer."""
+direction badges, the composer and its draft, files sent with a comment, the text viewer, the
+Outbound choice only for those who may write to the customer, and an outbound reply's e-mail state."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import nats
 from playwright.async_api import Locator, Page, expect
 
+from helpdesk_common.contracts.mail import MailDelivery, MailDeliveryChanged
+from helpdesk_common.testing.infrastructure import TestServers
+from tests.backbone.harness import eventually
 from tests.console.harness import Console, assert_accessible, screenshot, sign_in
 
 EDITOR = ("tickets_enabled", "tickets_edit")
@@ -178,3 +184,81 @@ async def test_a_long_conversation_opens_at_its_newest_message(page: Page, conso
     await log.get_by_role("button", name="Show 50 earlier messages (150 not shown)").click()
     await expect(log.get_by_role("article")).to_have_count(100)
     await expect(page.get_by_text("Note number 150", exact=True)).to_be_in_viewport()
+
+
+async def test_an_outbound_replys_email_state_shows_on_its_message_with_the_servers_words(
+    page: Page, console: Console, servers: TestServers
+) -> None:
+    """The mail gateway's reports are published as it publishes them; ticketing, a real process,
+    consumes them, and the message shows each state (services/mail-gateway/tests prove the reports)."""
+    username, ticket = await _ticket_for(console, *EDITOR)
+    await sign_in(page, console, username, at=f"/tickets/{ticket['number']}")
+    await page.get_by_role("group", name="Send as").get_by_text("Outbound").click()
+    await _type(page, "The technician comes at noon.")
+    await page.get_by_label("Files to attach to the comment").set_input_files(
+        {"name": "visit.txt", "mimeType": "text/plain", "buffer": b"noon\n"}
+    )
+    await page.get_by_role("button", name="Send", exact=True).click()
+    reply = _message(page, "Outbound from").filter(has_text="comes at noon")
+    await expect(reply.locator("[data-delivery]")).to_have_text("E-mail: Queued to send")
+    await expect(reply.get_by_role("list", name="Attached files")).to_contain_text("visit.txt")
+    comments = (await console.admin.get(f"/api/tickets/{ticket['number']}/comments")).json()
+    [sent] = [comment for comment in comments if "comes at noon" in comment["body_text"]]
+
+    async def report(state: str, revision: int, detail: str) -> None:
+        await _publish_delivery(servers, ticket, sent["id"], state=state, revision=revision, detail=detail)
+
+        async def arrived() -> bool:
+            found = (await console.admin.get(f"/api/tickets/{ticket['number']}/comments")).json()
+            return any(c["id"] == sent["id"] and (c["delivery"] or {}).get("state") == state for c in found)
+
+        await eventually(arrived, within=20, what=f"the {state} state in ticketing")
+        await page.reload()
+
+    await report("retrying", 3, "data: 451 4.7.1 Greylisted, please try again")
+    line = reply.locator("[data-delivery]")
+    await expect(line).to_have_text(
+        "E-mail: Not sent yet, trying again (data: 451 4.7.1 Greylisted, please try again)"
+    )
+    await assert_accessible(page, "conversation, a reply being retried")
+    await screenshot(page, "ticket-conversation-delivery-retrying")
+
+    await report("failed", 5, "data: 550 5.1.1 <customer@example.com>: mailbox unavailable")
+    await expect(line).to_have_text(
+        "E-mail: Not delivered (data: 550 5.1.1 <customer@example.com>: mailbox unavailable)"
+    )
+    await expect(line).to_have_attribute("data-delivery", "failed")
+    await assert_accessible(page, "conversation, a reply not delivered")
+    await screenshot(page, "ticket-conversation-delivery-failed")
+
+    await report("sent", 7, "250 2.0.0 OK")
+    await expect(line).to_have_text("E-mail: Sent")
+    notes = _message(page, "Outbound from").filter(has_text="room 4 smokes")
+    await expect(notes.locator("[data-delivery]")).to_have_count(0)
+
+
+async def _publish_delivery(
+    servers: TestServers, ticket: dict[str, Any], comment_id: str, *, state: str, revision: int, detail: str
+) -> None:
+    event = MailDeliveryChanged.build(
+        source="mail-gateway",
+        subject=str(uuid.uuid4()),
+        data=MailDelivery(
+            department_id=ticket["department"]["id"],
+            ticket_id=ticket["id"],
+            comment_id=comment_id,
+            message_id=f"<{ticket['number'].lower()}.{comment_id}@helpdesk>",
+            state=state,  # type: ignore[arg-type]
+            detail=detail,
+            attempts=revision // 2,
+            revision=revision,
+            at=datetime.now(UTC),
+        ),
+    )
+    client = await nats.connect(servers.nats_url)
+    try:
+        await client.jetstream().publish(
+            event.bus_subject(), event.to_json(), headers={"Nats-Msg-Id": str(event.id)}
+        )
+    finally:
+        await client.close()

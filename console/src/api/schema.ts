@@ -1331,6 +1331,12 @@ export interface components {
         };
         /** CommentCreate */
         ticketing__CommentCreate: {
+            /**
+             * Attachment Ids
+             * @description Files uploaded to this ticket and not yet part of a comment: they become this comment's, and an outbound reply sends them along.
+             * @default []
+             */
+            attachment_ids: string[];
             /** Body */
             body: string;
             /**
@@ -1361,6 +1367,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** @description An outbound reply's e-mail: queued, sending, sent, retrying or failed. */
+            delivery?: components["schemas"]["ticketing__DeliveryOut"] | null;
             /**
              * Direction
              * @enum {string}
@@ -1624,6 +1632,24 @@ export interface components {
             tenant_id?: string | null;
             /** Ticket Number Prefix */
             ticket_number_prefix?: string | null;
+        };
+        /** DeliveryOut */
+        ticketing__DeliveryOut: {
+            /**
+             * Detail
+             * @description The mail server's own words on the last attempt; empty when there are none.
+             */
+            detail: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "queued" | "sending" | "sent" | "retrying" | "failed";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** DepartmentCreate */
         ticketing__DepartmentCreate: {

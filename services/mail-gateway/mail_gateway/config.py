@@ -3,8 +3,36 @@ grows (a field `x` is read from `HELPDESK_X`)."""
 
 from __future__ import annotations
 
+from typing import Self
+
+from pydantic import Field, model_validator
+
 from helpdesk_common.config import HelpdeskSettings
 
 
 class MailGatewaySettings(HelpdeskSettings):
     service_name: str = "mail-gateway"
+    # Certificate authorities to trust beside the system's (an internal CA; the tests' sink).
+    mail_ca_file: str | None = None
+    # Where ticketing keeps attachment bytes (the same HELPDESK_ATTACHMENTS_BUCKET as ticketing's).
+    attachments_bucket: str = "ticket-attachments"
+    # Each SMTP command's wait for the server.
+    smtp_timeout_seconds: float = Field(default=60.0, gt=0)
+    # One whole attempt (connect to QUIT), so a lease always outlives the attempt holding it.
+    send_attempt_seconds: float = Field(default=300.0, gt=0)
+    # How long a claimed message stays with its sender before another takes it over as abandoned.
+    send_lease_seconds: float = Field(default=360.0, gt=0)
+    send_poll_seconds: float = Field(default=2.0, gt=0)
+    send_batch_size: int = Field(default=20, ge=1)
+    # Retries after a 4xx or a connection error: the first after about `first`, doubling up to
+    # `longest`, each with up to a quarter of jitter; after `give_up` since queueing, failed.
+    send_retry_first_seconds: float = Field(default=60.0, gt=0)
+    send_retry_longest_seconds: float = Field(default=1800.0, gt=0)
+    send_give_up_after_seconds: float = Field(default=6 * 3600.0, gt=0)
+
+    @model_validator(mode="after")
+    def _lease_outlives_the_attempt(self) -> Self:
+        # Otherwise a live sender's message could be taken over, and sent twice.
+        if self.send_lease_seconds <= self.send_attempt_seconds:
+            raise ValueError("HELPDESK_SEND_LEASE_SECONDS must be longer than HELPDESK_SEND_ATTEMPT_SECONDS")
+        return self

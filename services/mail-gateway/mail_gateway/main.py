@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpdesk_common.service import ServiceDefinition
+from helpdesk_common.service import ServiceDefinition, WorkerRole
 from mail_gateway.config import MailGatewaySettings
 from mail_gateway.consumers import consumers
 from mail_gateway.jobs import jobs
+from mail_gateway.sending.consumers import outbound_consumer
+from mail_gateway.sending.sender import send_mail
 from mail_gateway.tables import metadata
 
 service = ServiceDefinition(
@@ -23,4 +25,7 @@ service = ServiceDefinition(
     consumers=consumers,
     jobs=jobs,
     settings_class=MailGatewaySettings,
+    worker_roles=[
+        WorkerRole("sender", consumers=[outbound_consumer], tasks=[send_mail]),
+    ],
 )

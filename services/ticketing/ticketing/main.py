@@ -19,6 +19,7 @@ from ticketing.inventory.routes import router as inventory_router
 from ticketing.jobs import cleanup_job, settle_counts_job
 from ticketing.labels.routes import router as labels_router
 from ticketing.mail_in.consumers import mail_in_consumer
+from ticketing.mail_out.consumers import mail_delivery_consumer
 from ticketing.operators.routes import router as operators_router
 from ticketing.projections.consumers import identity_consumer, sla_consumer
 from ticketing.projections.sla_deadlines import sla_deadlines_consumer
@@ -60,6 +61,7 @@ service = ServiceDefinition(
         sla_deadlines_consumer,
         inventory_consumer,
         mail_in_consumer,
+        mail_delivery_consumer,
     ],
     extensions=("pg_trgm",),
     jobs=[cleanup_job, settle_counts_job],

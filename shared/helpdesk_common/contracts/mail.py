@@ -1,14 +1,26 @@
-"""Mail between ticketing and the mail gateway: messages to send (`mail.outbound.<department_id>`)."""
+"""Mail between ticketing and the mail gateway: messages to send (`mail.outbound.<department_id>`), what
+became of each (`mail.delivery.<department_id>`), and messages received (`mail.inbound.<department_id>`)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from helpdesk_common.contracts.envelope import EventEnvelope
 from helpdesk_common.inputs import strip_nul
+
+
+class OutboundAttachment(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: str
+    content_type: str
+    size: int
+    # Its object in the attachments bucket (HELPDESK_ATTACHMENTS_BUCKET) where ticketing stored it.
+    object_name: str
 
 
 class OutboundMail(BaseModel):
@@ -27,6 +39,10 @@ class OutboundMail(BaseModel):
     message_id: str
     in_reply_to: str | None = None
     references: list[str] = []
+    attachments: list[OutboundAttachment] = []
+    # Mail no person wrote at that moment (auto-reply, reminder): sent with `Auto-Submitted:
+    # auto-generated` (RFC 3834), so other systems' auto-replies leave it alone.
+    automatic: bool = False
 
 
 class MailOutboundRequested(EventEnvelope[Any]):
@@ -43,6 +59,45 @@ class MailOutboundRequested(EventEnvelope[Any]):
     @classmethod
     def channel(cls) -> str:
         return "mail.outbound.{department_id}"
+
+
+DeliveryState = Literal["queued", "sending", "sent", "retrying", "failed"]
+
+
+class MailDelivery(BaseModel):
+    """Where one outbound message stands, as the mail gateway recorded it."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    department_id: uuid.UUID
+    ticket_id: uuid.UUID
+    comment_id: uuid.UUID | None = None
+    message_id: str
+    state: DeliveryState
+    # The server's own words (or the network's, or ours when there is no mailbox); "" when sent.
+    detail: str = ""
+    attempts: int
+    next_attempt_at: datetime | None = None
+    # Grows by one with every change of this message: a consumer keeps the highest it has seen, so
+    # an older event arriving late never overwrites a newer state.
+    revision: int
+    at: datetime
+
+
+class MailDeliveryChanged(EventEnvelope[Any]):
+    """An outbound message was queued, is being sent, was sent, waits for another try, or failed."""
+
+    event_type = "mail_delivery_changed"
+    stream = "MAIL"
+    type: Literal["mail_delivery_changed"]
+    data: MailDelivery
+
+    def bus_subject(self) -> str:
+        return f"mail.delivery.{self.data.department_id}"
+
+    @classmethod
+    def channel(cls) -> str:
+        return "mail.delivery.{department_id}"
 
 
 class _FromOutside(BaseModel):
@@ -98,4 +153,8 @@ class MailInboundReceived(EventEnvelope[Any]):
         return "mail.inbound.{department_id}"
 
 
-MAIL_EVENTS: tuple[type[EventEnvelope[Any]], ...] = (MailOutboundRequested, MailInboundReceived)
+MAIL_EVENTS: tuple[type[EventEnvelope[Any]], ...] = (
+    MailOutboundRequested,
+    MailDeliveryChanged,
+    MailInboundReceived,
+)

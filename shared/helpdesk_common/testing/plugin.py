@@ -17,6 +17,7 @@ from helpdesk_common.bus.topology import ensure_streams
 from helpdesk_common.provisioning import provision, with_credentials, with_database
 from helpdesk_common.service import ServiceDefinition
 from helpdesk_common.testing.infrastructure import TestServers, test_servers
+from helpdesk_common.testing.smtp_sink import SmtpSink, running_sink
 
 
 @pytest.fixture(scope="session")
@@ -84,3 +85,11 @@ async def jetstream(servers: TestServers) -> AsyncIterator[JetStreamContext]:
     await ensure_streams(js)
     yield js
     await client.close()
+
+
+@pytest.fixture
+async def smtp_sink(tmp_path: Path) -> AsyncIterator[SmtpSink]:
+    """A real SMTP server of the test's own (testing/smtp_sink.py): plain/STARTTLS on `port`, implicit
+    TLS on `tls_port`, trusted through `ca_file`."""
+    async with running_sink(tmp_path / "smtp-sink") as sink:
+        yield sink

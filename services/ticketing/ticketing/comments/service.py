@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import select
+from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.auth import Operator
-from helpdesk_common.contracts.mail import MailOutboundRequested, OutboundMail
+from helpdesk_common.contracts.mail import (
+    DeliveryState,
+    MailOutboundRequested,
+    OutboundAttachment,
+    OutboundMail,
+)
 from helpdesk_common.errors import PermissionMissing, ValidationFailed
 from helpdesk_common.outbox import add_event
 from ticketing.bodies import is_empty, render_body
+from ticketing.tables.attachments import attachments
 from ticketing.tables.comments import comments
 from ticketing.tickets import events, messages
 from ticketing.tickets.reading import find_ticket, read_ticket_by_id
@@ -23,11 +29,18 @@ from ticketing.tickets.schemas import MessageBody, TicketOut
 from ticketing.tickets.service import EDIT_FLAG, actor_of, refresh_search_text
 
 THREAD_REFERENCES_MAX = 20
+ATTACHMENTS_MAX = 20
 
 
 class CommentCreate(MessageBody):
     direction: Literal["internal", "outbound"] = Field(
         description="Internal note, or an outbound reply e-mailed to the contact (needs tickets_edit)."
+    )
+    attachment_ids: list[uuid.UUID] = Field(
+        default=[],
+        max_length=ATTACHMENTS_MAX,
+        description="Files uploaded to this ticket and not yet part of a comment: they become this "
+        "comment's, and an outbound reply sends them along.",
     )
 
     @model_validator(mode="after")
@@ -35,6 +48,14 @@ class CommentCreate(MessageBody):
         if is_empty(render_body(self.body, self.body_format)):
             raise PydanticCustomError("empty_comment", "A comment needs some text.")
         return self
+
+
+class DeliveryOut(BaseModel):
+    state: DeliveryState
+    detail: str = Field(
+        description="The mail server's own words on the last attempt; empty when there are none."
+    )
+    updated_at: datetime
 
 
 class CommentOut(BaseModel):
@@ -45,6 +66,9 @@ class CommentOut(BaseModel):
     body_html: str
     body_text: str
     created_at: datetime
+    delivery: DeliveryOut | None = Field(
+        default=None, description="An outbound reply's e-mail: queued, sending, sent, retrying or failed."
+    )
 
 
 async def add_comment(
@@ -60,11 +84,14 @@ async def add_comment(
     comment = await messages.add_comment(
         session, ticket_id=row.id, direction=data.direction, author=actor_of(operator), body=data
     )
+    files = await _take_attachments(session, ticket_id=row.id, comment_id=comment.id, ids=data.attachment_ids)
+    delivery = None
     if data.direction == "outbound":
-        await _request_mail(session, ticket, comment.id, comment.body_text, comment.body_html)
+        await _request_mail(session, ticket, comment.id, comment.body_text, comment.body_html, files)
+        delivery = await _queued(session, comment.id)
     await refresh_search_text(session, row.id)
     await events.publish_comment(session, await read_ticket_by_id(session, row.id), comment)
-    return CommentOut.model_validate(comment.model_dump())
+    return CommentOut.model_validate({**comment.model_dump(), "delivery": delivery})
 
 
 async def list_comments(session: AsyncSession, *, operator: Operator, number: str) -> list[CommentOut]:
@@ -72,7 +99,67 @@ async def list_comments(session: AsyncSession, *, operator: Operator, number: st
     rows = await session.execute(
         select(comments).where(comments.c.ticket_id == row.id).order_by(comments.c.created_at, comments.c.id)
     )
-    return [CommentOut.model_validate(found, from_attributes=True) for found in rows]
+    return [comment_out(found) for found in rows]
+
+
+def comment_out(row: Row[Any]) -> CommentOut:
+    delivery = None
+    if row.delivery_state is not None:
+        delivery = DeliveryOut(
+            state=row.delivery_state, detail=row.delivery_detail or "", updated_at=row.delivery_updated_at
+        )
+    return CommentOut.model_validate({**row._mapping, "delivery": delivery})
+
+
+async def _take_attachments(
+    session: AsyncSession, *, ticket_id: uuid.UUID, comment_id: uuid.UUID, ids: list[uuid.UUID]
+) -> list[OutboundAttachment]:
+    """The ticket's uploads that belong to no comment yet become this comment's."""
+    if not ids:
+        return []
+    taken = (
+        await session.execute(
+            update(attachments)
+            .where(
+                attachments.c.id.in_(ids),
+                attachments.c.ticket_id == ticket_id,
+                attachments.c.comment_id.is_(None),
+                attachments.c.origin == "upload",
+            )
+            .values(comment_id=comment_id, origin="comment")
+            .returning(
+                attachments.c.id,
+                attachments.c.name,
+                attachments.c.content_type,
+                attachments.c.size,
+                attachments.c.object_name,
+            )
+        )
+    ).all()
+    if len(taken) != len(set(ids)):
+        raise ValidationFailed(
+            "attachment_ids",
+            "Each file must be uploaded to this ticket and not be part of another comment yet.",
+        )
+    order = {attachment_id: index for index, attachment_id in enumerate(ids)}
+    return [
+        OutboundAttachment(
+            name=found.name, content_type=found.content_type, size=found.size, object_name=found.object_name
+        )
+        for found in sorted(taken, key=lambda found: order[found.id])
+    ]
+
+
+async def _queued(session: AsyncSession, comment_id: uuid.UUID) -> DeliveryOut:
+    """Queued from the moment the request is in the outbox; the gateway's first report (revision 1)
+    replaces this one (revision 0)."""
+    now = datetime.now(UTC)
+    await session.execute(
+        update(comments)
+        .where(comments.c.id == comment_id)
+        .values(delivery_state="queued", delivery_detail="", delivery_updated_at=now, delivery_revision=0)
+    )
+    return DeliveryOut(state="queued", detail="", updated_at=now)
 
 
 def _check_deliverable(ticket: TicketOut) -> None:
@@ -83,7 +170,12 @@ def _check_deliverable(ticket: TicketOut) -> None:
 
 
 async def _request_mail(
-    session: AsyncSession, ticket: TicketOut, comment_id: uuid.UUID, text: str, html: str
+    session: AsyncSession,
+    ticket: TicketOut,
+    comment_id: uuid.UUID,
+    text: str,
+    html: str,
+    files: list[OutboundAttachment],
 ) -> None:
     assert ticket.department is not None and ticket.contact.email is not None
     thread = list(
@@ -110,6 +202,7 @@ async def _request_mail(
         message_id=message_id,
         in_reply_to=thread[-1] if thread else None,
         references=thread[-THREAD_REFERENCES_MAX:],
+        attachments=files,
     )
     await add_event(
         session, MailOutboundRequested.build(source="ticketing", subject=str(ticket.id), data=mail)

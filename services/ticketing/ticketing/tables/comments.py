@@ -1,6 +1,6 @@
 """A ticket's conversation."""
 
-from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Index, Table, Text, func
+from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, Table, Text, func
 from sqlalchemy.dialects.postgresql import UUID
 
 from ticketing.tables.metadata import metadata
@@ -17,7 +17,17 @@ comments = Table(
     Column("body_text", Text, nullable=False),
     Column("message_id", Text),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # An outbound comment's e-mail as the mail gateway last reported it (mail_delivery_changed);
+    # `delivery_revision` is the highest revision applied, so a late older event changes nothing.
+    Column("delivery_state", Text),
+    Column("delivery_detail", Text),
+    Column("delivery_updated_at", DateTime(timezone=True)),
+    Column("delivery_revision", Integer),
     CheckConstraint("direction IN ('internal', 'outbound', 'inbound')", name="comments_direction"),
+    CheckConstraint(
+        "delivery_state IN ('queued', 'sending', 'sent', 'retrying', 'failed')",
+        name="comments_delivery_state",
+    ),
 )
 Index("comments_ticket", comments.c.ticket_id, comments.c.created_at)
 # One comment per e-mail message: the same message delivered twice is recognised by its Message-ID.

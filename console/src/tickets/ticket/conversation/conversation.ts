@@ -5,12 +5,22 @@ import type { BodyFormat } from '@/shared/BodyEditor.vue'
 
 export type Comment = Schemas['ticketing__CommentOut']
 export type Direction = Comment['direction']
+export type Delivery = NonNullable<Comment['delivery']>
 export type OutgoingDirection = Schemas['ticketing__CommentCreate']['direction']
 
 export const DIRECTIONS: Record<Direction, { label: string; icon: string }> = {
   internal: { label: 'Internal note', icon: 'pi pi-lock' },
   outbound: { label: 'Outbound', icon: 'pi pi-arrow-up-right' },
   inbound: { label: 'Inbound', icon: 'pi pi-arrow-down-left' },
+}
+
+/** How an outbound reply's e-mail stands; retrying and failed show the mail server's own words. */
+export const DELIVERY: Record<Delivery['state'], { label: string; icon: string; words: boolean }> = {
+  queued: { label: 'Queued to send', icon: 'pi pi-clock', words: false },
+  sending: { label: 'Sending', icon: 'pi pi-spinner', words: false },
+  sent: { label: 'Sent', icon: 'pi pi-check', words: false },
+  retrying: { label: 'Not sent yet, trying again', icon: 'pi pi-refresh', words: true },
+  failed: { label: 'Not delivered', icon: 'pi pi-exclamation-triangle', words: true },
 }
 
 // One formatter for every message: building one per message is measurable with 200 of them.
