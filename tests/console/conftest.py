@@ -1,6 +1,6 @@
 """The console in Debian's Chromium (Playwright's own download cannot work here), against a real
-stack: gateway serving the built console, ticketing, SLA engine, NATS and PostgreSQL. One stack per
-test module; each test makes its own operators and records."""
+stack: gateway serving the built console, ticketing, SLA engine, mail gateway, NATS and PostgreSQL.
+One stack per test module; each test makes its own operators and records."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ async def console(servers: TestServers, tmp_path_factory: pytest.TempPathFactory
         servers,
         database,
         tmp_path_factory.mktemp("console"),
-        upstreams=("ticketing", "sla-engine"),
+        upstreams=("ticketing", "sla-engine", "mail-gateway"),
         gateway_env={"HELPDESK_CONSOLE_DIR": str(CONSOLE_DIST)},
     )
     try:

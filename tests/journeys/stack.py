@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from cryptography.fernet import Fernet
 
 from helpdesk_cli.admin import create_administrator_account
 from helpdesk_cli.services import all_services, env_suffix
@@ -83,6 +84,8 @@ async def start_stack(
         "HELPDESK_COOKIE_SECURE": "false",
         "HELPDESK_AUTH_CACHE_SECONDS": str(auth_cache_seconds),
         "HELPDESK_LOG_JSON": "false",
+        # Mailbox secrets are sealed with it (the mail gateway refuses to store them without one).
+        "HELPDESK_SECRET_KEY": Fernet.generate_key().decode(),
     }
     for name, port in ports.items():
         env = {**os.environ, **common, "HELPDESK_DATABASE_URL": urls[name], "HELPDESK_HTTP_PORT": str(port)}

@@ -111,6 +111,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/mail/departments/{department_id}/mailbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read */
+        get: operations["mail-gateway__read_departments__department_id__mailbox_get"];
+        /** Replace */
+        put: operations["mail-gateway__replace_departments__department_id__mailbox_put"];
+        post?: never;
+        /** Remove */
+        delete: operations["mail-gateway__remove_departments__department_id__mailbox_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mail/departments/{department_id}/mailbox/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Health */
+        get: operations["mail-gateway__health_departments__department_id__mailbox_health_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mail/departments/{department_id}/mailbox/test-imap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Imap
+         * @description Tries the saved IMAP settings (save first to try new ones).
+         */
+        post: operations["mail-gateway__test_imap_departments__department_id__mailbox_test_imap_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mail/departments/{department_id}/mailbox/test-smtp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Smtp
+         * @description Tries the saved SMTP settings (save first to try new ones).
+         */
+        post: operations["mail-gateway__test_smtp_departments__department_id__mailbox_test_smtp_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/operators": {
         parameters: {
             query?: never;
@@ -1179,6 +1255,303 @@ export interface components {
              * @description The counts and locks removed; empty when none matched.
              */
             cleared: components["schemas"]["gateway__ClearedThrottle"][];
+        };
+        /**
+         * MailboxHealthOut
+         * @description What the poller last recorded; all empty until it has polled.
+         */
+        "mail-gateway__MailboxHealthOut": {
+            /** Configured */
+            configured: boolean;
+            /** Credentials Failing */
+            credentials_failing: boolean;
+            /**
+             * Department Id
+             * Format: uuid
+             */
+            department_id: string;
+            /** Enabled */
+            enabled: boolean;
+            /** Last Error */
+            last_error: string | null;
+            /** Last Error At */
+            last_error_at: string | null;
+            /** Last Poll At */
+            last_poll_at: string | null;
+            /** Last Success At */
+            last_success_at: string | null;
+            /** Lease Expires At */
+            lease_expires_at: string | null;
+            /**
+             * Lease Holder
+             * @description The poller holding the mailbox, while its lease runs.
+             */
+            lease_holder: string | null;
+            /** Messages Waiting */
+            messages_waiting: number | null;
+        };
+        /**
+         * MailboxSettingsIn
+         * @description The whole settings of a department's mailbox (PUT): a field left out takes its default, except
+         *     the four secrets (see their descriptions).
+         */
+        "mail-gateway__MailboxSettingsIn": {
+            /**
+             * Auth Method
+             * @description password, or oauth2 (one refresh token for IMAP and SMTP).
+             * @default password
+             * @enum {string}
+             */
+            auth_method: "password" | "oauth2";
+            /**
+             * Auto Reply Body Html
+             * @description HTML, sanitised on save (up to 512 KiB). {{ticket_number}} and {{subject}} are filled in when the message is sent; any other {{...}} is refused.
+             * @default
+             */
+            auto_reply_body_html: string;
+            /**
+             * Auto Reply Enabled
+             * @default false
+             */
+            auto_reply_enabled: boolean;
+            /**
+             * Auto Reply Subject
+             * @default
+             */
+            auto_reply_subject: string;
+            /**
+             * Enabled
+             * @description Off: the mailbox is kept but not polled.
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Follow Up After Days
+             * @description Days without a reply from the customer before the reminder (1-365).
+             * @default 3
+             */
+            follow_up_after_days: number;
+            /**
+             * Follow Up Body Html
+             * @description HTML, sanitised on save (up to 512 KiB). {{ticket_number}} and {{subject}} are filled in when the message is sent; any other {{...}} is refused.
+             * @default
+             */
+            follow_up_body_html: string;
+            /**
+             * Follow Up Enabled
+             * @default false
+             */
+            follow_up_enabled: boolean;
+            /**
+             * Follow Up Subject
+             * @default
+             */
+            follow_up_subject: string;
+            /**
+             * From Address
+             * @description The From of every message sent; required with an SMTP server.
+             * @default
+             */
+            from_address: string;
+            /**
+             * From Name
+             * @default
+             */
+            from_name: string;
+            /**
+             * Imap Folder
+             * @default INBOX
+             */
+            imap_folder: string;
+            /**
+             * Imap Host
+             * @description Empty: no ingestion for this department.
+             * @default
+             */
+            imap_host: string;
+            /**
+             * Imap Password
+             * @description Write-only: never returned (the read says whether one is stored, `imap_password_set`). Left out, the stored value is kept; an empty string or null clears it; any other value replaces it.
+             */
+            imap_password?: string | null;
+            /**
+             * Imap Port
+             * @default 993
+             */
+            imap_port: number;
+            /**
+             * Imap Tls
+             * @description implicit (TLS from the first byte), starttls (upgraded after the greeting), or none: allowed only where the deployment sets HELPDESK_MAIL_ALLOW_PLAINTEXT.
+             * @default implicit
+             * @enum {string}
+             */
+            imap_tls: "implicit" | "starttls" | "none";
+            /**
+             * Imap Username
+             * @default
+             */
+            imap_username: string;
+            /**
+             * Oauth Client Id
+             * @default
+             */
+            oauth_client_id: string;
+            /**
+             * Oauth Client Secret
+             * @description Write-only: never returned (the read says whether one is stored, `oauth_client_secret_set`). Left out, the stored value is kept; an empty string or null clears it; any other value replaces it.
+             */
+            oauth_client_secret?: string | null;
+            /**
+             * Oauth Mechanism
+             * @default XOAUTH2
+             * @enum {string}
+             */
+            oauth_mechanism: "XOAUTH2" | "OAUTHBEARER";
+            /**
+             * Oauth Refresh Token
+             * @description Write-only: never returned (the read says whether one is stored, `oauth_refresh_token_set`). Left out, the stored value is kept; an empty string or null clears it; any other value replaces it.
+             */
+            oauth_refresh_token?: string | null;
+            /**
+             * Oauth Scope
+             * @default
+             */
+            oauth_scope: string;
+            /**
+             * Oauth Token Endpoint
+             * @description https URL where the refresh token is traded for an access token.
+             * @default
+             */
+            oauth_token_endpoint: string;
+            /**
+             * Smtp Host
+             * @description Empty: no sending for this department.
+             * @default
+             */
+            smtp_host: string;
+            /**
+             * Smtp Password
+             * @description Write-only: never returned (the read says whether one is stored, `smtp_password_set`). Left out, the stored value is kept; an empty string or null clears it; any other value replaces it.
+             */
+            smtp_password?: string | null;
+            /**
+             * Smtp Port
+             * @default 465
+             */
+            smtp_port: number;
+            /**
+             * Smtp Tls
+             * @description implicit (TLS from the first byte), starttls (upgraded after the greeting), or none: allowed only where the deployment sets HELPDESK_MAIL_ALLOW_PLAINTEXT.
+             * @default implicit
+             * @enum {string}
+             */
+            smtp_tls: "implicit" | "starttls" | "none";
+            /**
+             * Smtp Username
+             * @default
+             */
+            smtp_username: string;
+        };
+        /** MailboxSettingsOut */
+        "mail-gateway__MailboxSettingsOut": {
+            /**
+             * Auth Method
+             * @enum {string}
+             */
+            auth_method: "password" | "oauth2";
+            /** Auto Reply Body Html */
+            auto_reply_body_html: string;
+            /** Auto Reply Enabled */
+            auto_reply_enabled: boolean;
+            /** Auto Reply Subject */
+            auto_reply_subject: string;
+            /**
+             * Configured
+             * @description False: no mailbox yet; the values are the defaults.
+             */
+            configured: boolean;
+            /**
+             * Department Id
+             * Format: uuid
+             */
+            department_id: string;
+            /** Enabled */
+            enabled: boolean;
+            /** Follow Up After Days */
+            follow_up_after_days: number;
+            /** Follow Up Body Html */
+            follow_up_body_html: string;
+            /** Follow Up Enabled */
+            follow_up_enabled: boolean;
+            /** Follow Up Subject */
+            follow_up_subject: string;
+            /** From Address */
+            from_address: string;
+            /** From Name */
+            from_name: string;
+            /** Imap Folder */
+            imap_folder: string;
+            /** Imap Host */
+            imap_host: string;
+            /** Imap Password Set */
+            imap_password_set: boolean;
+            /** Imap Port */
+            imap_port: number;
+            /**
+             * Imap Tls
+             * @enum {string}
+             */
+            imap_tls: "implicit" | "starttls" | "none";
+            /** Imap Username */
+            imap_username: string;
+            /** Oauth Client Id */
+            oauth_client_id: string;
+            /** Oauth Client Secret Set */
+            oauth_client_secret_set: boolean;
+            /**
+             * Oauth Mechanism
+             * @enum {string}
+             */
+            oauth_mechanism: "XOAUTH2" | "OAUTHBEARER";
+            /** Oauth Refresh Token Set */
+            oauth_refresh_token_set: boolean;
+            /** Oauth Scope */
+            oauth_scope: string;
+            /** Oauth Token Endpoint */
+            oauth_token_endpoint: string;
+            /** Smtp Host */
+            smtp_host: string;
+            /** Smtp Password Set */
+            smtp_password_set: boolean;
+            /** Smtp Port */
+            smtp_port: number;
+            /**
+             * Smtp Tls
+             * @enum {string}
+             */
+            smtp_tls: "implicit" | "starttls" | "none";
+            /** Smtp Username */
+            smtp_username: string;
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /**
+         * MailboxTestResult
+         * @description A test action's outcome: a refusal or an unreachable server is a result, not an error.
+         */
+        "mail-gateway__MailboxTestResult": {
+            /**
+             * Message
+             * @description The server's own words (or the network's); never a secret.
+             */
+            message: string;
+            /** Ok */
+            ok: boolean;
+            /**
+             * Stage
+             * @description Where it ended: connect, tls, greeting, login ... or done.
+             */
+            stage: string;
         };
         /** SlaDefinitionCreate */
         "sla-engine__SlaDefinitionCreate": {
@@ -2829,6 +3202,548 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "mail-gateway__read_departments__department_id__mailbox_get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                department_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["mail-gateway__MailboxSettingsOut"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing is there, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "mail-gateway__replace_departments__department_id__mailbox_put": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                department_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["mail-gateway__MailboxSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["mail-gateway__MailboxSettingsOut"];
+                };
+            };
+            /** @description The body cannot be read as the type it declares (e.g. not UTF-8). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing is there, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "mail-gateway__remove_departments__department_id__mailbox_delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                department_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing is there, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "mail-gateway__health_departments__department_id__mailbox_health_get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                department_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["mail-gateway__MailboxHealthOut"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing is there, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "mail-gateway__test_imap_departments__department_id__mailbox_test_imap_post": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                department_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["mail-gateway__MailboxTestResult"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing is there, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "mail-gateway__test_smtp_departments__department_id__mailbox_test_smtp_post": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                department_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["mail-gateway__MailboxTestResult"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing is there, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -12,7 +12,13 @@ from helpdesk_common.config import HelpdeskSettings
 
 class MailGatewaySettings(HelpdeskSettings):
     service_name: str = "mail-gateway"
-    # Certificate authorities to trust beside the system's (an internal CA; the tests' sink).
+    # TLS mode `none` (and an http:// OAuth2 token endpoint) only where the deployment allows it
+    # (HELPDESK_MAIL_ALLOW_PLAINTEXT): a password sent in clear is readable by anyone on the path.
+    mail_allow_plaintext: bool = False
+    # How long a test action waits for a server before reporting that it did not answer.
+    mail_test_timeout_seconds: float = Field(default=20.0, gt=0, le=50)
+    # Extra certificate authorities mail servers are verified against, beside the system's
+    # (HELPDESK_MAIL_CA_FILE: an internal CA, or the tests').
     mail_ca_file: str | None = None
     # Where ticketing keeps attachment bytes (the same HELPDESK_ATTACHMENTS_BUCKET as ticketing's).
     attachments_bucket: str = "ticket-attachments"

@@ -1,10 +1,11 @@
-"""The bus subscribers of the mail-gateway service: none yet. Each is an `EventConsumer` of a durable
-consumer declared with `declare_consumer` (helpdesk_common.bus.topology), with handlers typed by the
-event contract they take; each handler runs in the inbox's transaction, so a redelivered event has
-no second effect (sla_engine/projections.py is a small one)."""
+"""The bus subscribers of the mail-gateway service. Each is an `EventConsumer` of a durable consumer
+declared with `declare_consumer` (helpdesk_common.bus.topology), with handlers typed by the event
+contract they take; each handler runs in the inbox's transaction, so a redelivered event has no
+second effect."""
 
 from __future__ import annotations
 
 from helpdesk_common.bus.consumer import EventConsumer
+from mail_gateway.projections.consumers import departments_consumer, ticket_settings_consumer
 
-consumers: list[EventConsumer] = []
+consumers: list[EventConsumer] = [departments_consumer, ticket_settings_consumer]

@@ -1,20 +1,32 @@
 """The mail-gateway service: department mailboxes, UID cursors, the message-id map, auto-reply and
 follow-up settings. Its tables live in the `mail` schema, reached with the role
-`helpdesk_mail_gateway` only. No domain yet: health, readiness, migrations, the outbox relay and the
-inbox's pruning.
+`helpdesk_mail_gateway` only: the mailbox settings API (mailboxes/), the projections of ticketing's
+departments and module settings (projections/), and the worker roles that scale on their own: the
+sender (sending/).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
-from helpdesk_common.service import ServiceDefinition, WorkerRole
+from fastapi import FastAPI
+
+from helpdesk_common.service import ServiceDefinition, ServiceRuntime, WorkerRole
 from mail_gateway.config import MailGatewaySettings
 from mail_gateway.consumers import consumers
 from mail_gateway.jobs import jobs
+from mail_gateway.mailboxes.checks import connection_checks
+from mail_gateway.mailboxes.routes import router as mailboxes_router
 from mail_gateway.sending.consumers import outbound_consumer
 from mail_gateway.sending.sender import send_mail
 from mail_gateway.tables import metadata
+
+
+def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
+    app.include_router(mailboxes_router)
+    app.state.mailbox_checks = connection_checks(cast(MailGatewaySettings, runtime.settings))
+
 
 service = ServiceDefinition(
     name="mail-gateway",
@@ -22,6 +34,7 @@ service = ServiceDefinition(
     title="Mail gateway",
     migrations_dir=Path(__file__).parent / "migrations",
     tables=metadata,
+    configure_api=configure_api,
     consumers=consumers,
     jobs=jobs,
     settings_class=MailGatewaySettings,

@@ -1,6 +1,8 @@
 // The department dialog's one form: every section edits its part of it, and the body the API takes
-// is made here, so a later section (Mailbox, Auto-Reply ...) adds its fields in this one place.
+// is made here, so a later section adds its fields in this one place. The mailbox's part goes to the
+// mail gateway (mailbox.ts), the rest to ticketing.
 import type { Schemas } from '@/api/client'
+import { type MailboxForm, mailboxFormOf } from './mailbox'
 
 export type Department = Schemas['ticketing__DepartmentOut']
 export type DepartmentBody = Schemas['ticketing__DepartmentCreate']
@@ -15,6 +17,7 @@ export interface DepartmentForm {
   customer_id: string | null
   member_ids: string[]
   cleanup: Required<Cleanup>
+  mailbox: MailboxForm
 }
 
 export function emptyCleanup(): Required<Cleanup> {
@@ -23,7 +26,16 @@ export function emptyCleanup(): Required<Cleanup> {
 
 export function formOf(department: Department | null, customerId: string | null = null): DepartmentForm {
   if (!department) {
-    return { name: '', description: '', enabled: true, auto_assign_on_open: false, customer_id: customerId, member_ids: [], cleanup: emptyCleanup() }
+    return {
+      name: '',
+      description: '',
+      enabled: true,
+      auto_assign_on_open: false,
+      customer_id: customerId,
+      member_ids: [],
+      cleanup: emptyCleanup(),
+      mailbox: mailboxFormOf(null),
+    }
   }
   return {
     name: department.name,
@@ -33,12 +45,13 @@ export function formOf(department: Department | null, customerId: string | null 
     customer_id: department.customer_id ?? null,
     member_ids: department.members.map((member) => member.id),
     cleanup: { ...emptyCleanup(), ...department.cleanup, close_statuses: [...(department.cleanup.close_statuses ?? [])] },
+    mailbox: mailboxFormOf(null),
   }
 }
 
 /** The body for create and edit alike; `withCustomer` is false when the operator cannot see customers,
  * so an edit never clears a link they were not shown. */
 export function bodyOf(form: DepartmentForm, withCustomer: boolean): DepartmentBody {
-  const { customer_id, ...rest } = form
+  const { customer_id, mailbox: _mailbox, ...rest } = form
   return { ...rest, cleanup: { ...form.cleanup }, ...(withCustomer ? { customer_id } : {}) }
 }

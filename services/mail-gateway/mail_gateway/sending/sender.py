@@ -31,6 +31,7 @@ from helpdesk_common.service import ServiceRuntime
 from mail_gateway.config import MailGatewaySettings
 from mail_gateway.connections import smtp
 from mail_gateway.connections.endpoint import Endpoint, OAuthClient, ServerRefused
+from mail_gateway.mailboxes.endpoints import department_smtp_endpoint
 from mail_gateway.sending import _endpoint_stand_in
 from mail_gateway.sending.consumers import queued
 from mail_gateway.sending.message import build_message
@@ -68,7 +69,7 @@ class Sender:
         settings: MailGatewaySettings,
         bus: Client | None,
         tokens: TokenSource = _endpoint_stand_in.access_token,
-        endpoints: EndpointSource = _endpoint_stand_in.smtp_endpoint,
+        endpoints: EndpointSource = department_smtp_endpoint,
         holder: str | None = None,
     ) -> None:
         self.sessions = sessions

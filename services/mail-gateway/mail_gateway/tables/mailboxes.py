@@ -74,7 +74,9 @@ mailboxes = Table(
     CheckConstraint("follow_up_after_days > 0", name="mailboxes_follow_up_after_days"),
 )
 
-# Ticketing's departments as its `department_changed` events last described them.
+# Ticketing's departments as its `department_changed` events last described them. A removed one
+# stays as a tombstone (`removed_at`), so a `department_changed` handled after its removal (another
+# consumer process, a redelivery) does not bring it back.
 departments = Table(
     "departments",
     metadata,
@@ -82,6 +84,7 @@ departments = Table(
     Column("name", Text, nullable=False),
     Column("enabled", Boolean, nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("removed_at", DateTime(timezone=True)),
 )
 
 # Ticketing's module settings as its `ticket_settings_changed` events last described them: the

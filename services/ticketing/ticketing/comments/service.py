@@ -12,6 +12,7 @@ from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.auth import Operator
+from helpdesk_common.bodies import is_empty, render_body
 from helpdesk_common.contracts.mail import (
     DeliveryState,
     MailOutboundRequested,
@@ -20,7 +21,6 @@ from helpdesk_common.contracts.mail import (
 )
 from helpdesk_common.errors import PermissionMissing, ValidationFailed
 from helpdesk_common.outbox import add_event
-from ticketing.bodies import is_empty, render_body
 from ticketing.tables.attachments import attachments
 from ticketing.tables.comments import comments
 from ticketing.tickets import events, messages

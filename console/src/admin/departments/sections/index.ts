@@ -1,10 +1,18 @@
 // The department dialog's sections (10.10), in the manual's order. Each is one component taking the
-// dialog's form; a later issue adds its section (Mailbox fields, Auto-Reply Email, Follow-Up Reminder
-// Email, Time Tracking, Notifications, Webhooks) as a file here and one entry in this list.
+// dialog's form; a later issue adds its section (Time Tracking, Notifications, Webhooks) as a file
+// here and one entry in this list.
 import type { Component } from 'vue'
+import AutoReplySection from './AutoReplySection.vue'
 import CleanupSection from './CleanupSection.vue'
+import FollowUpSection from './FollowUpSection.vue'
 import GeneralSection from './GeneralSection.vue'
 import MembersSection from './MembersSection.vue'
+
+const MAILBOX_FIELDS = [
+  'auth_method', 'imap_host', 'imap_port', 'imap_tls', 'imap_username', 'imap_password', 'imap_folder', 'smtp_host',
+  'smtp_port', 'smtp_tls', 'smtp_username', 'smtp_password', 'from_address', 'from_name', 'oauth_token_endpoint',
+  'oauth_client_id', 'oauth_client_secret', 'oauth_refresh_token', 'oauth_scope', 'oauth_mechanism',
+]
 
 export interface DepartmentSection {
   key: string
@@ -19,7 +27,19 @@ export const SECTIONS: readonly DepartmentSection[] = [
     key: 'general',
     title: 'General',
     component: GeneralSection,
-    fields: ['name', 'description', 'enabled', 'auto_assign_on_open', 'customer_id'],
+    fields: ['name', 'description', 'enabled', 'auto_assign_on_open', 'customer_id', ...MAILBOX_FIELDS],
+  },
+  {
+    key: 'auto-reply',
+    title: 'Auto-Reply Email',
+    component: AutoReplySection,
+    fields: ['auto_reply_enabled', 'auto_reply_subject', 'auto_reply_body_html'],
+  },
+  {
+    key: 'follow-up',
+    title: 'Follow-Up Reminder Email',
+    component: FollowUpSection,
+    fields: ['follow_up_enabled', 'follow_up_after_days', 'follow_up_subject', 'follow_up_body_html'],
   },
   {
     key: 'cleanup',

@@ -1,5 +1,6 @@
-"""Message bodies (templates, comments, replies): sanitised HTML and a plain-text fallback, whatever
-the editor mode they were written in.
+"""Message bodies (ticketing's templates, comments and replies; the mail gateway's auto-replies and
+reminders): sanitised HTML and a plain-text fallback, whatever the editor mode they were written in.
+The platform's one sanitiser, so a body is judged by the same rules in every service.
 
 Remote content is never loaded by default. An `<img>` survives only when its source is a `cid:`
 reference (an inline image carried as a part of the same message); any other image is replaced by
