@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
+from helpdesk_common.bodies import html_to_text, render_body, sanitise_html
 from services.ticketing.tests.conftest import Ticketing
-from ticketing.bodies import html_to_text, render_body, sanitise_html
 
 MANAGER = ("tickets_enabled", "tickets_manage_templates")
 READER = ("tickets_enabled",)

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.auth import Operator
+from helpdesk_common.bodies import is_empty, render_body
 from helpdesk_common.contracts.mail import MailOutboundRequested, OutboundMail
 from helpdesk_common.errors import PermissionMissing, ValidationFailed
 from helpdesk_common.outbox import add_event
-from ticketing.bodies import is_empty, render_body
 from ticketing.tables.comments import comments
 from ticketing.tickets import events, messages
 from ticketing.tickets.reading import find_ticket, read_ticket_by_id

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpdesk_common.bodies import render_body
 from helpdesk_common.contracts.mail import InboundMail
 from helpdesk_common.contracts.tickets import TicketSource
 from helpdesk_common.db import driver_connection
 from helpdesk_common.files import safe_file_name
-from ticketing.bodies import render_body
 from ticketing.tables.attachments import attachments
 from ticketing.tables.comments import comments
 from ticketing.tables.contacts import contacts

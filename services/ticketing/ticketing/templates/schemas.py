@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from helpdesk_common.bodies import MAX_BODY_BYTES, BodyFormat
 from helpdesk_common.inputs import BodyText, NotNull, RequestModel
-from ticketing.bodies import MAX_BODY_BYTES, BodyFormat
 
 TemplateType = Literal["email", "ticket"]
 

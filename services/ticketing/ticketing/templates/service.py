@@ -10,8 +10,8 @@ from sqlalchemy import Select, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.auth import Operator
+from helpdesk_common.bodies import render_body
 from helpdesk_common.errors import NotFound, ValidationFailed
-from ticketing.bodies import render_body
 from ticketing.tables.templates import templates
 from ticketing.templates.schemas import (
     TemplateCreate,

@@ -26,12 +26,12 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from helpdesk_common.auth import Operator
+from helpdesk_common.bodies import Body, render_body
 from helpdesk_common.contracts.tickets import TicketPriority, TicketSource, TicketStatus
 from helpdesk_common.db import Positions, autocommit_connection
 from helpdesk_common.errors import PermissionMissing, ValidationFailed
 from helpdesk_common.idempotency import Answer, fingerprint, once
 from helpdesk_common.outbox import committed, outbox_insert, outbox_parameters
-from ticketing.bodies import Body, render_body
 from ticketing.tickets import events
 from ticketing.tickets.numbering import formatted, next_number, next_value_sql
 from ticketing.tickets.reading import contact_name, linked_devices

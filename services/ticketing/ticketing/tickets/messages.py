@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import func, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpdesk_common.bodies import render_body
 from helpdesk_common.contracts.tickets import CommentSnapshot
-from ticketing.bodies import render_body
 from ticketing.tables.comments import comments
 from ticketing.tables.tickets import ticket_history, tickets
 from ticketing.tickets.schemas import MessageBody

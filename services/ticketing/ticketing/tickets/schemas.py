@@ -9,9 +9,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from helpdesk_common.bodies import BodyFormat
 from helpdesk_common.contracts.tickets import TicketPriority, TicketSource, TicketStatus
 from helpdesk_common.inputs import BodyText, NotNull, RequestModel
-from ticketing.bodies import BodyFormat
 from ticketing.contacts.schemas import LinkedDevice
 
 SlaState = Literal["none", "ok", "warning", "critical", "breached"]

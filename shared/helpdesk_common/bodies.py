@@ -1,5 +1,6 @@
-"""Message bodies (templates, comments, replies): sanitised HTML and a plain-text fallback, whatever
-the editor mode they were written in.
+"""Message bodies (templates, comments, replies, inbound mail): sanitised HTML and a plain-text
+fallback, whatever the editor mode they were written in. The one sanitiser: ticketing's bodies and the
+mail gateway's parser both use it.
 
 Remote content is never loaded by default. An `<img>` survives only when its source is a `cid:`
 reference (an inline image carried as a part of the same message); any other image is replaced by
