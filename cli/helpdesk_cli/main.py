@@ -150,9 +150,7 @@ def demo(
 
     state = json_module.loads((var_dir / "stack.json").read_text())
     api = f"http://127.0.0.1:{state['ports']['gateway']}"
-    asyncio.run(
-        fill(api, state["admin_url"], tickets=tickets, say=typer.echo, nats_url=state.get("nats_url"))
-    )
+    asyncio.run(fill(api, state["admin_url"], tickets=tickets, say=typer.echo))
     typer.echo(f"Done: open {api}/docs, or list the queue with GET {api}/api/tickets")
 
 
