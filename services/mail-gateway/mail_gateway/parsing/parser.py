@@ -146,7 +146,7 @@ def parse_message(
         attachments=parts.attachments,
         blocked_attachments=parts.blocked,
         automatic=automatic_reason(message, from_address)
-        or ("delivery status report" if message.get_content_type() == "multipart/report" else None),
+        or ("a report (multipart/report)" if message.get_content_type() == "multipart/report" else None),
         bounce=bounce_report(message, from_address, body_text),
     )
 
