@@ -294,6 +294,38 @@ def test_huge_header_lines_are_read_in_bounded_time() -> None:
     assert time.perf_counter() - started < 2.0
 
 
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        "a=b; " * 400_000,
+        'name="' + "=?utf-8?q?x?= " * 150_000 + '"',
+        "".join(f"name*{i}=x; " for i in range(200_000)),
+    ],
+    ids=["many parameters", "encoded words", "rfc 2231 continuations"],
+)
+def test_huge_mime_fields_of_a_part_are_read_in_bounded_time(parameters: str) -> None:
+    content_type, body = multipart(
+        "mixed",
+        part(f"application/pdf; {parameters}", b"%PDF", f"Content-Disposition: attachment; {parameters}"),
+    )
+    started = time.perf_counter()
+    parsed = parse(message(content_type=content_type, body=body))
+    assert time.perf_counter() - started < 2.0
+    assert [attachment.data for attachment in parsed.attachments] == [b"%PDF"]
+
+
+def test_mime_fields_adding_up_beyond_any_real_message_are_refused() -> None:
+    content_type, body = multipart("mixed", *[part("text/plain; " + "a=b; " * 400, "x")] * 40)
+    with pytest.raises(LimitExceeded, match="MIME headers are larger"):
+        parse(message(content_type=content_type, body=body))
+
+
+def test_a_message_of_more_parts_than_any_real_one_is_refused() -> None:
+    content_type, body = multipart("mixed", *[part("text/plain", "x")] * 2500)
+    with pytest.raises(LimitExceeded, match="over 2000 parts"):
+        parse(message(content_type=content_type, body=body))
+
+
 def test_a_blocked_attachment_is_stripped_and_named_and_the_rest_kept() -> None:
     parsed = parse(_mixed_with_exe())
     assert parsed.blocked_attachments == ["invoice.pdf.exe"]

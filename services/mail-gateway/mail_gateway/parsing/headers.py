@@ -2,8 +2,9 @@
 
 The stdlib's header parser (`policy.default`) is quadratic in some inputs (100 KB of encoded words took
 over a second, a megabyte ran out of memory), so a field is cut to a bounded length before it is
-parsed; raw 8-bit bytes in a header (which `email` keeps as surrogate escapes) are read as UTF-8, else
-as Windows-1252, the two a sending client without RFC 2047 uses in practice."""
+parsed (the parser's policy cuts them as they are read; these helpers again, for any caller). Raw
+8-bit bytes in a header (which `email` keeps as surrogate escapes) are read as UTF-8, else as
+Windows-1252, the two a sending client without RFC 2047 uses in practice."""
 
 from __future__ import annotations
 
@@ -36,14 +37,16 @@ def repaired(value: str) -> str:
     return _CONTROL.sub("", value)
 
 
-def raw_field(part: Message, name: str) -> str | None:
-    """The first field `name` as it arrived, unfolded, repaired and bounded; never parsed."""
+def raw_field(part: Message, name: str, *, keep_end: bool = False) -> str | None:
+    """The first field `name` as it arrived, unfolded, repaired and bounded (its start, or with
+    `keep_end` its end: a thread's newest references are last); never parsed."""
     wanted = name.lower()
     for key, value in part.raw_items():
         if key.lower() == wanted:
-            if not isinstance(value, str):
-                value = str(value)
-            return repaired(_FOLD.sub("", value[: MAX_FIELD_CHARS * 2]))[:MAX_FIELD_CHARS].strip()
+            text = str(value)
+            if keep_end:
+                return repaired(_FOLD.sub("", text[-MAX_FIELD_CHARS * 2 :]))[-MAX_FIELD_CHARS:].strip()
+            return repaired(_FOLD.sub("", text[: MAX_FIELD_CHARS * 2]))[:MAX_FIELD_CHARS].strip()
     return None
 
 

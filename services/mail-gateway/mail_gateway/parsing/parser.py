@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from email import policy
 from email.message import Message
 from email.parser import BytesParser
+from email.policy import EmailPolicy
+from typing import Any
 
 from helpdesk_common.bodies import html_to_text, sanitise_html
 from helpdesk_common.contracts.mail import BounceReport, InboundAttachment, InboundMail
 from helpdesk_common.files import is_blocked, safe_file_name
 from mail_gateway.parsing.bounces import bounce_report
 from mail_gateway.parsing.headers import (
+    MAX_FIELD_CHARS,
     MAX_REFERENCES,
     decoded_text,
     first_address,
@@ -34,6 +37,14 @@ from mail_gateway.parsing.noise import automatic_reason
 # Deeper nesting or more parts than any mail client makes: a message built to exhaust the parser.
 MAX_DEPTH = 30
 MAX_PARTS = 2000
+# The fields the stdlib parses to walk a message, while it reads it and after; its parameter parser
+# costs milliseconds per kilobyte, so their sum over all parts is bounded too.
+STRUCTURE_FIELDS = frozenset(
+    {"content-type", "content-disposition", "content-transfer-encoding", "content-id"}
+)
+# A part's own are cut shorter than other fields: a file name of 255 characters, RFC 2231-encoded, fits.
+MAX_STRUCTURE_FIELD_CHARS = 2048
+MAX_STRUCTURE_CHARS = 32 * 1024
 # Messages are written in these when they do not say; an unknown name is read as the first that fits.
 FALLBACK_CHARSETS = ("utf-8", "cp1252")
 GENERATED_DOMAIN = "mail-gateway.invalid"
@@ -45,6 +56,50 @@ class ParseError(Exception):
 
 class LimitExceeded(ParseError):
     pass
+
+
+class _BoundedPolicy(EmailPolicy):
+    """`policy.default`, with every field cut to MAX_FIELD_CHARS as it is read (References keep their
+    end, where a thread's newest are) and a part's structural ones to MAX_STRUCTURE_FIELD_CHARS, before
+    anything parses them, and the structural fields of all parts together bounded by
+    `structure_budget` (one per parse: a list so that it can count down)."""
+
+    structure_budget: list[int] | None = None
+    # The stdlib parses a field again at every read (a part's Content-Type some ten times while the
+    # message is walked): each is parsed once per message instead.
+    parsed_fields: dict[tuple[str, str], Any] | None = None
+
+    def __init__(self, **settings: Any) -> None:
+        super().__init__(**settings)
+
+    def header_fetch_parse(self, name: str, value: str) -> Any:
+        if self.parsed_fields is None or not isinstance(value, str):
+            return super().header_fetch_parse(name, value)
+        key = (name.lower(), value)
+        found = self.parsed_fields.get(key)
+        if found is None:
+            found = self.parsed_fields[key] = self._parsed(name, value)
+        return found
+
+    def _parsed(self, name: str, value: str) -> Any:
+        try:
+            return super().header_fetch_parse(name, value)
+        except Exception:
+            # The stdlib's parser breaks on some malformed fields (an IndexError on RFC 2231
+            # continuations cut short): the field's first word is kept, its parameters lost.
+            return super().header_fetch_parse(name, value.split(";", 1)[0])
+
+    def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
+        name, value = super().header_source_parse(sourcelines)
+        field = name.lower()
+        if len(value) > MAX_FIELD_CHARS:
+            value = value[-MAX_FIELD_CHARS:] if field == "references" else value[:MAX_FIELD_CHARS]
+        if field in STRUCTURE_FIELDS and self.structure_budget is not None:
+            value = value[:MAX_STRUCTURE_FIELD_CHARS]
+            self.structure_budget[0] -= len(value)
+            if self.structure_budget[0] < 0:
+                raise LimitExceeded("The message's MIME headers are larger than any real message's.")
+        return name, value
 
 
 @dataclass(frozen=True)
@@ -122,7 +177,8 @@ def parse_message(
             f"The message is {_size(len(raw))}, over the largest accepted "
             f"({_size(limits.max_message_bytes)})."
         )
-    message = BytesParser(policy=policy.default).parsebytes(raw)
+    bounded = _BoundedPolicy(structure_budget=[MAX_STRUCTURE_CHARS], parsed_fields={})
+    message = BytesParser(policy=bounded).parsebytes(raw)
     from_address, from_name = first_address(message, "From", "Sender", "Reply-To", "Return-Path")
     if not from_address:
         raise ParseError("The message names no sender address (From, Sender, Reply-To or Return-Path).")
@@ -137,7 +193,7 @@ def parse_message(
     return ParsedMail(
         message_id=own_id[0] if own_id else generated_message_id(raw),
         in_reply_to=in_reply_to[0] if in_reply_to else None,
-        references=message_ids(raw_field(message, "References"))[-MAX_REFERENCES:],
+        references=message_ids(raw_field(message, "References", keep_end=True))[-MAX_REFERENCES:],
         from_address=from_address,
         from_name=from_name,
         subject=decoded_text(message, "Subject"),
