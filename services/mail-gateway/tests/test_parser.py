@@ -16,6 +16,7 @@ import pytest
 import test as cpython_tests
 
 from helpdesk_common.files import DEFAULT_BLOCKED_EXTENSIONS
+from mail_gateway.inbound.store import scan_message_id
 from mail_gateway.parsing.parser import (
     LimitExceeded,
     ParsedMail,
@@ -452,3 +453,18 @@ def test_every_message_of_cpython_s_email_test_data_parses_or_is_refused_in_word
     assert parsed >= len(CPYTHON_MESSAGES) - len(refused) and parsed > 0
     # Refusals are the messages that name no sender at all; nothing else may refuse.
     assert all("no sender" in words for _, words in refused), refused
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"From: a@b\r\nMessage-ID: <x@y>\r\n\r\nbody", "<x@y>"),
+        (b"message-id:\r\n <folded@y>\r\nSubject: s\r\n\r\n", "<folded@y>"),
+        (b"From: a@b\r\n\r\nMessage-ID: <in-the-body@y>\r\n", None),
+        (b"Message-ID: <nul\x00@y>\n\nbody", "<nul@y>"),
+        (b"Message-ID:   \r\n\r\n", None),
+        (b"Message-ID: <\xff\xfe@y>\r\n\r\n", "<\ufffd\ufffd@y>"),
+    ],
+)
+def test_the_store_reads_the_message_id_from_the_header_block_only(raw: bytes, expected: str | None) -> None:
+    assert scan_message_id(raw) == expected
