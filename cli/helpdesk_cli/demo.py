@@ -69,7 +69,7 @@ class Demo:
             raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:300]}")
         return response.json() if response.content else None
 
-    async def run(self, tickets: int, nats_url: str | None = None) -> None:
+    async def run(self, tickets: int, database_url: str) -> None:
         await self.call(
             "PUT",
             "/api/tickets/settings",
@@ -103,16 +103,17 @@ class Demo:
                 await self._ticket(index, agents, labels, types, departments, contacts)
 
         await asyncio.gather(*(one(i) for i in range(tickets)))
-        if nats_url:
-            await self._mail(nats_url, tickets, departments, contacts)
+        await self._mail(database_url, tickets, departments, contacts)
 
-    async def _mail(self, nats_url: str, tickets: int, departments: list[Any], contacts: list[Any]) -> None:
+    async def _mail(
+        self, database_url: str, tickets: int, departments: list[Any], contacts: list[Any]
+    ) -> None:
         replies = replies_to(self.conversations, mail_replies(tickets))
         fresh = new_requests(
             [d["id"] for d in departments], [c["email"] for c in contacts], mail_requests(tickets)
         )
         self.say(f"Mailing {len(fresh)} new requests and {len(replies)} customer replies...")
-        await deliver(nats_url, [*fresh, *replies])
+        await deliver(database_url, [*fresh, *replies])
 
     async def _named(self, path: str, body: dict[str, Any]) -> Any:
         """A label or type by its unique name: a second demo on the same stack reuses the first's."""
@@ -334,10 +335,10 @@ async def fill(
     *,
     tickets: int,
     say: Callable[[str], None],
-    nats_url: str | None = None,
 ) -> str:
-    """Makes a demo administrator, then everything else through the gateway (and customer e-mail on
-    the bus when `nats_url` is given); returns its username."""
+    """Makes a demo administrator, then everything else through the gateway, and customer e-mail
+    stored raw for the mail gateway's parsers (`admin_url`, the platform's database); returns its
+    username."""
     username, password = f"demo-{secrets.token_hex(3)}", secrets.token_urlsafe(18)
     await create_administrator_account(
         admin_url, username, f"{username}@demo.example", "Demo Administrator", password
@@ -351,6 +352,6 @@ async def fill(
         client.cookies.clear()
         client.headers.pop("X-CSRF-Token")
         client.headers["Authorization"] = f"Bearer {token.json()['token']}"
-        await Demo(client, say).run(tickets, nats_url)
+        await Demo(client, say).run(tickets, admin_url)
     say(f"Demo administrator: {username} / {password}")
     return username

@@ -1,7 +1,8 @@
-"""The demo's customer e-mail. `make run` has no mailbox to poll, so the demo hands ticketing what
-the mail gateway's poller would after reading a department's inbox: `mail_inbound_received` events
-on the bus, published as a relay publishes (JetStream, `Nats-Msg-Id` = the event id). Ticketing
-threads the replies onto their tickets and opens Email tickets for the rest, as it would for mail.
+"""The demo's customer e-mail. `make run` has no mailbox to poll, so the demo hands the mail gateway what
+its poller would store after reading a department's inbox: raw messages, through `helpdesk mail
+import`'s path (store_raw), which the gateway's parser role turns into `mail_inbound_received`.
+Ticketing threads the replies onto their tickets and opens Email tickets for the rest, as it would for
+mail.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ import random
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
 
-import nats
-
-from helpdesk_common.contracts.mail import InboundMail, MailInboundReceived
+from helpdesk_common.db import create_engine, create_session_factory
+from mail_gateway.inbound.store import store_raw
+from mail_gateway.main import service as mail_gateway
 
 NEW_MAIL = [
     ("Cannot print from the new laptop", "Hi, since yesterday nothing prints. Could you have a look?"),
@@ -29,6 +33,12 @@ REPLIES = [
 
 
 @dataclass(frozen=True)
+class DemoMail:
+    department_id: uuid.UUID
+    raw: bytes
+
+
+@dataclass(frozen=True)
 class Conversation:
     """A demo ticket a customer may answer: its number, title, department and contact's address."""
 
@@ -38,7 +48,7 @@ class Conversation:
     address: str
 
 
-def replies_to(conversations: list[Conversation], count: int) -> list[MailInboundReceived]:
+def replies_to(conversations: list[Conversation], count: int) -> list[DemoMail]:
     """Customers answering their tickets (the number in the subject, as our mail sends it)."""
     return [
         _mail(
@@ -51,7 +61,7 @@ def replies_to(conversations: list[Conversation], count: int) -> list[MailInboun
     ]
 
 
-def new_requests(department_ids: list[str], addresses: list[str], count: int) -> list[MailInboundReceived]:
+def new_requests(department_ids: list[str], addresses: list[str], count: int) -> list[DemoMail]:
     """Fresh messages, one from a sender nobody knows yet (ticketing makes them a contact)."""
     senders = [*random.choices(addresses, k=count - 1), f"newcomer.{secrets.token_hex(2)}@example.org"]
     return [
@@ -60,23 +70,23 @@ def new_requests(department_ids: list[str], addresses: list[str], count: int) ->
     ]
 
 
-async def deliver(nats_url: str, mails: list[MailInboundReceived]) -> None:
-    client = await nats.connect(nats_url)
+async def deliver(database_url: str, mails: list[DemoMail]) -> None:
+    """Stored as an import stores them, in one transaction; the parsers take it from there."""
+    engine = create_engine(database_url, schema=mail_gateway.schema, pool_size=1)
     try:
-        jetstream = client.jetstream()
-        for mail in mails:
-            await jetstream.publish(mail.bus_subject(), mail.to_json(), headers={"Nats-Msg-Id": str(mail.id)})
+        async with create_session_factory(engine)() as session, session.begin():
+            for mail in mails:
+                await store_raw(session, department_id=mail.department_id, raw=mail.raw, source="import")
     finally:
-        await client.close()
+        await engine.dispose()
 
 
-def _mail(*, department_id: str, address: str, subject: str, body: str) -> MailInboundReceived:
-    domain = address.rpartition("@")[2]
-    data = InboundMail(
-        department_id=uuid.UUID(department_id),
-        message_id=f"<demo.{uuid.uuid4().hex}@{domain}>",
-        from_address=address,
-        subject=subject,
-        body_text=body,
-    )
-    return MailInboundReceived.build(source="mail-gateway", subject=department_id, data=data)
+def _mail(*, department_id: str, address: str, subject: str, body: str) -> DemoMail:
+    message = EmailMessage()
+    message["From"] = address
+    message["To"] = "helpdesk@demo.example"
+    message["Subject"] = subject
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = make_msgid("demo", domain=address.rpartition("@")[2])
+    message.set_content(body)
+    return DemoMail(department_id=uuid.UUID(department_id), raw=message.as_bytes())

@@ -150,9 +150,7 @@ def demo(
 
     state = json_module.loads((var_dir / "stack.json").read_text())
     api = f"http://127.0.0.1:{state['ports']['gateway']}"
-    asyncio.run(
-        fill(api, state["admin_url"], tickets=tickets, say=typer.echo, nats_url=state.get("nats_url"))
-    )
+    asyncio.run(fill(api, state["admin_url"], tickets=tickets, say=typer.echo))
     typer.echo(f"Done: open {api}/docs, or list the queue with GET {api}/api/tickets")
 
 
@@ -223,6 +221,32 @@ def admin_unlock(
         )
         until = f", locked until {entry.locked_until:%Y-%m-%d %H:%M:%S %Z}" if entry.locked_until else ""
         typer.echo(f"Cleared {entry.scope} {whom}: {entry.failures} failures{until}")
+
+
+mail_app = typer.Typer(no_args_is_help=True, help="Department mail, from the command line.")
+app.add_typer(mail_app, name="mail")
+
+
+@mail_app.command("import")
+def mail_import(
+    files: Annotated[list[Path], typer.Argument(help="mbox files, maildir folders or .eml files.")],
+    department: Annotated[str, typer.Option(help="The department's name (or id) the mail is for.")],
+    database: Database = "helpdesk",
+    var_dir: VarDir = Path("var"),
+) -> None:
+    """Import old mail into a department: every message is stored raw, as the poller stores fetched
+    mail, and the mail gateway's parsers make tickets of it. Uses the server of HELPDESK_DATABASE_URL
+    (an admin URL), else the stack that `helpdesk up` runs from --var. Messages imported before are
+    not stored again."""
+    from helpdesk_cli.mail_import import ImportRefused, department_id, import_files
+
+    url = _identity_database(database, var_dir)
+    try:
+        chosen = asyncio.run(department_id(url, department))
+        counts = asyncio.run(import_files(url, chosen, files))
+    except ImportRefused as error:
+        _fail(str(error))
+    typer.echo(f"Stored {counts.stored} messages for the parsers; {counts.already_there} were already there.")
 
 
 def _identity_database(database: str, var_dir: Path) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -105,3 +106,20 @@ async def add_events(session: AsyncSession | AsyncConnection, events: Iterable[E
 
 async def add_event(session: AsyncSession | AsyncConnection, event: EventEnvelope[Any]) -> None:
     await add_events(session, [event])
+
+
+async def add_publication(
+    session: AsyncSession,
+    *,
+    publication_id: uuid.UUID,
+    kind: str,
+    subject: str,
+    payload: bytes,
+    headers: dict[str, str],
+) -> None:
+    """A message that is no event of ours (a dead letter: the original bytes), published by the relay
+    like an event, with `publication_id` as its Nats-Msg-Id."""
+    await (await driver_connection(session)).execute(
+        _INSERT, [publication_id], [kind], [subject], [payload], [orjson.dumps(headers).decode()]
+    )
+    session.sync_session.info[_WROTE] = True

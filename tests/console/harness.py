@@ -114,7 +114,11 @@ async def sign_in(page: Page, console: Console, username: str, *, at: str = "/")
 
 
 async def assert_accessible(page: Page, what: str) -> None:
-    """axe-core over the page as it is now: no serious or critical violation."""
+    """axe-core over the page once it has settled: no serious or critical violation. A dialog still
+    fading in is half transparent, and its text would be judged at a contrast nobody reads it at."""
+    await page.wait_for_function(
+        "() => document.getAnimations().every((animation) => animation.playState !== 'running')"
+    )
     if not await page.evaluate("() => typeof window.axe !== 'undefined'"):
         # evaluate() runs outside the page's Content-Security-Policy, which refuses inline scripts.
         await page.evaluate(AXE.read_text())

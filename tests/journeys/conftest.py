@@ -1,4 +1,5 @@
-"""The journeys' stacks: the real gateway with ticketing behind it, and with the SLA engine too."""
+"""The journeys' stacks: the real gateway with ticketing behind it, with the SLA engine too, and with the
+mail gateway."""
 
 from __future__ import annotations
 
@@ -35,4 +36,13 @@ async def stack_with_sla(
     servers: TestServers, database: TestDatabase, jetstream: object, tmp_path: Path
 ) -> AsyncIterator[RunningStack]:
     async for running in _running(servers, database, tmp_path, ("ticketing", "sla-engine")):
+        yield running
+
+
+@pytest.fixture
+async def stack_with_mail(
+    servers: TestServers, database: TestDatabase, jetstream: object, tmp_path: Path
+) -> AsyncIterator[RunningStack]:
+    """Also the mail gateway, every role of it (its parsers turn stored mail into tickets)."""
+    async for running in _running(servers, database, tmp_path, ("ticketing", "sla-engine", "mail-gateway")):
         yield running

@@ -70,8 +70,10 @@ async def start_stack(
     auth_cache_seconds: float = 0.0,
     upstreams: tuple[str, ...] = ("ticketing",),
     gateway_env: dict[str, str] | None = None,
+    service_env: dict[str, str] | None = None,
 ) -> RunningStack:
-    """Tests see every permission change at once (no auth cache); benchmarks pass the default."""
+    """Tests see every permission change at once (no auth cache); benchmarks pass the default.
+    `service_env` goes to every process, `gateway_env` to the gateway's alone."""
     services = all_services()
     private_key, public_key = generate_key_pair()
     ports = {name: free_port() for name in ("gateway", *upstreams)}
@@ -86,6 +88,7 @@ async def start_stack(
         "HELPDESK_LOG_JSON": "false",
         # Mailbox secrets are sealed with it (the mail gateway refuses to store them without one).
         "HELPDESK_SECRET_KEY": Fernet.generate_key().decode(),
+        **(service_env or {}),
     }
     for name, port in ports.items():
         env = {**os.environ, **common, "HELPDESK_DATABASE_URL": urls[name], "HELPDESK_HTTP_PORT": str(port)}

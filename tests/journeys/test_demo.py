@@ -1,13 +1,12 @@
 """`helpdesk demo` (issue 5, item 11) against a real gateway, ticketing and SLA engine: the queue it
-leaves behind is a living helpdesk, made through the public API, with customer e-mail handed to
-ticketing on the bus as the mail gateway's poller would."""
+leaves behind is a living helpdesk, made through the public API, with customer e-mail stored raw as
+the mail gateway's poller stores it, and made tickets of by the gateway's parsers."""
 
 from __future__ import annotations
 
 import re
 
 from helpdesk_cli.demo import STATUSES, fill, mail_replies, mail_requests
-from helpdesk_common.testing.infrastructure import TestServers
 from tests.backbone.harness import eventually
 from tests.journeys.stack import RunningStack
 
@@ -15,18 +14,17 @@ TICKETS = 2 * len(STATUSES)
 
 
 async def test_the_demo_fills_departments_customers_with_slas_contacts_and_a_queue_in_every_status(
-    stack_with_sla: RunningStack, servers: TestServers
+    stack_with_mail: RunningStack,
 ) -> None:
     said: list[str] = []
     username = await fill(
-        stack_with_sla.api,
-        stack_with_sla.database.url,
+        stack_with_mail.api,
+        stack_with_mail.database.url,
         tickets=TICKETS,
         say=said.append,
-        nats_url=servers.nats_url,
     )
     assert any(username in line for line in said), "the demo tells its administrator's sign-in"
-    admin = await stack_with_sla.admin()
+    admin = await stack_with_mail.admin()
 
     departments = (await admin.get("/api/tickets/departments")).json()
     assert len(departments) == 3 and all(d["members"] for d in departments), departments
@@ -82,7 +80,7 @@ async def test_the_demo_fills_departments_customers_with_slas_contacts_and_a_que
     await eventually(deadlines_arrived, within=60, what="the SLA engine's deadlines on a demo ticket")
 
     again = await fill(
-        stack_with_sla.api, stack_with_sla.database.url, tickets=len(STATUSES), say=said.append
+        stack_with_mail.api, stack_with_mail.database.url, tickets=len(STATUSES), say=said.append
     )
     assert again != username, "a second demo signs in its own administrator"
     labels = (await admin.get("/api/tickets/labels")).json()

@@ -1,5 +1,5 @@
-"""The mail-gateway service's settings: the shared ones (`HELPDESK_*`), and its own beside them as it
-grows (a field `x` is read from `HELPDESK_X`)."""
+"""The mail-gateway service's settings: the shared ones (`HELPDESK_*`), and its own beside them (a
+field `x` is read from `HELPDESK_X`)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,16 @@ from pydantic import Field, model_validator
 
 from helpdesk_common.config import HelpdeskSettings
 
+MIB = 1024 * 1024
+
 
 class MailGatewaySettings(HelpdeskSettings):
     service_name: str = "mail-gateway"
+    # The parser's limits: a message over any of them is kept whole as failed, for an administrator
+    # to see and retry once the limit is raised. A 50 MB message (one large attachment, base64) fits.
+    mail_max_message_bytes: int = 64 * MIB
+    mail_max_attachment_bytes: int = 48 * MIB
+    mail_max_attachments: int = 100
     # TLS mode `none` (and an http:// OAuth2 token endpoint) only where the deployment allows it
     # (HELPDESK_MAIL_ALLOW_PLAINTEXT): a password sent in clear is readable by anyone on the path.
     mail_allow_plaintext: bool = False

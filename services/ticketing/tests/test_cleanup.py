@@ -9,11 +9,11 @@ from collections import Counter
 import orjson
 import pytest
 
+from helpdesk_common.attachment_store import AttachmentFileMissing, AttachmentStorage
 from helpdesk_common.db import create_engine, create_session_factory
 from helpdesk_common.testing.infrastructure import TestServers
 from services.ticketing.tests.conftest import Ticketing
 from services.ticketing.tests.test_tickets import ADMIN, department, outbox
-from ticketing.attachment_store import AttachmentFileMissing, AttachmentStorage
 from ticketing.cleanup import sweep_once
 from ticketing.main import service as ticketing
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from helpdesk_common.attachment_store import AttachmentStorage
 from helpdesk_common.db import autocommit_connection
 from helpdesk_common.embedded import EmbeddedNats, free_port
 from helpdesk_common.idempotency import forget_old_keys
 from services.ticketing.tests.conftest import Ticketing
 from services.ticketing.tests.test_tickets import AGENT
-from ticketing.attachment_store import AttachmentStorage
 
 KEY = {"Idempotency-Key": "3f0c2a9e-5d1b-4c8e-9f7a-2b6d4e8c1a05"}
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
+
+import pytest
 
 from helpdesk_common.contracts.mail import InboundMail
 from services.ticketing.tests.conftest import Ticketing
@@ -176,3 +179,76 @@ async def test_an_email_ticket_is_made_by_the_same_rules_as_any_other(ticketing_
         ("created", "wile@acme.example"),
         ("comment", "wile@acme.example"),
     ]
+
+
+async def test_a_bounce_is_a_note_on_the_ticket_of_the_failed_message_and_makes_no_ticket_or_contact(
+    ticketing_app: Ticketing,
+) -> None:
+    await ticketing_app.switch_module(True)
+    headers = ticketing_app.as_operator(*ADMIN)
+    desk = await department(ticketing_app, "Desk")
+    number = (
+        await ticketing_app.client.post(
+            "/",
+            json={"title": "VPN", "department_id": desk["id"], "contact_email": "gone@customer.example"},
+            headers=headers,
+        )
+    ).json()["number"]
+    await ticketing_app.client.post(
+        f"/{number}/comments", json={"direction": "outbound", "body": "Try now"}, headers=headers
+    )
+    [sent] = [e["data"] for e in await outbox(ticketing_app, "mail_outbound_requested")]
+    contacts_before = await ticketing_app.sql("SELECT id FROM ticketing.contacts")
+    bounce = {
+        "message_id": "<bounce-1@mx.customer.example>",
+        "department_id": desk["id"],
+        "from_address": "MAILER-DAEMON@mx.customer.example",
+        "subject": "Undelivered Mail Returned to Sender",
+        "body_text": "Sorry.",
+        "automatic": "sender mailer-daemon@mx.customer.example",
+        "bounce": {
+            "recipient": "gone@customer.example",
+            "status": "5.1.1",
+            "diagnostic": "550 5.1.1 <gone@customer.example>: User unknown",
+            "original_message_id": sent["message_id"],
+        },
+    }
+    landed = await deliver(ticketing_app, **bounce)
+    again = await deliver(ticketing_app, **bounce)
+
+    ticket = (await ticketing_app.client.get(f"/{number}", headers=headers)).json()
+    assert landed == uuid.UUID(ticket["id"]) and again is None
+    conversation = (await ticketing_app.client.get(f"/{number}/comments", headers=headers)).json()
+    [note] = [c for c in conversation if c["direction"] == "internal"]
+    assert note["author_name"] == "system"
+    assert "gone@customer.example" in note["body_text"] and "5.1.1" in note["body_text"]
+    assert "550 5.1.1 <gone@customer.example>: User unknown" in note["body_text"]
+    assert (await ticketing_app.client.get("/", params={"tab": "all"}, headers=headers)).json()["counts"][
+        "all"
+    ] == 1
+    assert await ticketing_app.sql("SELECT id FROM ticketing.contacts") == contacts_before
+    assert [e["data"]["comment"]["direction"] for e in await outbox(ticketing_app, "comment_added")][
+        -1
+    ] == "internal"
+
+
+async def test_a_bounce_for_no_known_ticket_is_dropped_with_a_log_line(
+    ticketing_app: Ticketing, caplog: pytest.LogCaptureFixture
+) -> None:
+    await ticketing_app.switch_module(True)
+    headers = ticketing_app.as_operator(*ADMIN)
+    desk = await department(ticketing_app, "Desk")
+    with caplog.at_level(logging.INFO, logger="ticketing.mail_in.service"):
+        landed = await deliver(
+            ticketing_app,
+            department_id=desk["id"],
+            from_address="postmaster@elsewhere.example",
+            subject="Delivery failure",
+            bounce={"recipient": "x@elsewhere.example", "original_message_id": "<never-sent@ours.example>"},
+        )
+    assert landed is None
+    assert (await ticketing_app.client.get("/", params={"tab": "all"}, headers=headers)).json()["counts"][
+        "all"
+    ] == 0
+    assert await ticketing_app.sql("SELECT id FROM ticketing.contacts") == []
+    assert any("<never-sent@ours.example>" in record.getMessage() for record in caplog.records)

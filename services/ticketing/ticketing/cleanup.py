@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ticketing.attachment_store import AttachmentStorage
+from helpdesk_common.attachment_store import AttachmentStorage
 from ticketing.tables.departments import departments
 from ticketing.tables.tickets import tickets
 from ticketing.tickets import events, messages

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from helpdesk_common.attachment_store import AttachmentStorage
 from helpdesk_common.db import autocommit_connection
 from helpdesk_common.idempotency import forget_old_keys
 from helpdesk_common.periodic import every
 from helpdesk_common.service import ServiceRuntime
-from ticketing.attachment_store import AttachmentStorage
 from ticketing.cleanup import sweep_once
 from ticketing.config import TicketingSettings
 from ticketing.tickets.counts import settle_counts

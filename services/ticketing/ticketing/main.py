@@ -7,8 +7,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from helpdesk_common.attachment_store import AttachmentStorage
 from helpdesk_common.service import ServiceDefinition, ServiceRuntime
-from ticketing.attachment_store import AttachmentStorage
 from ticketing.attachments.routes import router as attachments_router
 from ticketing.comments.routes import router as comments_router
 from ticketing.config import TicketingSettings

@@ -6,6 +6,7 @@ last try (or at once, for a message that is no valid event) stored in `dead_lett
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 
 import orjson
@@ -14,8 +15,10 @@ from nats.js import JetStreamContext
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from helpdesk_common.bus.inbox import delivering
 from helpdesk_common.bus.topology import dead_letter_subject
 from helpdesk_common.messaging_tables import dead_letters
+from helpdesk_common.outbox import add_publication
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +92,47 @@ async def dead_letter(
     await jetstream.publish(dead_letter_subject(consumer), msg.data, headers=headers)
     log.error("dead-lettered %s seq=%s from %s: %s", event_type, sequence, msg.subject, reason)
     await msg.ack()
+
+
+async def dead_letter_here(session: AsyncSession, reason: str) -> None:
+    """For a handler whose event can never be applied however often it is tried (a message its
+    parser cannot read): the dead letter of the event being handled is stored, and its publication on
+    `deadletter.<consumer>` written to the outbox, in the handler's own transaction, beside what the
+    handler records of the failure. The event then counts as handled: no retries, acknowledged after
+    the commit, as any other."""
+    msg, consumer = delivering()
+    metadata = msg.metadata
+    sequence = metadata.sequence.stream
+    event_id, event_type = _identity(msg.data)
+    headers = dict(msg.headers or {})
+    await session.execute(
+        pg_insert(dead_letters)
+        .values(
+            consumer=consumer,
+            stream=metadata.stream,
+            stream_sequence=sequence,
+            subject=msg.subject,
+            event_id=event_id,
+            event_type=event_type,
+            reason=reason[:4000],
+            deliveries=metadata.num_delivered,
+            payload=msg.data,
+            headers=headers,
+        )
+        .on_conflict_do_nothing()
+    )
+    headers.update({"Helpdesk-Dead-Letter-Reason": reason[:1000], "Helpdesk-Original-Subject": msg.subject})
+    # The relay publishes it with this id as Nats-Msg-Id: the same dead letter is published once.
+    publication = uuid.uuid5(uuid.NAMESPACE_URL, f"deadletter:{consumer}:{metadata.stream}:{sequence}")
+    await add_publication(
+        session,
+        publication_id=publication,
+        kind=event_type or "dead_letter",
+        subject=dead_letter_subject(consumer),
+        payload=msg.data,
+        headers=headers,
+    )
+    log.error("dead-lettered %s seq=%s from %s: %s", event_type, sequence, msg.subject, reason)
 
 
 def _identity(payload: bytes) -> tuple[str | None, str | None]:

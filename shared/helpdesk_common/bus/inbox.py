@@ -11,6 +11,7 @@ the commit.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -37,6 +38,20 @@ _RECORD = (
     "ON CONFLICT DO NOTHING RETURNING event_id"
 )
 _FORGET = "DELETE FROM inbox WHERE consumer = $1 AND event_id = $2"
+
+
+# The message whose event a single-event handler is applying, for `dead_letters.dead_letter_here`.
+_delivering: contextvars.ContextVar[tuple[Msg, str] | None] = contextvars.ContextVar(
+    "delivering", default=None
+)
+
+
+def delivering() -> tuple[Msg, str]:
+    """The message being applied and its consumer's name, inside a single-event handler."""
+    current = _delivering.get()
+    if current is None:
+        raise RuntimeError("not inside a single-event handler of a consumer")
+    return current
 
 
 @dataclass
@@ -138,8 +153,12 @@ async def _apply_group(
     traced = tracing_enabled()
     if batch_handler is None:
         msg, event = group[0]
-        with _span(event, msg, consumer) if traced else contextlib.nullcontext():
-            await handlers.single[contract](session, event)
+        token = _delivering.set((msg, consumer))
+        try:
+            with _span(event, msg, consumer) if traced else contextlib.nullcontext():
+                await handlers.single[contract](session, event)
+        finally:
+            _delivering.reset(token)
         return
     # One span per event, each in its own trace, around the one call that applies them all.
     with contextlib.ExitStack() as spans:

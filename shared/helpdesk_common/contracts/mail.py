@@ -1,5 +1,7 @@
 """Mail between ticketing and the mail gateway: messages to send (`mail.outbound.<department_id>`), what
-became of each (`mail.delivery.<department_id>`), and messages received (`mail.inbound.<department_id>`)."""
+became of each (`mail.delivery.<department_id>`), parsed messages received
+(`mail.inbound.<department_id>`), and, inside the mail gateway, raw messages stored and waiting for a
+parser (`mail.stored.<department_id>`)."""
 
 from __future__ import annotations
 
@@ -118,6 +120,23 @@ class InboundAttachment(_FromOutside):
     size: int
     # Where the mail gateway stored the bytes (JetStream object store), for ticketing to link.
     object_name: str | None = None
+    # The part's Content-ID, which a `cid:` image in the HTML body refers to.
+    content_id: str | None = None
+
+
+class BounceReport(_FromOutside):
+    """A delivery failure reported by a mail server (an RFC 3464 report, or a mailer-daemon's own
+    words), about a message we sent."""
+
+    recipient: str = ""
+    # RFC 3464's action: `failed`, or `delayed` for a report that the server is still trying.
+    action: str = "failed"
+    # The RFC 3463 status (`5.1.1`) when the report gives one.
+    status: str = ""
+    # The remote server's own words (`550 5.1.1 <x@example.com>: user unknown`).
+    diagnostic: str = ""
+    # The Message-ID of the message that failed, when the report carries it (our outbound mail's).
+    original_message_id: str | None = None
 
 
 class InboundMail(_FromOutside):
@@ -135,6 +154,11 @@ class InboundMail(_FromOutside):
     attachments: list[InboundAttachment] = []
     # Attachments stripped because their extension is blocked (seed 10.2): names only.
     blocked_attachments: list[str] = []
+    # Why the message was sent by a machine (`Auto-Submitted: auto-replied`, `Precedence: bulk`,
+    # `mailer-daemon sender`), or None from a person: no auto-reply is ever sent to the first kind.
+    automatic: str | None = None
+    # A delivery failure report: recorded on the ticket of the failed message, never a new ticket.
+    bounce: BounceReport | None = None
 
 
 class MailInboundReceived(EventEnvelope[Any]):
@@ -153,8 +177,35 @@ class MailInboundReceived(EventEnvelope[Any]):
         return "mail.inbound.{department_id}"
 
 
+class StoredMail(BaseModel):
+    """A raw message the mail gateway stored (its poller or an import); the bytes stay in its database."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    department_id: uuid.UUID
+    inbound_message_id: uuid.UUID
+
+
+class MailStored(EventEnvelope[Any]):
+    """A raw message is stored and waits for a parser (the mail gateway's own work, split between its
+    parser processes)."""
+
+    event_type = "mail_stored"
+    stream = "MAIL"
+    type: Literal["mail_stored"]
+    data: StoredMail
+
+    def bus_subject(self) -> str:
+        return f"mail.stored.{self.data.department_id}"
+
+    @classmethod
+    def channel(cls) -> str:
+        return "mail.stored.{department_id}"
+
+
 MAIL_EVENTS: tuple[type[EventEnvelope[Any]], ...] = (
     MailOutboundRequested,
     MailDeliveryChanged,
     MailInboundReceived,
+    MailStored,
 )

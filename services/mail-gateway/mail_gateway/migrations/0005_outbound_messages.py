@@ -2,7 +2,7 @@
 was written.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 revision = "0005"
 # Re-chained by the lead behind 0003/0004 when the mail gateway's parts are merged.
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

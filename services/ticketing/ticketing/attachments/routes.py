@@ -12,12 +12,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
+from helpdesk_common.attachment_store import AttachmentStorage
 from helpdesk_common.auth import Operator
 from helpdesk_common.db import Session, driver_connection
 from helpdesk_common.errors import PayloadTooLarge, ValidationFailed
 from helpdesk_common.idempotency import Answer, IdempotencyKey, fingerprint, once
 from ticketing.access import ticket_access
-from ticketing.attachment_store import AttachmentStorage
 from ticketing.attachments.service import (
     AttachmentOut,
     add_upload,

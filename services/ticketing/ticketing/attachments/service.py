@@ -12,10 +12,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpdesk_common.attachment_store import AttachmentStorage
 from helpdesk_common.auth import Operator
 from helpdesk_common.errors import NotFound, PayloadTooLarge, ValidationFailed
 from helpdesk_common.files import extension_of, is_blocked, safe_file_name
-from ticketing.attachment_store import AttachmentStorage
 from ticketing.tables.attachments import attachments
 from ticketing.tables.comments import comments
 from ticketing.tables.settings import module_settings

@@ -1,8 +1,10 @@
 """Threading an inbound message onto its ticket (number in the subject, or a reply to a message we
-sent), reopening a resolved or closed ticket, or creating a ticket with Source Email."""
+sent), reopening a resolved or closed ticket, or creating a ticket with Source Email. A bounce about a
+message we sent is a note on that message's ticket, never a ticket or a contact."""
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from typing import Any
@@ -11,7 +13,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.bodies import render_body
-from helpdesk_common.contracts.mail import InboundMail
+from helpdesk_common.contracts.mail import BounceReport, InboundMail
 from helpdesk_common.contracts.tickets import TicketSource
 from helpdesk_common.db import driver_connection
 from helpdesk_common.files import safe_file_name
@@ -25,6 +27,8 @@ from ticketing.tickets.reading import read_ticket_by_id
 from ticketing.tickets.schemas import MessageBody, TicketCreate
 from ticketing.tickets.service import apply_changes
 
+log = logging.getLogger(__name__)
+
 NUMBER_IN_SUBJECT = re.compile(r"\b([A-Z][A-Z0-9]{0,9}-\d{6,})\b", re.IGNORECASE)
 REOPENED_FROM = ("resolved", "closed")
 
@@ -33,11 +37,51 @@ async def receive(session: AsyncSession, mail: InboundMail) -> uuid.UUID | None:
     """Returns the ticket the message landed on, or None when it was seen before."""
     if await _seen(session, mail.message_id):
         return None
+    if mail.bounce is not None:
+        return await _record_bounce(session, mail, mail.bounce)
     ticket = await _matching_ticket(session, mail)
     if ticket is None:
         return await _new_ticket(session, mail)
     await _reply(session, ticket, mail)
     return ticket.id
+
+
+async def _record_bounce(session: AsyncSession, mail: InboundMail, bounce: BounceReport) -> uuid.UUID | None:
+    """An internal note on the ticket whose message failed, found by the Message-ID our outbound mail
+    carried; the note keeps the bounce's own Message-ID, so the same bounce twice lands once."""
+    ticket_id = None
+    if bounce.original_message_id:
+        ticket_id = (
+            await session.execute(
+                select(comments.c.ticket_id).where(comments.c.message_id == bounce.original_message_id)
+            )
+        ).scalar_one_or_none()
+    if ticket_id is None:
+        log.info(
+            "bounce %s from %s dropped: no ticket sent %s",
+            mail.message_id,
+            mail.from_address,
+            bounce.original_message_id or "the message it reports (it names none)",
+        )
+        return None
+    comment = await messages.add_comment(
+        session,
+        ticket_id=ticket_id,
+        direction="internal",
+        author=(None, "system"),
+        body=MessageBody(body=_bounce_note(bounce), body_format="plain_text"),
+        message_id=mail.message_id,
+    )
+    await events.publish_comment(session, await read_ticket_by_id(session, ticket_id), comment)
+    return ticket_id
+
+
+def _bounce_note(bounce: BounceReport) -> str:
+    what = "was delayed" if bounce.action == "delayed" else "failed"
+    whom = f" to {bounce.recipient}" if bounce.recipient else ""
+    status = f" (status {bounce.status})" if bounce.status else ""
+    said = f"\nThe mail server said: {bounce.diagnostic}" if bounce.diagnostic else ""
+    return f"Delivery of our e-mail{whom} {what}{status}.{said}"
 
 
 async def _seen(session: AsyncSession, message_id: str) -> bool:
@@ -92,6 +136,7 @@ async def _new_ticket(session: AsyncSession, mail: InboundMail) -> uuid.UUID:
         body=render_body(body.body, body.body_format),
         mail_message_id=mail.message_id,
         mail_from=mail.from_address,
+        mail_automatic=mail.automatic,
     )
     created = await create_ticket(
         await driver_connection(session),

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from helpdesk_common.attachment_store import AttachmentStorage
 from helpdesk_common.auth import Operator
 from helpdesk_common.db import Session
 from helpdesk_common.idempotency import IdempotencyKey
 from ticketing.access import ticket_access
-from ticketing.attachment_store import AttachmentStorage
 from ticketing.tickets.creation import create_from_api
 from ticketing.tickets.history import HistoryEntry, history_of
 from ticketing.tickets.path import NUMBER

@@ -1,4 +1,6 @@
-"""The object store bucket holding attachment bytes; the API process connects to NATS on first use.
+"""The object store bucket holding attachment bytes (ticketing's uploads and downloads, and the mail
+gateway's parser, which stores what a message carries for ticketing to list); each user connects to
+NATS on first use.
 
 While NATS is away every operation fails at once with a retryable 503 instead of waiting: an upload
 that waited would be answered with a timeout by the gateway and then stored behind the client's
