@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpdesk_common.service import ServiceDefinition
+from helpdesk_common.service import ServiceDefinition, WorkerRole
 from mail_gateway.config import MailGatewaySettings
 from mail_gateway.consumers import consumers
 from mail_gateway.jobs import jobs
+from mail_gateway.polling.poller import poll_mailboxes
 from mail_gateway.tables import metadata
 
 service = ServiceDefinition(
@@ -23,4 +24,7 @@ service = ServiceDefinition(
     consumers=consumers,
     jobs=jobs,
     settings_class=MailGatewaySettings,
+    worker_roles=[
+        WorkerRole("poller", tasks=[poll_mailboxes]),
+    ],
 )

@@ -3,6 +3,7 @@ its health, and the departments and module settings ticketing publishes."""
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -58,6 +59,10 @@ mailboxes = Table(
     # over once it has expired.
     Column("lease_holder", Text),
     Column("lease_expires_at", DateTime(timezone=True)),
+    # The poller's cursor in imap_folder (migration 0006): the folder's UIDVALIDITY and the highest UID
+    # stored, written in the transaction that stores the raw messages up to it.
+    Column("imap_uidvalidity", BigInteger),
+    Column("imap_last_uid", BigInteger, nullable=False, server_default=text("0")),
     # Health, written by the poller and read by administrators.
     Column("last_poll_at", DateTime(timezone=True)),
     Column("last_success_at", DateTime(timezone=True)),
