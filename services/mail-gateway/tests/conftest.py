@@ -46,15 +46,15 @@ async def app(database: TestDatabase, servers: TestServers) -> AsyncIterator[Ser
         yield running
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], *, timeout: float = 30.0, what: str = "") -> Any:
+async def eventually(check: Callable[[], Awaitable[Any]], *, within: float = 30.0, what: str = "") -> Any:
     """The check's first truthy answer, asked every 0.1 s."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while True:
         answer = await check()
         if answer:
             return answer
         if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:g} s: {what or check}")
+            raise AssertionError(f"not within {within:g} s: {what or check}")
         await asyncio.sleep(0.1)
 
 
@@ -152,7 +152,7 @@ class MailStack:
             rows = await connection.execute(
                 text(
                     "SELECT id, department_id, uidvalidity, uid, message_id, size FROM raw_messages_stand_in "
-                    "WHERE :department_id IS NULL OR department_id = :department_id ORDER BY id"
+                    "WHERE CAST(:department_id AS uuid) IS NULL OR department_id = :department_id ORDER BY id"
                 ),
                 {"department_id": department_id},
             )

@@ -30,6 +30,8 @@ _UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]")
 _UIDNEXT = re.compile(rb"\[UIDNEXT (\d+)\]")
 _EXISTS = re.compile(rb"^(\d+) EXISTS")
 _CODE = re.compile(r"^\[([A-Z-]+)")
+# A literal the server announces larger than this is refused rather than allocated.
+_LARGEST_LITERAL = 1 << 30
 # Response codes of a NO that are about the server, not the credentials (RFC 5530).
 _NOT_CREDENTIALS = {"UNAVAILABLE", "SERVERBUG", "PRIVACYREQUIRED", "CONTACTADMIN", "LIMIT", "INUSE"}
 
@@ -245,12 +247,16 @@ class ImapConnection:
 
     async def fetch(self, uids: Iterable[int]) -> list[Message]:
         """Whole messages (BODY.PEEK[]: nothing is marked seen by fetching)."""
-        response = await self._run(
-            "fetch",
-            self.protocol.fetch(
-                uid_set(uids), "(UID BODY.PEEK[])", by_uid=True, timeout=self.timeout_seconds
-            ),
+        protocol = self.protocol
+        command = _Fetch(
+            protocol.new_tag(),
+            uid_set(uids),
+            "(UID BODY.PEEK[])",
+            prefix="UID",
+            loop=protocol.loop,
+            timeout=self.timeout_seconds,
         )
+        response = await self._run("fetch", protocol.execute(command))
         _expect_ok("fetch", response)
         return _literals(response.lines)
 
@@ -340,6 +346,38 @@ class ImapConnection:
             raise ServerRefused(stage, f"no answer within {self.timeout_seconds:g} s") from None
         except aioimaplib.Abort as error:
             raise ServerRefused(stage, str(error)) from None
+
+
+class _Fetch(aioimaplib.FetchCommand):
+    """A FETCH whose literals are received into a buffer of the announced size: aioimaplib grows one
+    as data comes, and each growth may copy it, which for a large message means it is briefly in
+    memory twice."""
+
+    def begin_literal_data(self, expected_size: int, literal_data: bytes = b"") -> bytes:
+        if expected_size > _LARGEST_LITERAL:
+            raise aioimaplib.Abort(f"the server announced a literal of {expected_size} bytes")
+        self._expected_size = expected_size
+        self._resp_literal_data = bytearray(expected_size)
+        self._filled = 0
+        return self.append_literal_data(literal_data)
+
+    def wait_literal_data(self) -> bool:
+        return self._expected_size != 0 and getattr(self, "_filled", 0) != self._expected_size
+
+    def append_literal_data(self, data: bytes) -> bytes:
+        taken = min(self._expected_size - self._filled, len(data))
+        self._resp_literal_data[self._filled : self._filled + taken] = memoryview(data)[:taken]
+        self._filled += taken
+        if not self.wait_literal_data():
+            self.append_to_resp(self._resp_literal_data)
+            self._end_literal_data()
+        self._reset_timer()
+        return data[taken:]
+
+    def _end_literal_data(self) -> None:
+        self._expected_size = 0
+        self._filled = 0
+        self._resp_literal_data = bytearray()
 
 
 class _Authenticate(aioimaplib.Command):
