@@ -17,9 +17,10 @@ class MailGatewaySettings(HelpdeskSettings):
     mail_lease_seconds: float = Field(default=30.0, gt=0)
     mail_poller_max_mailboxes: int = Field(default=200, gt=0)
     # Without IDLE the folder is polled this often; with it, IDLE is renewed this often (RFC 2177
-    # asks clients to re-issue it within 29 minutes).
+    # asks for less than 29 minutes), which is also how soon a change of the mailbox's settings is
+    # picked up.
     mail_poll_interval_seconds: float = Field(default=60.0, gt=0)
-    mail_idle_seconds: float = Field(default=600.0, gt=0)
+    mail_idle_seconds: float = Field(default=30.0, gt=0)
     # A failing mailbox is tried again after a delay that doubles up to this.
     mail_backoff_max_seconds: float = Field(default=300.0, gt=0)
     mail_backoff_base_seconds: float = Field(default=2.0, gt=0)

@@ -368,3 +368,36 @@ def _imap_sessions(dovecot: Any) -> dict[str, int]:
         if len(parts) >= 2 and parts[1] == "imap":
             counts[parts[0]] = counts.get(parts[0], 0) + 1
     return counts
+
+
+async def test_hostile_bytes_are_stored_as_they_came_and_the_mailbox_goes_on(
+    mail: Any, new_message: Message
+) -> None:
+    user = mail.dovecot.add_user()
+    hostile = (
+        b"From: \xff\xfe <x@example.com>\r\nMessage-ID: <nul\x00id@example.com>\r\n"
+        b"Subject: =?bogus?Q?x?=\r\n\r\n\x00\x00<script>alert(1)</script>\xc3\x28\r\n"
+    )
+    await mail.dovecot.append(user, hostile)
+    await mail.dovecot.append(user, new_message(2))
+    department_id = await mail.add_mailbox(user)
+    await mail.start_relay()
+    mail.start_poller()
+    stored = await mail.eventually(lambda: _count(mail, department_id, 2), what="both stored")
+    async with mail.engine.connect() as connection:
+        raw = (
+            await connection.execute(
+                text("SELECT raw FROM raw_messages_stand_in WHERE id = :id"), {"id": stored[0].id}
+            )
+        ).scalar_one()
+    # Exactly what the server serves (Dovecot itself turns NULs into 0x80), undecodable bytes included.
+    assert raw == await asyncio.to_thread(_served, mail.dovecot, user, 1)
+    assert b"<script>alert(1)</script>\xc3\x28" in raw and b"\xff\xfe" in raw
+    await mail.eventually(lambda: _all_flagged(mail, user, 2), what="both flagged")
+
+
+def _served(dovecot: Any, user: Any, uid: int) -> bytes:
+    with dovecot.imap(user) as client:
+        client.select("INBOX", readonly=True)
+        _, data = client.uid("FETCH", str(uid), "(BODY.PEEK[])")
+        return bytes(data[0][1])

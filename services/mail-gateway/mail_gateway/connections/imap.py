@@ -55,6 +55,7 @@ class ImapConnection:
         self.endpoint = endpoint
         self.timeout_seconds = timeout_seconds
         self.lost = asyncio.Event()
+        self._aborted = False
         self._client: aioimaplib.IMAP4 | None = None
 
     @classmethod
@@ -256,7 +257,7 @@ class ImapConnection:
             loop=protocol.loop,
             timeout=self.timeout_seconds,
         )
-        response = await self._run("fetch", protocol.execute(command))
+        response = await self._run("fetch", protocol.execute(command), bounded=False)
         _expect_ok("fetch", response)
         return _literals(response.lines)
 
@@ -317,34 +318,47 @@ class ImapConnection:
 
     async def close(self) -> None:
         """LOGOUT, politely; a connection that cannot is dropped."""
-        if self._client is not None and not self.lost.is_set():
+        if self._client is not None and not self.lost.is_set() and not self._aborted:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.client.logout(), min(self.timeout_seconds, 5.0))
         self.abort()
 
     def abort(self) -> None:
+        self._aborted = True
         if self._client is not None and self.protocol.transport is not None:
             self.protocol.transport.close()
 
-    async def _run(self, stage: str, work: Awaitable[_T]) -> _T:
-        """The command, unless the connection is lost first (aioimaplib would wait for its timeout)."""
+    async def _run(self, stage: str, work: Awaitable[_T], *, bounded: bool = True) -> _T:
+        """The command, unless the connection is lost first (aioimaplib would wait for its timeout) or,
+        when `bounded`, no answer comes within the timeout (a FETCH has its own, renewed as data
+        arrives). A connection whose command was abandoned is dropped: its state is unknown."""
         command = asyncio.ensure_future(work)
         lost = asyncio.ensure_future(self.lost.wait())
         try:
-            await asyncio.wait([command, lost], return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                [command, lost],
+                timeout=self.timeout_seconds if bounded else None,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
         except BaseException:
             command.cancel()
+            self.abort()
             raise
         finally:
             lost.cancel()
         if not command.done():
             command.cancel()
-            raise ServerRefused(stage, "the server closed the connection")
+            self.abort()
+            if self.lost.is_set():
+                raise ServerRefused(stage, "the server closed the connection")
+            raise ServerRefused(stage, f"no answer within {self.timeout_seconds:g} s")
         try:
             return command.result()
         except (TimeoutError, aioimaplib.CommandTimeout):
+            self.abort()
             raise ServerRefused(stage, f"no answer within {self.timeout_seconds:g} s") from None
         except aioimaplib.Abort as error:
+            self.abort()
             raise ServerRefused(stage, str(error)) from None
 
 

@@ -69,31 +69,29 @@ class MailboxWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until the process stops or the lease is lost (the poller cancels the task then)."""
-        try:
-            await self._owe_what_the_cursor_covers()
-            while not stop.is_set():
-                try:
-                    await self._connected(stop)
-                    continue
-                except LeaseLost:
-                    return
-                except ServerRefused as refused:
-                    error: Exception = refused
-                except Exception as unexpected:
-                    log.exception("mailbox %s: polling failed", self.department_id)
-                    error = unexpected
-                self.failures += 1
-                await self._record_failure(error, self._waiting)
-                delay = min(
-                    self._settings.mail_backoff_base_seconds * 2 ** (self.failures - 1),
-                    self._settings.mail_backoff_max_seconds,
-                )
-                log.info(
-                    "mailbox %s: %s; next try in %.0f s", self.department_id, health.describe(error), delay
-                )
-                await sleep_unless_stopped(stop, delay)
-        except LeaseLost:
-            return
+        owed_known = False
+        while not stop.is_set():
+            try:
+                if not owed_known:
+                    await self._owe_what_the_cursor_covers()
+                    owed_known = True
+                await self._connected(stop)
+                continue
+            except LeaseLost:
+                return
+            except ServerRefused as refused:
+                error: Exception = refused
+            except Exception as unexpected:
+                log.exception("mailbox %s: polling failed", self.department_id)
+                error = unexpected
+            self.failures += 1
+            await self._record_failure(error, self._waiting)
+            delay = min(
+                self._settings.mail_backoff_base_seconds * 2 ** (self.failures - 1),
+                self._settings.mail_backoff_max_seconds,
+            )
+            log.info("mailbox %s: %s; next try in %.0f s", self.department_id, health.describe(error), delay)
+            await sleep_unless_stopped(stop, delay)
 
     async def _owe_what_the_cursor_covers(self) -> None:
         """A new holder does not know which stored messages its predecessor flagged: every one up to

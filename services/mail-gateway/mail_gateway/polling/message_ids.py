@@ -7,8 +7,9 @@ import re
 
 # Headers end at the first empty line; a header block larger than this is not a mail's.
 _HEADER_LIMIT = 262_144
+# No controls or spaces inside the brackets: a NUL could not even be stored as text.
 _MESSAGE_ID = re.compile(
-    rb"^message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^>\r\n]{1,900}>)", re.IGNORECASE | re.MULTILINE
+    rb"^message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^>\x00-\x20\x7f]{1,900}>)", re.IGNORECASE | re.MULTILINE
 )
 
 
