@@ -401,3 +401,17 @@ def _served(dovecot: Any, user: Any, uid: int) -> bytes:
         client.select("INBOX", readonly=True)
         _, data = client.uid("FETCH", str(uid), "(BODY.PEEK[])")
         return bytes(data[0][1])
+
+
+async def test_a_folder_of_many_small_messages_comes_in_whole(mail: Any, new_message: Message) -> None:
+    """Thousands of response lines arrive in one read: aioimaplib's own loop recursed once per line."""
+    user = mail.dovecot.add_user()
+    await asyncio.to_thread(
+        mail.dovecot.append_many_now, user, [new_message(number) for number in range(1500)]
+    )
+    department_id = await mail.add_mailbox(user)
+    await mail.start_relay()
+    mail.start_poller()
+    stored = await mail.eventually(lambda: _count(mail, department_id, 1500), within=60, what="all stored")
+    assert _uids(stored) == list(range(1, 1501))
+    await mail.eventually(lambda: _all_flagged(mail, user, 1500), what="all flagged")

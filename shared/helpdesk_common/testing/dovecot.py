@@ -377,6 +377,14 @@ userdb {{
     async def append(self, user: MailUser, raw: bytes, folder: str = "INBOX") -> int:
         return await asyncio.to_thread(self.append_now, user, raw, folder)
 
+    def append_many_now(self, user: MailUser, raws: list[bytes], folder: str = "INBOX") -> None:
+        """Many messages through one session (a folder of thousands for a test or a benchmark)."""
+        with self.imap(user) as client:
+            for raw in raws:
+                status, data = client.append(folder, "", None, raw)
+                if status != "OK":
+                    raise RuntimeError(f"APPEND refused: {data!r}")
+
     def flags_now(self, user: MailUser, folder: str = "INBOX") -> dict[int, set[str]]:
         """Every message's UID and flags (keywords included)."""
         with self.imap(user) as client:

@@ -10,7 +10,7 @@ import contextlib
 import json
 import re
 import ssl
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -88,7 +88,7 @@ class ImapConnection:
     async def _connect(self) -> None:
         endpoint = self.endpoint
         context = endpoint.ssl_context() if endpoint.tls != "none" else None
-        self._client = aioimaplib.IMAP4(
+        self._client = _Client(
             endpoint.host,
             endpoint.port,
             timeout=self.timeout_seconds,
@@ -360,6 +360,64 @@ class ImapConnection:
         except aioimaplib.Abort as error:
             self.abort()
             raise ServerRefused(stage, str(error)) from None
+
+
+class _Protocol(aioimaplib.IMAP4ClientProtocol):
+    """aioimaplib's protocol, its response loop made iterative: the original recurses once per line
+    of a received chunk (a FETCH of many small messages exceeds Python's recursion limit) and copies
+    the rest of the chunk at every line."""
+
+    def _handle_responses(
+        self,
+        data: bytes,
+        line_handler: Callable[[bytes, aioimaplib.Command], aioimaplib.Command | None],
+        current_cmd: aioimaplib.Command | None = None,
+    ) -> None:
+        position = 0
+        while True:
+            if position >= len(data):
+                if self.pending_sync_command is not None:
+                    self.pending_sync_command.flush()
+                if current_cmd is not None and current_cmd.wait_data():
+                    raise aioimaplib.IncompleteRead(current_cmd)
+                return
+            if current_cmd is not None and current_cmd.wait_literal_data():
+                rest = current_cmd.append_literal_data(memoryview(data)[position:])  # type: ignore[arg-type]
+                position = len(data) - len(rest)
+                if current_cmd.wait_literal_data():
+                    raise aioimaplib.IncompleteRead(current_cmd)
+            end = data.find(b"\r\n", position)
+            if end < 0:
+                raise aioimaplib.IncompleteRead(current_cmd, data[position:])
+            line = data[position:end]
+            position = end + 2
+            command = line_handler(line, current_cmd)
+            literal = aioimaplib.literal_data_re.match(line)
+            if literal:
+                if command is None:
+                    command = aioimaplib.Command("NIL", "unused")
+                command.begin_literal_data(int(literal.group("size")))
+                current_cmd = command
+            elif command is not None and command.wait_data():
+                current_cmd = command
+            else:
+                current_cmd = None
+
+
+class _Client(aioimaplib.IMAP4):
+    def create_client(
+        self,
+        host: str,
+        port: int,
+        loop: asyncio.AbstractEventLoop,
+        conn_lost_cb: Callable[[Exception | None], None] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        local_loop = loop if loop is not None else asyncio.get_running_loop()
+        self.protocol = _Protocol(local_loop, conn_lost_cb)
+        self._client_task = local_loop.create_task(
+            local_loop.create_connection(lambda: self.protocol, host, port, ssl=ssl_context)
+        )
 
 
 class _Fetch(aioimaplib.FetchCommand):
