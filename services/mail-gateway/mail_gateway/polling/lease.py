@@ -5,6 +5,7 @@ past the expiry and another took over) can change nothing."""
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import socket
@@ -44,6 +45,29 @@ _RELEASE_ALL = text(
 )
 
 
+_PRESENT = text(
+    "INSERT INTO pollers (holder) VALUES (:holder) ON CONFLICT (holder) DO UPDATE SET seen_at = now()"
+)
+# Pollers not seen for a few lease periods are gone (killed): their rows are dropped.
+_FORGET_GONE = text("DELETE FROM pollers WHERE seen_at < now() - make_interval(secs => 3 * :seconds)")
+_ABSENT = text("DELETE FROM pollers WHERE holder = :holder")
+_CENSUS = text(
+    "SELECT (SELECT count(*) FROM mailboxes WHERE enabled AND imap_host <> '') AS mailboxes, "
+    "(SELECT count(*) FROM pollers WHERE seen_at > now() - make_interval(secs => :seconds) "
+    "AND holder <> :holder) AS others"
+)
+
+
+async def fair_share(engine: AsyncEngine, *, holder: str, seconds: float, most: int) -> int:
+    """Says this poller is alive, and how many mailboxes it should hold: an even part of them among the
+    pollers alive, so that starting another poller spreads the load."""
+    async with engine.begin() as connection:
+        await connection.execute(_PRESENT, {"holder": holder})
+        await connection.execute(_FORGET_GONE, {"seconds": seconds})
+        row = (await connection.execute(_CENSUS, {"holder": holder, "seconds": seconds})).one()
+    return min(most, math.ceil(row.mailboxes / (row.others + 1)))
+
+
 async def take(engine: AsyncEngine, *, holder: str, seconds: float, limit: int) -> list[uuid.UUID]:
     """Free or expired mailboxes, at most `limit`; a mailbox another poller is taking is skipped."""
     if limit <= 0:
@@ -63,9 +87,11 @@ async def renew(engine: AsyncEngine, *, holder: str, seconds: float, held: list[
 
 
 async def release(engine: AsyncEngine, *, holder: str, released: list[uuid.UUID] | None = None) -> None:
-    """Lets the mailboxes go at once (a stopping poller's successor need not wait for the expiry)."""
+    """Lets the mailboxes go at once (a stopping poller's successor need not wait for the expiry); all
+    of them, and the poller's presence, when it stops."""
     async with engine.begin() as connection:
         if released is None:
             await connection.execute(_RELEASE_ALL, {"holder": holder})
+            await connection.execute(_ABSENT, {"holder": holder})
         elif released:
             await connection.execute(_RELEASE, {"holder": holder, "released": released})

@@ -63,15 +63,23 @@ class Poller:
             engine, holder=self.holder, seconds=settings.mail_lease_seconds, held=list(self.workers)
         )
         gone = [department_id for department_id in self.workers if department_id not in held]
-        for department_id in gone:
-            self.workers.pop(department_id).cancel()
-        if gone:
-            await lease.release(engine, holder=self.holder, released=gone)
+        await self._let_go(gone)
+        share = await lease.fair_share(
+            engine,
+            holder=self.holder,
+            seconds=settings.mail_lease_seconds,
+            most=settings.mail_poller_max_mailboxes,
+        )
+        # Over its share (another poller started): the newest taken go back, for the other to take.
+        excess = list(self.workers)[share:]
+        for department_id in excess:
+            log.info("poller %s gives mailbox %s back to share the load", self.holder, department_id)
+        await self._let_go(excess)
         taken = await lease.take(
             engine,
             holder=self.holder,
             seconds=settings.mail_lease_seconds,
-            limit=settings.mail_poller_max_mailboxes - len(self.workers),
+            limit=share - len(self.workers),
         )
         for department_id in taken:
             worker = MailboxWorker(self.context, department_id)
@@ -79,6 +87,17 @@ class Poller:
                 worker.run(stop), name=f"mailbox:{department_id}"
             )
             log.info("poller %s took mailbox %s", self.holder, department_id)
+
+    async def _let_go(self, department_ids: list[uuid.UUID]) -> None:
+        """Their workers stopped (their connections closed) before the leases go, so a successor never
+        overlaps with them."""
+        if not department_ids:
+            return
+        stopping = [self.workers.pop(department_id) for department_id in department_ids]
+        for task in stopping:
+            task.cancel()
+        await asyncio.gather(*stopping, return_exceptions=True)
+        await lease.release(self.context.engine, holder=self.holder, released=department_ids)
 
     async def _stop_workers(self) -> None:
         for task in self.workers.values():

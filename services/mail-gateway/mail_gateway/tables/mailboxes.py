@@ -79,6 +79,15 @@ mailboxes = Table(
     CheckConstraint("follow_up_after_days > 0", name="mailboxes_follow_up_after_days"),
 )
 
+# The pollers alive (migration 0006): each says so on every lease round, so that one holding no
+# mailbox yet still counts when the mailboxes are shared out (polling/lease.py).
+pollers = Table(
+    "pollers",
+    metadata,
+    Column("holder", Text, primary_key=True),
+    Column("seen_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 # Ticketing's departments as its `department_changed` events last described them.
 departments = Table(
     "departments",
