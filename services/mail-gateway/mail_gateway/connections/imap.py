@@ -29,6 +29,7 @@ _LITERAL = re.compile(rb"\{(\d+)\}$")
 _UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]")
 _UIDNEXT = re.compile(rb"\[UIDNEXT (\d+)\]")
 _EXISTS = re.compile(rb"^(\d+) EXISTS")
+_UNTAGGED_EXISTS = re.compile(rb"^\* \d+ EXISTS")
 _CODE = re.compile(r"^\[([A-Z-]+)")
 # A literal the server announces larger than this is refused rather than allocated.
 _LARGEST_LITERAL = 1 << 30
@@ -78,8 +79,10 @@ class ImapConnection:
         return self._client
 
     @property
-    def protocol(self) -> aioimaplib.IMAP4ClientProtocol:
-        return self.client.protocol
+    def protocol(self) -> _Protocol:
+        protocol = self.client.protocol
+        assert isinstance(protocol, _Protocol)
+        return protocol
 
     @property
     def offers_idle(self) -> bool:
@@ -205,6 +208,8 @@ class ImapConnection:
     async def select(self, folder: str) -> FolderState:
         response = await self._run("select", self.client.select(aioimaplib.quoted(folder)))
         _expect_ok("select", response)
+        # What SELECT itself counted is no news; an EXISTS from here on is.
+        self.protocol.news.clear()
         uidvalidity = uidnext = exists = None
         for line in response.lines:
             if not isinstance(line, bytes):
@@ -285,6 +290,8 @@ class ImapConnection:
         """IDLE until the server announces a new message (EXISTS), `seconds` pass, `stop` is set or
         the connection is lost; True for news. The server may announce other changes meanwhile."""
         client = self.client
+        if self.protocol.news.is_set():
+            return True
         idle = await self._run("idle", client.idle_start(timeout=seconds))
         try:
             while True:
@@ -365,7 +372,19 @@ class ImapConnection:
 class _Protocol(aioimaplib.IMAP4ClientProtocol):
     """aioimaplib's protocol, its response loop made iterative: the original recurses once per line
     of a received chunk (a FETCH of many small messages exceeds Python's recursion limit) and copies
-    the rest of the chunk at every line."""
+    the rest of the chunk at every line. It also notes every EXISTS, whatever command it came with:
+    one that arrives before IDLE starts would otherwise be missed until IDLE is renewed."""
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, conn_lost_cb: Callable[[Exception | None], None] | None
+    ) -> None:
+        super().__init__(loop, conn_lost_cb)
+        self.news = asyncio.Event()
+
+    def _untagged_response(self, line: bytes) -> aioimaplib.Command:
+        if _UNTAGGED_EXISTS.match(line):
+            self.news.set()
+        return super()._untagged_response(line)
 
     def _handle_responses(
         self,
