@@ -21,6 +21,7 @@ from mail_gateway.jobs import jobs
 from mail_gateway.mailboxes.checks import connection_checks
 from mail_gateway.mailboxes.routes import router as mailboxes_router
 from mail_gateway.parsing.worker import parser_consumer
+from mail_gateway.polling.poller import poll_mailboxes
 from mail_gateway.sending.consumers import outbound_consumer
 from mail_gateway.sending.sender import send_mail
 from mail_gateway.tables import metadata
@@ -43,6 +44,7 @@ service = ServiceDefinition(
     jobs=jobs,
     settings_class=MailGatewaySettings,
     worker_roles=[
+        WorkerRole("poller", tasks=[poll_mailboxes]),
         WorkerRole("parser", consumers=[parser_consumer]),
         WorkerRole("sender", consumers=[outbound_consumer], tasks=[send_mail]),
     ],

@@ -16,6 +16,7 @@ from nats.js import JetStreamContext
 from helpdesk_common.bus.topology import ensure_streams
 from helpdesk_common.provisioning import provision, with_credentials, with_database
 from helpdesk_common.service import ServiceDefinition
+from helpdesk_common.testing.dovecot import dovecot  # noqa: F401  (a real IMAP server per test)
 from helpdesk_common.testing.infrastructure import TestServers, test_servers
 from helpdesk_common.testing.smtp_sink import SmtpSink, running_sink
 

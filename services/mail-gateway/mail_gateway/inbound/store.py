@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Literal
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -85,7 +86,7 @@ def stored_event(department_id: uuid.UUID, row_id: uuid.UUID) -> MailStored:
     )
 
 
-def scan_message_id(raw: bytes) -> str | None:
+def scan_message_id(raw: bytes | bytearray) -> str | None:
     """The Message-ID as the header block spells it, unfolded, without parsing the message: what the
     poller's UIDVALIDITY re-sync matches on. None when there is none or it is empty."""
     head = raw[:HEADER_SCAN_BYTES]
@@ -96,3 +97,21 @@ def scan_message_id(raw: bytes) -> str | None:
     value = re.sub(rb"\r?\n[ \t]", b" ", found.group(1)).decode("utf-8", "replace")
     value = value.replace("\x00", "").strip()
     return value[:MESSAGE_ID_MAX_CHARS] or None
+
+
+async def stored_message_ids(
+    session: AsyncSession, *, department_id: uuid.UUID, message_ids: list[str]
+) -> set[str]:
+    """Which of these Message-IDs the department already holds: the Message-ID map the poller's
+    UIDVALIDITY re-sync (and every batch) checks before storing."""
+    if not message_ids:
+        return set()
+    rows = await session.execute(
+        select(inbound_messages.c.message_id)
+        .distinct()
+        .where(
+            inbound_messages.c.department_id == department_id,
+            inbound_messages.c.message_id.in_(message_ids),
+        )
+    )
+    return set(rows.scalars())

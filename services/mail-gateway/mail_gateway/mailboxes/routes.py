@@ -17,7 +17,7 @@ from mail_gateway.access import DepartmentManager
 from mail_gateway.config import MailGatewaySettings
 from mail_gateway.connections.endpoint import Endpoint, ServerRefused
 from mail_gateway.mailboxes import service
-from mail_gateway.mailboxes.checks import GREETING_CHECKS, ConnectionCheck, MailboxChecks
+from mail_gateway.mailboxes.checks import ConnectionCheck, MailboxChecks
 from mail_gateway.mailboxes.endpoints import imap_endpoint, smtp_endpoint
 from mail_gateway.mailboxes.schemas import (
     MailboxHealthOut,
@@ -52,7 +52,7 @@ def _box(request: Request) -> SecretBox:
 
 def _checks(request: Request) -> MailboxChecks:
     """The app's checks (main.py), the greeting probes unless another set was given."""
-    return cast(MailboxChecks, getattr(request.app.state, "mailbox_checks", GREETING_CHECKS))
+    return cast(MailboxChecks, request.app.state.mailbox_checks)
 
 
 Settings = Annotated[MailGatewaySettings, Depends(_settings)]

@@ -31,8 +31,8 @@ from helpdesk_common.service import ServiceRuntime
 from mail_gateway.config import MailGatewaySettings
 from mail_gateway.connections import smtp
 from mail_gateway.connections.endpoint import Endpoint, OAuthClient, ServerRefused
+from mail_gateway.connections.oauth import AccessTokens
 from mail_gateway.mailboxes.endpoints import department_smtp_endpoint
-from mail_gateway.sending import _endpoint_stand_in
 from mail_gateway.sending.consumers import queued
 from mail_gateway.sending.message import build_message
 from mail_gateway.sending.service import (
@@ -68,14 +68,14 @@ class Sender:
         sessions: async_sessionmaker[AsyncSession],
         settings: MailGatewaySettings,
         bus: Client | None,
-        tokens: TokenSource = _endpoint_stand_in.access_token,
+        tokens: TokenSource | None = None,
         endpoints: EndpointSource = department_smtp_endpoint,
         holder: str | None = None,
     ) -> None:
         self.sessions = sessions
         self.settings = settings
         self.bus = bus
-        self.tokens = tokens
+        self.tokens = tokens or AccessTokens().token
         self.endpoints = endpoints
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 

@@ -3,6 +3,7 @@ its health, and the departments and module settings ticketing publishes."""
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -58,6 +59,10 @@ mailboxes = Table(
     # over once it has expired.
     Column("lease_holder", Text),
     Column("lease_expires_at", DateTime(timezone=True)),
+    # The poller's cursor in imap_folder (migration 0006): the folder's UIDVALIDITY and the highest UID
+    # stored, written in the transaction that stores the raw messages up to it.
+    Column("imap_uidvalidity", BigInteger),
+    Column("imap_last_uid", BigInteger, nullable=False, server_default=text("0")),
     # Health, written by the poller and read by administrators.
     Column("last_poll_at", DateTime(timezone=True)),
     Column("last_success_at", DateTime(timezone=True)),
@@ -72,6 +77,15 @@ mailboxes = Table(
     CheckConstraint("smtp_tls IN ('implicit', 'starttls', 'none')", name="mailboxes_smtp_tls"),
     CheckConstraint("oauth_mechanism IN ('XOAUTH2', 'OAUTHBEARER')", name="mailboxes_oauth_mechanism"),
     CheckConstraint("follow_up_after_days > 0", name="mailboxes_follow_up_after_days"),
+)
+
+# The pollers alive (migration 0006): each says so on every lease round, so that one holding no
+# mailbox yet still counts when the mailboxes are shared out (polling/lease.py).
+pollers = Table(
+    "pollers",
+    metadata,
+    Column("holder", Text, primary_key=True),
+    Column("seen_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 # Ticketing's departments as its `department_changed` events last described them. A removed one
