@@ -22,6 +22,9 @@ class MailGatewaySettings(HelpdeskSettings):
     # TLS mode `none` (and an http:// OAuth2 token endpoint) only where the deployment allows it
     # (HELPDESK_MAIL_ALLOW_PLAINTEXT): a password sent in clear is readable by anyone on the path.
     mail_allow_plaintext: bool = False
+    # Auto-replies to one sender in 24 hours at most (replies/service.py): two autoresponders that
+    # slipped past the Auto-Submitted checks stop after this many rounds.
+    mail_auto_replies_per_sender: int = Field(default=5, ge=1)
     # How long a test action waits for a server before reporting that it did not answer.
     mail_test_timeout_seconds: float = Field(default=20.0, gt=0, le=50)
     # Extra certificate authorities mail servers are verified against, beside the system's
