@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from helpdesk_common.bus.consumer import EventConsumer
 from mail_gateway.projections.consumers import departments_consumer, ticket_settings_consumer
-from mail_gateway.replies.consumers import auto_reply_consumer
+from mail_gateway.replies.consumers import auto_reply_consumer, conversation_consumer
 
-consumers: list[EventConsumer] = [departments_consumer, ticket_settings_consumer, auto_reply_consumer]
+consumers: list[EventConsumer] = [
+    departments_consumer,
+    ticket_settings_consumer,
+    auto_reply_consumer,
+    conversation_consumer,
+]

@@ -1,13 +1,25 @@
-"""The consumer of ticketing's ticket_created: a ticket made from e-mail is answered once."""
+"""The consumers of ticketing's ticket events: a ticket made from e-mail is answered once (ticket_created
+only), and every ticket's conversation is kept for the follow-up reminder (the whole stream)."""
 
 from __future__ import annotations
+
+from typing import TypeAlias
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.bus.consumer import EventConsumer
 from helpdesk_common.bus.topology import ConsumerSpec, declare_consumer
-from helpdesk_common.contracts.tickets import TicketCreated
+from helpdesk_common.contracts.tickets import (
+    AutoClosed,
+    CommentAdded,
+    TicketAssigned,
+    TicketClosed,
+    TicketCreated,
+    TicketDeleted,
+    TicketUpdated,
+)
 from mail_gateway.config import MailGatewaySettings
+from mail_gateway.replies import follow_ups
 from mail_gateway.replies.service import answer_new_ticket
 
 auto_reply_consumer = EventConsumer(
@@ -35,3 +47,36 @@ async def on_ticket_created(session: AsyncSession, event: TicketCreated) -> None
         return
     limit = settings().mail_auto_replies_per_sender
     await answer_new_ticket(session, event.data.ticket, event.data.inbound, per_sender_per_day=limit)
+
+
+# The whole stream: NATS 2.9 has no multiple filter subjects; the SLA events have no handler here.
+conversation_consumer = EventConsumer(
+    declare_consumer(
+        ConsumerSpec(
+            durable="mail-gateway-conversations",
+            stream="TICKET_EVENTS",
+            filter_subject="ticket.>",
+            description="Who spoke last on each ticket, for the follow-up reminder (seed 10.10).",
+        )
+    )
+)
+TicketChange: TypeAlias = TicketCreated | TicketUpdated | TicketClosed | TicketAssigned | AutoClosed
+
+
+async def on_ticket_changed(session: AsyncSession, event: TicketChange) -> None:
+    await follow_ups.observe(session, event.data.ticket)
+
+
+for contract in (TicketCreated, TicketUpdated, TicketClosed, TicketAssigned, AutoClosed):
+    conversation_consumer.on(contract)(on_ticket_changed)
+
+
+@conversation_consumer.on(CommentAdded)
+async def on_comment_added(session: AsyncSession, event: CommentAdded) -> None:
+    comment = event.data.comment
+    await follow_ups.observe(session, event.data.ticket, spoke=comment.direction, at=comment.created_at)
+
+
+@conversation_consumer.on(TicketDeleted)
+async def on_ticket_deleted(session: AsyncSession, event: TicketDeleted) -> None:
+    await follow_ups.forget(session, event.data.ticket.id)

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpdesk_common.bodies import render_body
+from helpdesk_common.bodies import Body, render_body
 from helpdesk_common.contracts.mail import MailOutboundRequested, OutboundMail
 from helpdesk_common.contracts.tickets import InboundOrigin, TicketSnapshot
 from helpdesk_common.outbox import add_event
@@ -37,7 +37,7 @@ async def answer_new_ticket(
     skipped = await _skip_reason(session, mailbox, inbound, per_sender_per_day)
     message_id = None
     if skipped is None and mailbox is not None:
-        message_id = f"<auto-reply.{ticket.id}@{_domain(mailbox.from_address)}>"
+        message_id = f"<auto-reply.{ticket.id}@{domain_of(mailbox.from_address)}>"
     decided = await session.execute(
         insert(auto_replies)
         .values(
@@ -121,11 +121,23 @@ def _reply(
     return MailOutboundRequested.build(source=SOURCE, subject=str(ticket.id), data=mail)
 
 
+def filled_subject(template: str, values: dict[str, str]) -> str:
+    """The placeholders filled, on one line (a subject is a header)."""
+    return " ".join(_filled(template, values).split())
+
+
+def filled_body(template: str, values: dict[str, str]) -> Body:
+    """The placeholders filled with their values escaped (a subject may carry markup), sanitised."""
+    return render_body(
+        _filled(template, {name: html.escape(value) for name, value in values.items()}), "html"
+    )
+
+
 def _filled(template: str, values: dict[str, str]) -> str:
     for name, value in values.items():
         template = template.replace("{{" + name + "}}", value)
     return template
 
 
-def _domain(address: str) -> str:
+def domain_of(address: str) -> str:
     return address.rpartition("@")[2] or "helpdesk"
