@@ -67,7 +67,14 @@ async def on_ticket_changed(session: AsyncSession, event: TicketChange) -> None:
     await follow_ups.observe(session, event.data.ticket)
 
 
-for contract in (TicketCreated, TicketUpdated, TicketClosed, TicketAssigned, AutoClosed):
+TICKET_CHANGES: tuple[type[TicketChange], ...] = (
+    TicketCreated,
+    TicketUpdated,
+    TicketClosed,
+    TicketAssigned,
+    AutoClosed,
+)
+for contract in TICKET_CHANGES:
     conversation_consumer.on(contract)(on_ticket_changed)
 
 

@@ -8,6 +8,7 @@ sender role like any other mail."""
 from __future__ import annotations
 
 import html
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -52,7 +53,7 @@ async def answer_new_ticket(
     )
     if decided.first() is None or message_id is None:
         return None
-    await add_event(session, _reply(ticket, inbound, mailbox, message_id))
+    await add_event(session, _reply(ticket, ticket.department_id, inbound, mailbox, message_id))
     return message_id
 
 
@@ -97,7 +98,7 @@ async def _ours(session: AsyncSession, address: str) -> bool:
 
 
 def _reply(
-    ticket: TicketSnapshot, inbound: InboundOrigin, mailbox: Any, message_id: str
+    ticket: TicketSnapshot, department_id: uuid.UUID, inbound: InboundOrigin, mailbox: Any, message_id: str
 ) -> MailOutboundRequested:
     values = {"ticket_number": ticket.number, "subject": ticket.title}
     subject = " ".join(_filled(mailbox.auto_reply_subject, values).split())
@@ -105,7 +106,7 @@ def _reply(
         _filled(mailbox.auto_reply_body_html, {k: html.escape(v) for k, v in values.items()}), "html"
     )
     mail = OutboundMail(
-        department_id=ticket.department_id,
+        department_id=department_id,
         ticket_id=ticket.id,
         ticket_number=ticket.number,
         to=[inbound.from_address],
