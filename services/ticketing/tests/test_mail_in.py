@@ -252,3 +252,29 @@ async def test_a_bounce_for_no_known_ticket_is_dropped_with_a_log_line(
     ] == 0
     assert await ticketing_app.sql("SELECT id FROM ticketing.contacts") == []
     assert any("<never-sent@ours.example>" in record.getMessage() for record in caplog.records)
+
+
+async def test_a_sender_flooding_a_mailbox_fills_one_ticket_not_the_queue(ticketing_app: Ticketing) -> None:
+    """Past the hour's limit of new tickets, a sender's further mail lands on their newest ticket."""
+    from ticketing.mail_in.service import NEW_TICKETS_PER_SENDER_PER_HOUR
+
+    await ticketing_app.switch_module(True)
+    headers = ticketing_app.as_operator(*ADMIN)
+    desk = await department(ticketing_app, "Desk")
+    for index in range(NEW_TICKETS_PER_SENDER_PER_HOUR + 5):
+        await deliver(
+            ticketing_app, department_id=desk["id"], subject=f"Storm {index}", body_text=f"n{index}"
+        )
+    queue = (await ticketing_app.client.get("/", params={"tab": "all", "limit": 200}, headers=headers)).json()
+    assert queue["counts"]["all"] == NEW_TICKETS_PER_SENDER_PER_HOUR
+    newest = queue["rows"][0]["number"]
+    conversation = (await ticketing_app.client.get(f"/{newest}/comments", headers=headers)).json()
+    inbound = [c["body_text"] for c in conversation if c["direction"] == "inbound"]
+    assert len(inbound) == 6, "the newest ticket's own message and the five past the limit, none lost"
+    other = await deliver(
+        ticketing_app, department_id=desk["id"], subject="Hello", from_address="other@acme.example"
+    )
+    assert other is not None
+    assert (await ticketing_app.client.get("/", params={"tab": "all"}, headers=headers)).json()["counts"][
+        "all"
+    ] == (NEW_TICKETS_PER_SENDER_PER_HOUR + 1), "the limit is per sender"

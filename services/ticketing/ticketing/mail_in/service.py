@@ -9,7 +9,7 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.bodies import render_body
@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 
 NUMBER_IN_SUBJECT = re.compile(r"\b([A-Z][A-Z0-9]{0,9}-\d{6,})\b", re.IGNORECASE)
 REOPENED_FROM = ("resolved", "closed")
+# A sender's new tickets from e-mail per department and hour at most: past it, each further message
+# lands on that sender's newest ticket there as a reply (nothing is lost), so a sender flooding a
+# mailbox, or a mail loop our checks missed, cannot fill the queue (docs/architecture.md).
+NEW_TICKETS_PER_SENDER_PER_HOUR = 20
 
 
 async def receive(session: AsyncSession, mail: InboundMail) -> uuid.UUID | None:
@@ -39,7 +43,7 @@ async def receive(session: AsyncSession, mail: InboundMail) -> uuid.UUID | None:
         return None
     if mail.bounce is not None:
         return await _record_bounce(session, mail, mail.bounce)
-    ticket = await _matching_ticket(session, mail)
+    ticket = await _matching_ticket(session, mail) or await _flooding(session, mail)
     if ticket is None:
         return await _new_ticket(session, mail)
     await _reply(session, ticket, mail)
@@ -107,6 +111,35 @@ async def _matching_ticket(session: AsyncSession, mail: InboundMail) -> Any:
         return None
     return (
         await session.execute(select(tickets).where(tickets.c.id == replied_to).with_for_update())
+    ).first()
+
+
+async def _flooding(session: AsyncSession, mail: InboundMail) -> Any:
+    """The sender's newest ticket in the department when they have opened the hour's limit of them."""
+    recent = (
+        select(tickets)
+        .join(contacts, contacts.c.id == tickets.c.contact_id)
+        .where(
+            func.lower(contacts.c.email) == mail.from_address.strip().lower(),
+            tickets.c.department_id == mail.department_id,
+            tickets.c.source == TicketSource.EMAIL.value,
+            tickets.c.created_at > func.now() - text("interval '1 hour'"),
+        )
+        .order_by(tickets.c.created_at.desc())
+        .limit(NEW_TICKETS_PER_SENDER_PER_HOUR)
+    )
+    rows = (await session.execute(recent)).all()
+    if len(rows) < NEW_TICKETS_PER_SENDER_PER_HOUR:
+        return None
+    log.warning(
+        "%s opened %d tickets from e-mail within the hour; %s goes onto %s",
+        mail.from_address,
+        len(rows),
+        mail.message_id,
+        rows[0].number,
+    )
+    return (
+        await session.execute(select(tickets).where(tickets.c.id == rows[0].id).with_for_update())
     ).first()
 
 
