@@ -8,14 +8,14 @@ import App from './App.vue'
 import { onSessionExpired } from './api/client'
 import { router } from './router'
 import { HelpdeskTheme } from './theme'
-import { forgetSession } from './session/session'
+import { forgetSession, session } from './session/session'
 import './styles.css'
 
 // An expired session goes back to sign-in, which returns the operator to where they were.
 onSessionExpired(() => {
   forgetSession()
   const here = router.currentRoute.value
-  if (!here.meta.public) void router.push({ path: '/sign-in', query: { redirect: here.fullPath, expired: '1' } })
+  if (!here.meta.public && !session.signedOut) void router.push({ path: '/sign-in', query: { redirect: here.fullPath, expired: '1' } })
 })
 
 createApp(App)

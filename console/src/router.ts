@@ -25,7 +25,7 @@ export function allowed(route: Pick<RouteLocationNormalized, 'meta'>): boolean {
 router.beforeEach(async (to) => {
   if (!session.loaded) await loadSession()
   if (to.meta.public) return true
-  if (!session.operator) return { path: '/sign-in', query: { redirect: to.fullPath } }
+  if (!session.operator) return { path: '/sign-in', query: session.signedOut ? {} : { redirect: to.fullPath } }
   if (!allowed(to)) return { path: '/', query: { denied: to.path } }
   return true
 })

@@ -11,6 +11,9 @@ export const session = reactive({
   operator: null as Operator | null,
   loaded: false,
   ticketModuleEnabled: false,
+  // Signed out on purpose: a page still at work (a read in flight, a refresh) must not send the
+  // operator back to sign-in with a "return to" that page.
+  signedOut: false,
 })
 
 export function can(...flags: string[]): boolean {
@@ -39,11 +42,13 @@ async function readTicketModule(): Promise<boolean> {
 export async function signIn(username: string, password: string): Promise<Problem | null> {
   const answer = await outcome(api.POST('/api/auth/login', { body: { username, password } }))
   if (!answer.ok) return answer.problem
+  session.signedOut = false
   await loadSession()
   return null
 }
 
 export async function signOut(): Promise<void> {
+  session.signedOut = true
   await outcome(api.POST('/api/auth/logout'))
   session.operator = null
 }
