@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.contracts.mail import MailStored, StoredMail
-from helpdesk_common.outbox import add_event
+from helpdesk_common.db import driver_connection
+from helpdesk_common.outbox import add_events
 from mail_gateway.tables.inbound import inbound_messages
 
 Source = Literal["imap", "import"]
@@ -39,6 +39,15 @@ class StoredMessage:
     size: int
 
 
+@dataclass(frozen=True)
+class RawMessage:
+    """One message to store: its bytes as they came, and where from (an IMAP UID or a file)."""
+
+    raw: bytes
+    uid: int | None = None
+    file_name: str | None = None
+
+
 async def store_raw(
     session: AsyncSession,
     *,
@@ -51,31 +60,64 @@ async def store_raw(
 ) -> StoredMessage | None:
     """None when the message is already stored: the same IMAP UID under the same UIDVALIDITY, or the
     same bytes imported into the department before. The caller commits."""
-    row_id = uuid.uuid4()
-    message_id = scan_message_id(raw)
-    stored = (
-        await session.execute(
-            insert(inbound_messages)
-            .values(
-                id=row_id,
-                department_id=department_id,
-                source=source,
-                uidvalidity=uidvalidity,
-                uid=uid,
-                file_name=file_name.replace("\x00", "") if file_name else None,
-                raw=raw,
-                size=len(raw),
-                sha256=hashlib.sha256(raw).digest(),
-                message_id=message_id,
-            )
-            .on_conflict_do_nothing()
-            .returning(inbound_messages.c.id)
-        )
-    ).scalar_one_or_none()
-    if stored is None:
-        return None
-    await add_event(session, stored_event(department_id, row_id))
-    return StoredMessage(id=row_id, department_id=department_id, message_id=message_id, size=len(raw))
+    stored = await store_many(
+        session,
+        department_id=department_id,
+        messages=[RawMessage(raw, uid, file_name)],
+        source=source,
+        uidvalidity=uidvalidity,
+    )
+    return stored[0] if stored else None
+
+
+async def store_many(
+    session: AsyncSession,
+    *,
+    department_id: uuid.UUID,
+    messages: list[RawMessage],
+    source: Source,
+    uidvalidity: int | None = None,
+) -> list[StoredMessage]:
+    """The messages not stored yet, each with its `mail_stored` event, in one statement for the rows
+    and one for the events (the poller's batches: `make bench-mail`). The caller commits."""
+    if not messages:
+        return []
+    row_ids = [uuid.uuid4() for _ in messages]
+    message_ids = [scan_message_id(message.raw) for message in messages]
+    connection = await driver_connection(session)
+    inserted = await connection.fetch(
+        _INSERT_MANY,
+        department_id,
+        source,
+        uidvalidity,
+        row_ids,
+        [message.uid for message in messages],
+        [message.file_name.replace("\x00", "") if message.file_name else None for message in messages],
+        # The fetched literals as they are: a copy of a large message would double its memory.
+        [message.raw for message in messages],
+        [hashlib.sha256(message.raw).digest() for message in messages],
+        message_ids,
+    )
+    kept = {row["id"] for row in inserted}
+    stored = [
+        StoredMessage(id=row_id, department_id=department_id, message_id=message_id, size=len(message.raw))
+        for row_id, message_id, message in zip(row_ids, message_ids, messages, strict=True)
+        if row_id in kept
+    ]
+    await add_events(session, [stored_event(department_id, message.id) for message in stored])
+    return stored
+
+
+_INSERT_MANY = """
+INSERT INTO inbound_messages
+    (id, department_id, source, uidvalidity, uid, file_name, raw, size, sha256, message_id)
+SELECT m.id, $1::uuid, $2::text, $3::bigint, m.uid, m.file_name, m.raw, octet_length(m.raw), m.sha256,
+       m.message_id
+FROM unnest($4::uuid[], $5::bigint[], $6::text[], $7::bytea[], $8::bytea[], $9::text[])
+    AS m(id, uid, file_name, raw, sha256, message_id)
+ON CONFLICT DO NOTHING
+RETURNING id
+"""
 
 
 def stored_event(department_id: uuid.UUID, row_id: uuid.UUID) -> MailStored:

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from mail_gateway.connections.imap import Message
-from mail_gateway.inbound.store import scan_message_id, store_raw, stored_message_ids
+from mail_gateway.inbound.store import RawMessage, scan_message_id, store_many, stored_message_ids
 from mail_gateway.polling.lease import LeaseLost
 
 
@@ -76,26 +76,18 @@ async def store_batch(
             department_id=department_id,
             message_ids=[found for found in message_ids.values() if found],
         )
-        stored = skipped = 0
-        for message in messages:
-            if message_ids[message.uid] in known:
-                skipped += 1
-                continue
-            result = await store_raw(
-                session,
-                department_id=department_id,
-                # The fetched literal as it is: a copy of a large message would double its memory.
-                raw=message.raw,  # type: ignore[arg-type]
-                source="imap",
-                uidvalidity=uidvalidity,
-                uid=message.uid,
-            )
-            if result is None:
-                skipped += 1
-            else:
-                stored += 1
+        new = [message for message in messages if message_ids[message.uid] not in known]
+        stored = await store_many(
+            session,
+            department_id=department_id,
+            # The fetched literals as they are: a copy of a large message would double its memory.
+            messages=[RawMessage(message.raw, message.uid) for message in new],  # type: ignore[arg-type]
+            source="imap",
+            uidvalidity=uidvalidity,
+        )
+        skipped = len(messages) - len(stored)
         watermark = (await session.execute(_WATERMARK)).scalar_one()
-    return Stored(stored, skipped, watermark)
+    return Stored(len(stored), skipped, watermark)
 
 
 async def advance(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ from helpdesk_common.periodic import sleep_unless_stopped
 from helpdesk_common.secrets import SecretBox
 from mail_gateway.config import MailGatewaySettings
 from mail_gateway.connections.endpoint import ServerRefused
-from mail_gateway.connections.imap import IMPORTED_KEYWORD, FolderState, ImapConnection
+from mail_gateway.connections.imap import IMPORTED_KEYWORD, FolderState, ImapConnection, Message
 from mail_gateway.connections.oauth import AccessTokens
 from mail_gateway.inbound.store import scan_message_id
 from mail_gateway.mailboxes.endpoints import imap_endpoint
@@ -131,8 +131,7 @@ class MailboxWorker:
         else:
             candidates, end = await connection.uids_above(current.last_uid), None
         self._waiting = len(candidates)
-        for batch in await self._batches(connection, candidates):
-            fetched = await connection.fetch(batch)
+        async for batch, fetched in _fetched_ahead(connection, await self._batches(connection, candidates)):
             stored = await intake.store_batch(
                 context.sessions,
                 department_id=self.department_id,
@@ -291,6 +290,35 @@ class MailboxWorker:
             )
         except Exception:
             log.exception("mailbox %s: its health could not be written", self.department_id)
+
+
+async def _fetched_ahead(
+    connection: ImapConnection, batches: list[list[int]]
+) -> AsyncIterator[tuple[list[int], list[Message]]]:
+    """Each batch with its messages, the next one fetched while the caller stores this one, since
+    fetching and storing each wait on a different server (`make bench-mail`). A batch of one message
+    (it may be a large one) is neither fetched ahead nor behind, so memory stays at two batches' bytes
+    or one large message."""
+    ahead: asyncio.Task[list[Message]] | None = None
+    try:
+        for index, batch in enumerate(batches):
+            fetched = await ahead if ahead is not None else await connection.fetch(batch)
+            ahead = None
+            following = batches[index + 1] if index + 1 < len(batches) else None
+            if following is not None and len(batch) > 1 and len(following) > 1:
+                ahead = asyncio.create_task(connection.fetch(following))
+            yield batch, fetched
+            del fetched
+    finally:
+        if ahead is not None:
+            # Not awaited: a cancellation of the round itself must reach the round.
+            ahead.cancel()
+            ahead.add_done_callback(_forget)
+
+
+def _forget(task: asyncio.Task[list[Message]]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
