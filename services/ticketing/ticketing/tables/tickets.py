@@ -65,6 +65,8 @@ Index("tickets_priority_status", tickets.c.priority, tickets.c.status)
 Index("tickets_department_status", tickets.c.department_id, tickets.c.status)
 Index("tickets_assignee", tickets.c.assignee_id, tickets.c.status)
 Index("tickets_customer", tickets.c.customer_id, tickets.c.status)
+# A sender's newest tickets, read by the flood limit on every inbound e-mail (migration 0014).
+Index("tickets_contact_created", tickets.c.contact_id, tickets.c.created_at.desc())
 Index("tickets_activity", tickets.c.status, tickets.c.last_activity_at)
 Index(
     "tickets_search",
