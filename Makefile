@@ -8,7 +8,7 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test lint typecheck console console-api bench bench-backbone bench-consumers bench-gateway bench-tickets bench-console asyncapi clean
+.PHONY: run test lint typecheck console console-api bench bench-backbone bench-consumers bench-gateway bench-tickets bench-console bench-mail asyncapi clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -79,6 +79,10 @@ bench-tickets: $(VENV)/.synced
 # The queue in Debian's Chromium with a million tickets (COUNT=100000 for fewer); not part of `bench`.
 bench-console: $(VENV)/.synced console
 	$(VENV)/bin/python -m bench.console $(if $(COUNT),--count $(COUNT))
+
+# 5,000 messages from a real Dovecot into tickets (COUNT=1000 for fewer); not part of `bench`.
+bench-mail: $(VENV)/.synced
+	$(VENV)/bin/python -m bench.mail $(if $(COUNT),--count $(COUNT))
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .ruff_cache .mypy_cache console/node_modules console/dist

@@ -29,6 +29,9 @@ class RunningStack:
     api: str
     database: TestDatabase
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # What each service's processes run with, for workers started later (`start_worker`).
+    environments: dict[str, dict[str, str]] = field(default_factory=dict)
+    log_dir: Path | None = None
 
     def client(self, **headers: str) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.api, headers=headers, timeout=15)
@@ -52,6 +55,30 @@ class RunningStack:
             assert token.status_code == 201, token.text
         return self.client(Authorization=f"Bearer {token.json()['token']}")
 
+    async def start_worker(self, service: str, role: str, label: str) -> subprocess.Popen[bytes]:
+        """One more process of a service running one worker role (`helpdesk run SERVICE --role ROLE`),
+        as an ops team scales a role on its own; returned once it answers ready."""
+        port = free_port()
+        env = {**self.environments[service], "HELPDESK_HTTP_PORT": str(port)}
+        assert self.log_dir is not None
+        process = subprocess.Popen(
+            [sys.executable, "-m", "helpdesk_cli.main", "run", service, "--role", role],
+            env=env,
+            stdout=(self.log_dir / f"{label}.log").open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        self.processes[label] = process
+        await _all_ready(self, {label: port}, self.log_dir)
+        return process
+
+    def stop_worker(self, label: str) -> None:
+        process = self.processes.pop(label)
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
     def stop(self) -> None:
         for process in self.processes.values():
             process.terminate()
@@ -71,14 +98,16 @@ async def start_stack(
     upstreams: tuple[str, ...] = ("ticketing",),
     gateway_env: dict[str, str] | None = None,
     service_env: dict[str, str] | None = None,
+    roles: dict[str, tuple[str, ...]] | None = None,
 ) -> RunningStack:
     """Tests see every permission change at once (no auth cache); benchmarks pass the default.
-    `service_env` goes to every process, `gateway_env` to the gateway's alone."""
+    `service_env` goes to every process, `gateway_env` to the gateway's alone; `roles` limits a
+    service's first process to those roles (its others then come from `start_worker`)."""
     services = all_services()
     private_key, public_key = generate_key_pair()
     ports = {name: free_port() for name in ("gateway", *upstreams)}
     urls = {name: await database.add_service(services[name]) for name in ports}
-    stack = RunningStack(api=f"http://127.0.0.1:{ports['gateway']}", database=database)
+    stack = RunningStack(api=f"http://127.0.0.1:{ports['gateway']}", database=database, log_dir=log_dir)
     common = {
         "HELPDESK_NATS_URL": servers.nats_url,
         "HELPDESK_INTERNAL_TOKEN_PUBLIC_KEY": public_key,
@@ -95,8 +124,10 @@ async def start_stack(
         if name == "gateway":
             env["HELPDESK_INTERNAL_TOKEN_PRIVATE_KEY"] = private_key
             env.update(gateway_env or {})
+        stack.environments[name] = env
+        chosen = [argument for role in (roles or {}).get(name, ()) for argument in ("--role", role)]
         stack.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "helpdesk_cli.main", "run", name],
+            [sys.executable, "-m", "helpdesk_cli.main", "run", name, *chosen],
             env=env,
             stdout=(log_dir / f"{name}.log").open("wb"),
             stderr=subprocess.STDOUT,

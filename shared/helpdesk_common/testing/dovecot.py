@@ -195,6 +195,12 @@ class DovecotServer:
         return str(self.directory / "ca.pem")
 
     @property
+    def pid(self) -> int:
+        """The master process (its children serve the connections)."""
+        assert self._process is not None, "dovecot is not running"
+        return self._process.pid
+
+    @property
     def log_file(self) -> Path:
         return self.directory / "dovecot.log"
 
@@ -463,7 +469,11 @@ def dovecot_missing() -> str | None:
 
 
 @contextlib.contextmanager
-def running_dovecot(directory: Path, *, idle: bool = True) -> Iterator[DovecotServer]:
+def running_dovecot(*, idle: bool = True) -> Iterator[DovecotServer]:
+    """A Dovecot in a directory of its own, removed after. Not a test's temp dir: Dovecot's
+    unprivileged processes must reach it (pytest makes those 0700), and its unix sockets' paths are
+    limited in length."""
+    directory = Path(tempfile.mkdtemp(prefix="hd-dovecot-"))
     tokens = TokenEndpoint()
     tokens.start()
     server = DovecotServer(directory, tokens, idle=idle)
@@ -474,6 +484,7 @@ def running_dovecot(directory: Path, *, idle: bool = True) -> Iterator[DovecotSe
     finally:
         server.stop()
         tokens.stop()
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture
@@ -484,14 +495,8 @@ def dovecot() -> Iterator[DovecotServer]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"Dovecot is required under CI: {missing}")
         pytest.skip(missing)
-    # Not the test's temp dir: Dovecot's unprivileged processes must reach it (pytest makes it 0700),
-    # and its unix sockets' paths are limited in length.
-    directory = Path(tempfile.mkdtemp(prefix="hd-dovecot-"))
-    try:
-        with running_dovecot(directory) as server:
-            yield server
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+    with running_dovecot() as server:
+        yield server
 
 
 __all__ = [
