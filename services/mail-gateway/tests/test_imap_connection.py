@@ -8,7 +8,7 @@ import pytest
 
 from helpdesk_common.testing.dovecot import DovecotServer
 from mail_gateway.connections.endpoint import Endpoint, OAuthClient, ServerRefused
-from mail_gateway.connections.imap import ImapConnection, check_imap
+from mail_gateway.connections.imap import ImapConnection, check_imap, folder_name
 from mail_gateway.connections.oauth import AccessTokens
 
 
@@ -181,3 +181,27 @@ async def test_a_lost_connection_is_reported_at_once(dovecot: DovecotServer) -> 
         await connection.noop()
     assert "closed the connection" in refused.value.words or "no answer" in refused.value.words
     await connection.close()
+
+
+@pytest.mark.parametrize(
+    ("folder", "spelled"),
+    [
+        ("INBOX", "INBOX"),
+        ("Support & Sales", "Support &- Sales"),
+        ("Eingänge", "Eing&AOQ-nge"),
+        ("~peter/mail/台北/日本語", "~peter/mail/&U,BTFw-/&ZeVnLIqe-"),  # RFC 3501 5.1.3's example
+        ("☺!", "&Jjo-!"),
+        ("Поддержка", "&BB8EPgQ0BDQENQRABDYEOgQw-"),
+    ],
+)
+def test_a_folder_name_is_spelled_in_modified_utf7(folder: str, spelled: str) -> None:
+    assert folder_name(folder) == spelled
+
+
+@pytest.mark.parametrize("folder", ["Eingänge", "Поддержка", "Sales&Support"])
+async def test_a_folder_named_beyond_ascii_is_selected(dovecot: DovecotServer, folder: str) -> None:
+    user = dovecot.add_user()
+    # Created and filled by the stdlib client under the spelling the server keeps.
+    await dovecot.append(user, b"Subject: hello\r\n\r\nhi\r\n", folder=folder_name(folder))
+    endpoint = _endpoint(dovecot, "implicit", user.name, user.password)
+    assert await check_imap(endpoint, folder) == f"Connected; {folder} holds 1 message."

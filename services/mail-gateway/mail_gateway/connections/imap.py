@@ -225,7 +225,7 @@ class ImapConnection:
             await self._run("capability", self.protocol.capability())
 
     async def select(self, folder: str) -> FolderState:
-        response = await self._run("select", self.client.select(aioimaplib.quoted(folder)))
+        response = await self._run("select", self.client.select(aioimaplib.quoted(folder_name(folder))))
         _expect_ok("select", response)
         # What SELECT itself counted is no news; an EXISTS from here on is.
         self.protocol.news.clear()
@@ -629,6 +629,29 @@ def _tls_words(error: ssl.SSLError) -> str:
     if isinstance(error, ssl.SSLCertVerificationError):
         return f"the server's certificate was not accepted: {error.verify_message}"
     return f"the TLS handshake failed: {error.reason or error}"
+
+
+def folder_name(folder: str) -> str:
+    """A folder's name as IMAP spells it without UTF8=ACCEPT: modified UTF-7 (RFC 3501 5.1.3), so
+    that "Eingänge" or "Поддержка" selects the folder the administrator named."""
+    spelled: list[str] = []
+    pending = ""
+
+    def flush() -> None:
+        nonlocal pending
+        if pending:
+            encoded = base64.b64encode(pending.encode("utf-16-be")).decode().rstrip("=")
+            spelled.append("&" + encoded.replace("/", ",") + "-")
+            pending = ""
+
+    for character in folder:
+        if " " <= character <= "~":
+            flush()
+            spelled.append("&-" if character == "&" else character)
+        else:
+            pending += character
+    flush()
+    return "".join(spelled)
 
 
 async def check_imap(endpoint: Endpoint, folder: str = "INBOX", *, tokens: AccessTokens | None = None) -> str:
