@@ -15,9 +15,12 @@ from typing import Any
 
 from sqlalchemy import text
 
+from helpdesk_common.contracts.ticketing import DepartmentChanged, DepartmentData, DepartmentSnapshot
+from helpdesk_common.db import create_session_factory
 from mail_gateway.connections.endpoint import Endpoint
 from mail_gateway.connections.imap import IMPORTED_KEYWORD, ImapConnection
 from mail_gateway.polling.mailbox import MailboxWorker, PollerContext
+from mail_gateway.projections.consumers import on_department_changed
 
 Message = Callable[..., bytes]
 IMPORTED = {"\\Seen", IMPORTED_KEYWORD}
@@ -449,3 +452,42 @@ async def test_a_folder_of_many_small_messages_comes_in_whole(imap_stack: Any, n
     )
     assert _uids(stored) == list(range(1, 1501))
     await imap_stack.eventually(lambda: _all_flagged(imap_stack, user, 1500), what="all flagged")
+
+
+async def test_a_department_disabled_in_ticketing_is_not_polled_until_enabled_again(
+    imap_stack: Any, new_message: Message
+) -> None:
+    user = imap_stack.dovecot.add_user()
+    department_id = await imap_stack.add_mailbox(user)
+    await imap_stack.start_relay()
+    await _department_enabled(imap_stack, department_id, enabled=True)
+    imap_stack.start_poller()
+    await imap_stack.dovecot.append(user, new_message(1))
+    await imap_stack.eventually(lambda: _count(imap_stack, department_id, 1), what="polled while enabled")
+
+    await _department_enabled(imap_stack, department_id, enabled=False)
+
+    async def let_go() -> bool:
+        return (await imap_stack.mailbox(department_id)).lease_holder is None
+
+    await imap_stack.eventually(let_go, within=15, what="the lease given back")
+    await imap_stack.dovecot.append(user, new_message(2))
+    await asyncio.sleep(3)  # two lease rounds: nothing may be taken meanwhile
+    assert len(await imap_stack.stored(department_id)) == 1
+    assert (await imap_stack.mailbox(department_id)).lease_holder is None
+
+    await _department_enabled(imap_stack, department_id, enabled=True)
+    await imap_stack.eventually(
+        lambda: _count(imap_stack, department_id, 2), what="polled again once enabled"
+    )
+
+
+async def _department_enabled(imap_stack: Any, department_id: Any, *, enabled: bool) -> None:
+    """Ticketing's department event, applied by the gateway's own projection."""
+    event = DepartmentChanged.build(
+        source="ticketing",
+        subject="department",
+        data=DepartmentData(department=DepartmentSnapshot(id=department_id, name="Support", enabled=enabled)),
+    )
+    async with create_session_factory(imap_stack.engine)() as session, session.begin():
+        await on_department_changed(session, event)

@@ -24,16 +24,22 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
+# A mailbox is polled while it is enabled, has a server, and its department is not disabled or
+# removed in ticketing (the departments projection): mail to a disabled department waits on the server.
+_POLLED = (
+    "enabled AND imap_host <> '' AND NOT EXISTS (SELECT 1 FROM departments AS d "
+    "WHERE d.id = mailboxes.department_id AND (NOT d.enabled OR d.removed_at IS NOT NULL))"
+)
 _TAKE = text(
     "UPDATE mailboxes SET lease_holder = :holder, lease_expires_at = now() + make_interval(secs => :seconds) "
     "WHERE department_id IN (SELECT department_id FROM mailboxes "
-    "WHERE enabled AND imap_host <> '' AND (lease_holder IS NULL OR lease_expires_at < now()) "
+    f"WHERE {_POLLED} AND (lease_holder IS NULL OR lease_expires_at < now()) "
     "ORDER BY lease_expires_at NULLS FIRST, department_id LIMIT :limit FOR UPDATE SKIP LOCKED) "
     "RETURNING department_id"
 )
 _RENEW = text(
     "UPDATE mailboxes SET lease_expires_at = now() + make_interval(secs => :seconds) "
-    "WHERE lease_holder = :holder AND department_id = ANY(:held) AND enabled AND imap_host <> '' "
+    f"WHERE lease_holder = :holder AND department_id = ANY(:held) AND {_POLLED} "
     "RETURNING department_id"
 )
 _RELEASE = text(
@@ -52,7 +58,7 @@ _PRESENT = text(
 _FORGET_GONE = text("DELETE FROM pollers WHERE seen_at < now() - make_interval(secs => 3 * :seconds)")
 _ABSENT = text("DELETE FROM pollers WHERE holder = :holder")
 _CENSUS = text(
-    "SELECT (SELECT count(*) FROM mailboxes WHERE enabled AND imap_host <> '') AS mailboxes, "
+    f"SELECT (SELECT count(*) FROM mailboxes WHERE {_POLLED}) AS mailboxes, "
     "(SELECT count(*) FROM pollers WHERE seen_at > now() - make_interval(secs => :seconds) "
     "AND holder <> :holder) AS others"
 )
