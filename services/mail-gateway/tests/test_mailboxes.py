@@ -358,8 +358,9 @@ async def test_endpoints_are_built_from_the_stored_row_with_secrets_opened(mail:
     [row] = await mail.sql("SELECT * FROM mail.mailboxes WHERE department_id = $1", department_id)
     box = SecretBox(mail.secret_key)
     settings = MailGatewaySettings(mail_ca_file="/etc/ssl/internal-ca.pem")
-    imap = imap_endpoint(dict(row), box, settings)
-    smtp = smtp_endpoint(dict(row), box, settings)
+    engine = mail.app.engine  # where a rotated refresh token would go
+    imap = imap_endpoint(dict(row), box, settings, engine)
+    smtp = smtp_endpoint(dict(row), box, settings, engine)
     assert imap is not None and smtp is not None
     assert (imap.host, imap.port, imap.tls, imap.username) == (
         "imap.example.com",
@@ -371,7 +372,7 @@ async def test_endpoints_are_built_from_the_stored_row_with_secrets_opened(mail:
     assert (smtp.port, smtp.tls, smtp.password) == (587, "starttls", SECRETS["smtp_password"])
     assert imap.ca_file == "/etc/ssl/internal-ca.pem"
     assert SECRETS["imap_password"] not in repr(imap)
-    assert imap_endpoint({**dict(row), "imap_host": ""}, box, settings) is None
+    assert imap_endpoint({**dict(row), "imap_host": ""}, box, settings, engine) is None
 
     oauth = _settings(
         auth_method="oauth2",
@@ -382,7 +383,7 @@ async def test_endpoints_are_built_from_the_stored_row_with_secrets_opened(mail:
     )
     await _put(mail, department_id, oauth)
     [row] = await mail.sql("SELECT * FROM mail.mailboxes WHERE department_id = $1", department_id)
-    endpoint = imap_endpoint(dict(row), box, MailGatewaySettings())
+    endpoint = imap_endpoint(dict(row), box, MailGatewaySettings(), engine)
     assert endpoint is not None and endpoint.oauth is not None and endpoint.password == ""
     assert endpoint.oauth.refresh_token == SECRETS["oauth_refresh_token"]
     assert (endpoint.oauth.client_secret, endpoint.oauth.mechanism) == ("", "XOAUTH2")

@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from helpdesk_common.contracts.ticketing import DepartmentChanged, DepartmentData, DepartmentSnapshot
 from helpdesk_common.db import create_session_factory
+from helpdesk_common.secrets import SecretBox
 from mail_gateway.connections.endpoint import Endpoint
 from mail_gateway.connections.imap import IMPORTED_KEYWORD, ImapConnection
 from mail_gateway.polling.mailbox import MailboxWorker, PollerContext
@@ -491,3 +492,28 @@ async def _department_enabled(imap_stack: Any, department_id: Any, *, enabled: b
     )
     async with create_session_factory(imap_stack.engine)() as session, session.begin():
         await on_department_changed(session, event)
+
+
+async def test_a_rotated_refresh_token_is_kept_so_the_next_poller_logs_in_with_it(
+    imap_stack: Any, new_message: Message
+) -> None:
+    tokens = imap_stack.dovecot.tokens
+    tokens.rotate_refresh_tokens = True
+    user = imap_stack.dovecot.add_user()
+    grant = tokens.grant(user.name)
+    await imap_stack.dovecot.append(user, new_message(1))
+    department_id = await imap_stack.add_mailbox(user, grant=grant)
+    await imap_stack.start_relay()
+    imap_stack.start_poller()
+    await imap_stack.eventually(lambda: _count(imap_stack, department_id, 1), what="stored with the grant")
+    await imap_stack.stop_pollers()
+
+    row = await imap_stack.mailbox(department_id)
+    kept = SecretBox(imap_stack.secret_key).open(row.oauth_refresh_token_sealed, what="refresh token")
+    assert kept != grant.refresh_token and not tokens.grants[kept].revoked
+    assert tokens.grants[grant.refresh_token].revoked
+    # A new process knows no access token: it must refresh with the kept token, the old being revoked.
+    await imap_stack.dovecot.append(user, new_message(2))
+    imap_stack.start_poller()
+    await imap_stack.eventually(lambda: _count(imap_stack, department_id, 2), what="stored after a restart")
+    assert not (await imap_stack.mailbox(department_id)).credentials_failing

@@ -72,6 +72,9 @@ class TokenEndpoint:
 
     def __init__(self, *, expires_in: int = 3600) -> None:
         self.expires_in = expires_in
+        # As Microsoft 365 and Google may: each refresh answers with a new refresh token and the one
+        # used stops working.
+        self.rotate_refresh_tokens = False
         self.grants: dict[str, _Grant] = {}
         self.access_tokens: dict[str, tuple[str, float]] = {}
         self.token_requests = 0
@@ -133,7 +136,17 @@ class TokenEndpoint:
                 return 401, {"error": "invalid_client", "error_description": "Client authentication failed."}
             token = "at-" + secrets.token_urlsafe(24)
             self.access_tokens[token] = (granted.username, time.time() + self.expires_in)
-            return 200, {"access_token": token, "token_type": "Bearer", "expires_in": self.expires_in}
+            answer: dict[str, object] = {
+                "access_token": token,
+                "token_type": "Bearer",
+                "expires_in": self.expires_in,
+            }
+            if self.rotate_refresh_tokens:
+                rotated = "rt-" + secrets.token_urlsafe(24)
+                self.grants[rotated] = _Grant(granted.username, granted.client_id, granted.client_secret)
+                granted.revoked = True
+                answer["refresh_token"] = rotated
+            return 200, answer
 
     def _introspect(self, form: dict[str, str]) -> tuple[int, dict[str, object]]:
         with self._lock:

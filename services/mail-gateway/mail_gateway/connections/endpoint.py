@@ -5,6 +5,7 @@ sender and the settings' test actions all connect from this one description."""
 from __future__ import annotations
 
 import ssl
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -23,6 +24,9 @@ class OAuthClient:
     refresh_token: str
     scope: str = ""
     mechanism: SaslMechanism = "XOAUTH2"
+    # Called with the new refresh token when the endpoint rotates it (RFC 6749 section 6 allows it;
+    # Microsoft 365 and Google do), so that the stored one, now revoked, is replaced.
+    keep_rotated: Callable[[str], Awaitable[None]] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

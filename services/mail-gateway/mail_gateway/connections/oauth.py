@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 
@@ -44,15 +44,21 @@ class AccessTokens:
             cached = self._cache.get(key)
             if cached is not None and time.monotonic() < cached.renew_at:
                 return cached.token
-            fresh = await self._refresh(client)
+            fresh, rotated = await self._refresh(client)
             self._cache[key] = fresh
+            if rotated is not None:
+                if client.keep_rotated is not None:
+                    await client.keep_rotated(rotated)
+                # The stored client now names the new token: its first connection needs no refresh.
+                self._cache[_key(replace(client, refresh_token=rotated))] = fresh
             return fresh.token
 
     def forget(self, client: OAuthClient) -> None:
         """After the server refused a token: the next connection asks for a new one."""
         self._cache.pop(_key(client), None)
 
-    async def _refresh(self, client: OAuthClient) -> _Cached:
+    async def _refresh(self, client: OAuthClient) -> tuple[_Cached, str | None]:
+        """The access token, and the new refresh token when the endpoint rotated it."""
         form = {
             "grant_type": "refresh_token",
             "refresh_token": client.refresh_token,
@@ -74,7 +80,9 @@ class AccessTokens:
             raise ServerRefused("oauth token", _refusal(answer.status_code, body), credentials=True)
         lifetime = _lifetime(body.get("expires_in"))
         renew_at = started + max(lifetime - _RENEW_BEFORE_SECONDS, lifetime / 2)
-        return _Cached(str(body["access_token"]), renew_at)
+        rotated = body.get("refresh_token")
+        fresh = isinstance(rotated, str) and rotated and rotated != client.refresh_token
+        return _Cached(str(body["access_token"]), renew_at), str(rotated) if fresh else None
 
 
 def _key(client: OAuthClient) -> str:

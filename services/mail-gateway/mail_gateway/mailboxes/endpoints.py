@@ -8,8 +8,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, cast
 
-from sqlalchemy import Row, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from helpdesk_common.secrets import SecretBox
 from mail_gateway.config import MailGatewaySettings
@@ -19,12 +19,16 @@ from mail_gateway.tables.mailboxes import mailboxes
 Stored = Row[Any] | Mapping[str, Any]
 
 
-def imap_endpoint(row: Stored, box: SecretBox, settings: MailGatewaySettings) -> Endpoint | None:
-    return _endpoint("imap", _mapping(row), box, settings)
+def imap_endpoint(
+    row: Stored, box: SecretBox, settings: MailGatewaySettings, engine: AsyncEngine
+) -> Endpoint | None:
+    return _endpoint("imap", _mapping(row), box, settings, engine)
 
 
-def smtp_endpoint(row: Stored, box: SecretBox, settings: MailGatewaySettings) -> Endpoint | None:
-    return _endpoint("smtp", _mapping(row), box, settings)
+def smtp_endpoint(
+    row: Stored, box: SecretBox, settings: MailGatewaySettings, engine: AsyncEngine
+) -> Endpoint | None:
+    return _endpoint("smtp", _mapping(row), box, settings, engine)
 
 
 async def department_smtp_endpoint(
@@ -35,11 +39,13 @@ async def department_smtp_endpoint(
     row = (await session.execute(select(mailboxes).where(mailboxes.c.department_id == department_id))).first()
     if row is None or not row.from_address:
         return None
-    return smtp_endpoint(row, SecretBox(settings.secret_key), settings)
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine), "sessions are bound to the service's engine"
+    return smtp_endpoint(row, SecretBox(settings.secret_key), settings, engine)
 
 
 def _endpoint(
-    server: str, row: Mapping[str, Any], box: SecretBox, settings: MailGatewaySettings
+    server: str, row: Mapping[str, Any], box: SecretBox, settings: MailGatewaySettings, engine: AsyncEngine
 ) -> Endpoint | None:
     if not row[f"{server}_host"]:
         return None
@@ -52,12 +58,24 @@ def _endpoint(
         username=row[f"{server}_username"],
         auth=row["auth_method"],
         password="" if oauth else password,
-        oauth=_oauth_client(row, box) if oauth else None,
+        oauth=_oauth_client(row, box, engine) if oauth else None,
         ca_file=settings.mail_ca_file or None,
     )
 
 
-def _oauth_client(row: Mapping[str, Any], box: SecretBox) -> OAuthClient:
+def _oauth_client(row: Mapping[str, Any], box: SecretBox, engine: AsyncEngine) -> OAuthClient:
+    department_id = row["department_id"]
+
+    async def keep_rotated(refresh_token: str) -> None:
+        """In a transaction of its own: the old token is revoked already, whatever the caller's
+        transaction does. `updated_at` is left alone, so no worker reconnects for it."""
+        async with engine.begin() as connection:
+            await connection.execute(
+                update(mailboxes)
+                .where(mailboxes.c.department_id == department_id)
+                .values(oauth_refresh_token_sealed=box.seal(refresh_token))
+            )
+
     return OAuthClient(
         token_endpoint=row["oauth_token_endpoint"],
         client_id=row["oauth_client_id"],
@@ -65,6 +83,7 @@ def _oauth_client(row: Mapping[str, Any], box: SecretBox) -> OAuthClient:
         refresh_token=_opened(box, row["oauth_refresh_token_sealed"], "OAuth2 refresh token"),
         scope=row["oauth_scope"],
         mechanism=row["oauth_mechanism"],
+        keep_rotated=keep_rotated,
     )
 
 

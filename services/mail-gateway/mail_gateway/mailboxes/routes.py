@@ -9,6 +9,7 @@ from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from helpdesk_common.db import Session
 from helpdesk_common.errors import HelpdeskError
@@ -103,7 +104,7 @@ async def test_imap(
 ) -> MailboxTestResult:
     """Tries the saved IMAP settings (save first to try new ones)."""
     row = await _saved(session, department_id)
-    endpoint = imap_endpoint(row, box, settings) if row is not None else None
+    endpoint = imap_endpoint(row, box, settings, _engine(session)) if row is not None else None
     return await _try(checks.imap, endpoint, "IMAP", settings)
 
 
@@ -118,8 +119,15 @@ async def test_smtp(
 ) -> MailboxTestResult:
     """Tries the saved SMTP settings (save first to try new ones)."""
     row = await _saved(session, department_id)
-    endpoint = smtp_endpoint(row, box, settings) if row is not None else None
+    endpoint = smtp_endpoint(row, box, settings, _engine(session)) if row is not None else None
     return await _try(checks.smtp, endpoint, "SMTP", settings)
+
+
+def _engine(session: AsyncSession) -> AsyncEngine:
+    """Where a rotated refresh token is written, apart from the request's transaction."""
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine), "sessions are bound to the service's engine"
+    return engine
 
 
 async def _saved(session: Session, department_id: uuid.UUID) -> Row[Any] | None:

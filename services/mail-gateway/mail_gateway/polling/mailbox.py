@@ -105,7 +105,9 @@ class MailboxWorker:
     async def _connected(self, stop: asyncio.Event) -> None:
         """One connection's life: rounds until the settings change (then a new connection) or stop."""
         row = await self._row()
-        endpoint = imap_endpoint(row, SecretBox(self._settings.secret_key), self._settings)
+        endpoint = imap_endpoint(
+            row, SecretBox(self._settings.secret_key), self._settings, self.context.engine
+        )
         if endpoint is None:
             raise LeaseLost(str(self.department_id))
         connection = await ImapConnection.open(
