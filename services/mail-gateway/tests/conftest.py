@@ -289,8 +289,9 @@ class MailStack:
         password: str | None = None,
         grant: OAuthGrant | None = None,
         mechanism: str = "XOAUTH2",
+        department_id: uuid.UUID | None = None,
     ) -> uuid.UUID:
-        department_id = uuid.uuid4()
+        department_id = department_id or uuid.uuid4()
         box = SecretBox(self.secret_key)
         port = self.dovecot.tls_port if tls == "implicit" else self.dovecot.port
         values: dict[str, Any] = {

@@ -20,6 +20,7 @@ from helpdesk_common.db import create_session_factory
 from helpdesk_common.secrets import SecretBox
 from mail_gateway.connections.endpoint import Endpoint
 from mail_gateway.connections.imap import IMPORTED_KEYWORD, ImapConnection
+from mail_gateway.mailboxes.service import delete_mailbox
 from mail_gateway.polling.mailbox import MailboxWorker, PollerContext
 from mail_gateway.projections.consumers import on_department_changed
 
@@ -517,3 +518,28 @@ async def test_a_rotated_refresh_token_is_kept_so_the_next_poller_logs_in_with_i
     imap_stack.start_poller()
     await imap_stack.eventually(lambda: _count(imap_stack, department_id, 2), what="stored after a restart")
     assert not (await imap_stack.mailbox(department_id)).credentials_failing
+
+
+async def test_a_mailbox_deleted_and_added_again_imports_nothing_twice(
+    imap_stack: Any, new_message: Message
+) -> None:
+    user = imap_stack.dovecot.add_user()
+    department_id = await imap_stack.add_mailbox(user)
+    await _department_enabled(imap_stack, department_id, enabled=True)
+    await imap_stack.start_relay()
+    for number in (1, 2):
+        await imap_stack.dovecot.append(user, new_message(number))
+    imap_stack.start_poller()
+    await imap_stack.eventually(lambda: _count(imap_stack, department_id, 2), what="both stored")
+    await imap_stack.stop_pollers()
+
+    # As DELETE /api/mail/departments/{id}/mailbox does: the row goes, and its cursor with it.
+    async with create_session_factory(imap_stack.engine)() as session, session.begin():
+        await delete_mailbox(session, department_id)
+    await imap_stack.dovecot.append(user, new_message(3))
+    await imap_stack.add_mailbox(user, department_id=department_id)
+    imap_stack.start_poller()
+    # A cursor-less folder is matched by Message-ID: only the third message is new.
+    await imap_stack.eventually(lambda: _count(imap_stack, department_id, 3), what="the new one stored")
+    await asyncio.sleep(1)
+    assert len(await imap_stack.stored(department_id)) == 3
