@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.bodies import sanitise_html
-from helpdesk_common.errors import HelpdeskError, NotFound
+from helpdesk_common.errors import HelpdeskError
 from helpdesk_common.secrets import SecretBox
 from mail_gateway.config import MailGatewaySettings
 from mail_gateway.mailboxes.schemas import (
@@ -23,7 +23,8 @@ from mail_gateway.mailboxes.schemas import (
     MailboxSettingsIn,
     MailboxSettingsOut,
 )
-from mail_gateway.tables.mailboxes import departments, mailboxes
+from mail_gateway.projections.consumers import departments_projection
+from mail_gateway.tables.mailboxes import mailboxes
 
 # What a poller or sender connects with: a change to any of them makes the last verdict on the
 # credentials stale.
@@ -38,10 +39,6 @@ HEALTH_COLUMNS = (
 )  # fmt: skip
 
 
-class DepartmentUnknown(NotFound):
-    pass
-
-
 class SettingsRefused(HelpdeskError):
     """422 naming every field that is wrong, as a body that failed its schema would."""
 
@@ -54,11 +51,7 @@ class SettingsRefused(HelpdeskError):
 
 
 async def ensure_department(session: AsyncSession, department_id: uuid.UUID) -> None:
-    query = select(departments.c.id).where(
-        departments.c.id == department_id, departments.c.removed_at.is_(None)
-    )
-    if (await session.execute(query)).first() is None:
-        raise DepartmentUnknown(f"The department {department_id} does not exist.")
+    await departments_projection.ensure_known(session, department_id)
 
 
 async def stored_mailbox(

@@ -1,28 +1,39 @@
-"""The consumers that keep `departments` and `module_settings` from ticketing's events, idempotent
-through the inbox. Events of one record may be handled out of order (several consumer processes, a
-redelivery): each write keeps the newest by the event's time."""
+"""The consumers that keep `departments` (the shared projection, helpdesk_common/projections) and
+`module_settings` from ticketing's events, idempotent through the inbox. Events of one record may be
+handled out of order (several consumer processes, a redelivery): each write keeps the newest by the
+event's time."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func
+import uuid
+
+from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.bus.consumer import EventConsumer
 from helpdesk_common.bus.topology import ConsumerSpec, declare_consumer
-from helpdesk_common.contracts.ticketing import DepartmentChanged, DepartmentRemoved, TicketSettingsChanged
+from helpdesk_common.contracts.ticketing import TicketSettingsChanged
+from helpdesk_common.projections.departments import DepartmentsProjection
 from mail_gateway.tables.mailboxes import departments, mailboxes, module_settings
 
-departments_consumer = EventConsumer(
-    declare_consumer(
-        ConsumerSpec(
-            durable="mail-gateway-departments",
-            stream="TICKETING",
-            filter_subject="ticketing.department.>",
-            description="The departments a mailbox can belong to; a removed one takes its mailbox along.",
-        )
-    )
+
+async def _mailbox_goes_along(session: AsyncSession, department_id: uuid.UUID) -> None:
+    """Ingestion stops with the department, and its secrets go with it."""
+    await session.execute(delete(mailboxes).where(mailboxes.c.department_id == department_id))
+
+
+departments_projection = DepartmentsProjection(
+    "mail-gateway",
+    departments,
+    why="The departments a mailbox can belong to; a removed one takes its mailbox along.",
+    removed=_mailbox_goes_along,
 )
+departments_consumer = departments_projection.consumer
+on_department_changed = departments_projection.changed
+on_department_removed = departments_projection.removed
+
+
 ticket_settings_consumer = EventConsumer(
     declare_consumer(
         ConsumerSpec(
@@ -33,39 +44,6 @@ ticket_settings_consumer = EventConsumer(
         )
     )
 )
-
-
-@departments_consumer.on(DepartmentChanged)
-async def on_department_changed(session: AsyncSession, event: DepartmentChanged) -> None:
-    department = event.data.department
-    values = {"name": department.name, "enabled": department.enabled, "changed_at": event.time}
-    newer = (departments.c.changed_at <= event.time) & departments.c.removed_at.is_(None)
-    await session.execute(
-        insert(departments)
-        .values(id=department.id, **values)
-        .on_conflict_do_update(index_elements=["id"], set_=values, where=newer)
-    )
-
-
-@departments_consumer.on(DepartmentRemoved)
-async def on_department_removed(session: AsyncSession, event: DepartmentRemoved) -> None:
-    department = event.data.department
-    tombstone = {"removed_at": event.time, "changed_at": func.greatest(departments.c.changed_at, event.time)}
-    await session.execute(
-        insert(departments)
-        .values(
-            id=department.id,
-            name=department.name,
-            enabled=False,
-            changed_at=event.time,
-            removed_at=event.time,
-        )
-        .on_conflict_do_update(
-            index_elements=["id"], set_=tombstone, where=departments.c.removed_at.is_(None)
-        )
-    )
-    # Ingestion stops with the department, and its secrets go with it.
-    await session.execute(delete(mailboxes).where(mailboxes.c.department_id == department.id))
 
 
 @ticket_settings_consumer.on(TicketSettingsChanged)

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import UUID
 
+from helpdesk_common.projections.departments import departments_table
 from mail_gateway.tables.metadata import metadata
 
 # One per department (seed 10.10: "email ingestion is per department"). Columns ending in _sealed
@@ -88,18 +89,8 @@ pollers = Table(
     Column("seen_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
-# Ticketing's departments as its `department_changed` events last described them. A removed one
-# stays as a tombstone (`removed_at`), so a `department_changed` handled after its removal (another
-# consumer process, a redelivery) does not bring it back.
-departments = Table(
-    "departments",
-    metadata,
-    Column("id", UUID(as_uuid=True), primary_key=True),
-    Column("name", Text, nullable=False),
-    Column("enabled", Boolean, nullable=False),
-    Column("changed_at", DateTime(timezone=True), nullable=False),
-    Column("removed_at", DateTime(timezone=True)),
-)
+# Ticketing's departments (helpdesk_common/projections/departments.py), tombstones included.
+departments = departments_table(metadata)
 
 # Ticketing's module settings as its `ticket_settings_changed` events last described them: the
 # parser strips the blocked extensions (seed 10.2).
