@@ -83,7 +83,7 @@ async def _said(mail: Any, ticket: TicketSnapshot, direction: CommentDirection, 
 
 async def _changed(mail: Any, event: Any) -> None:
     async with mail.app.sessions() as session, session.begin():
-        await consumers.on_ticket_changed(session, event)
+        await consumers.on_tickets_changed(session, [event])
 
 
 async def _reminders(mail: Any) -> list[dict[str, Any]]:
@@ -139,3 +139,21 @@ async def test_sweeps_running_at_once_remind_each_ticket_once(mail: Any) -> None
     assert sum(sent) == 30
     reminded = sorted(reminder["ticket_id"] for reminder in await _reminders(mail))
     assert reminded == sorted(str(ticket.id) for ticket in tickets)
+
+
+async def test_a_run_of_changes_keeps_each_ticket_s_newest_whatever_their_order(mail: Any) -> None:
+    department_id = await _mailbox(mail)
+    first, second = _ticket(department_id), _ticket(department_id)
+    closing = first.model_copy(update={"status": TicketStatus.CLOSED, "updated_at": T0 + timedelta(hours=2)})
+    older = first.model_copy(update={"status": TicketStatus.WAITING, "updated_at": T0 + timedelta(hours=1)})
+    run = [
+        TicketClosed.build(source="ticketing", subject="x", data=TicketChangeData(ticket=closing)),
+        TicketUpdated.build(source="ticketing", subject="x", data=TicketChangeData(ticket=older)),
+        TicketUpdated.build(source="ticketing", subject="x", data=TicketChangeData(ticket=second)),
+    ]
+    async with mail.app.sessions() as session, session.begin():
+        await consumers.on_tickets_changed(session, run)
+    rows = await mail.sql(
+        "SELECT ticket_id, status FROM mail.follow_ups WHERE department_id = $1", department_id
+    )
+    assert {row["ticket_id"]: row["status"] for row in rows} == {first.id: "closed", second.id: "open"}

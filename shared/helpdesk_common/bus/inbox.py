@@ -160,12 +160,19 @@ async def _apply_group(
         finally:
             _delivering.reset(token)
         return
-    # One span per event, each in its own trace, around the one call that applies them all.
-    with contextlib.ExitStack() as spans:
-        if traced:
-            for msg, event in group:
-                spans.enter_context(_span(event, msg, consumer))
-        await batch_handler(session, [event for _, event in group])
+    # One span per event, each in its own trace, around the one call that applies them all. A group of
+    # one (as when a failed batch is applied event by event) is being delivered as a single event is,
+    # so its handler may dead-letter it (bus/dead_letters.py dead_letter_here).
+    alone = _delivering.set((group[0][0], consumer)) if len(group) == 1 else None
+    try:
+        with contextlib.ExitStack() as spans:
+            if traced:
+                for msg, event in group:
+                    spans.enter_context(_span(event, msg, consumer))
+            await batch_handler(session, [event for _, event in group])
+    finally:
+        if alone is not None:
+            _delivering.reset(alone)
 
 
 @contextlib.contextmanager

@@ -63,8 +63,8 @@ conversation_consumer = EventConsumer(
 TicketChange: TypeAlias = TicketCreated | TicketUpdated | TicketClosed | TicketAssigned | AutoClosed
 
 
-async def on_ticket_changed(session: AsyncSession, event: TicketChange) -> None:
-    await follow_ups.observe(session, event.data.ticket)
+async def on_tickets_changed(session: AsyncSession, events: list[TicketChange]) -> None:
+    await follow_ups.observe_many(session, [event.data.ticket for event in events])
 
 
 TICKET_CHANGES: tuple[type[TicketChange], ...] = (
@@ -75,7 +75,7 @@ TICKET_CHANGES: tuple[type[TicketChange], ...] = (
     AutoClosed,
 )
 for contract in TICKET_CHANGES:
-    conversation_consumer.on(contract)(on_ticket_changed)
+    conversation_consumer.on_batch(contract)(on_tickets_changed)
 
 
 @conversation_consumer.on(CommentAdded)
