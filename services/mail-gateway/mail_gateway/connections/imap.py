@@ -654,10 +654,16 @@ def folder_name(folder: str) -> str:
     return "".join(spelled)
 
 
-async def check_imap(endpoint: Endpoint, folder: str = "INBOX", *, tokens: AccessTokens | None = None) -> str:
+async def check_imap(
+    endpoint: Endpoint,
+    folder: str = "INBOX",
+    *,
+    tokens: AccessTokens | None = None,
+    timeout_seconds: float = 20.0,
+) -> str:
     """The settings' "test IMAP" action: connect, authenticate, select the folder and say how many
     messages it holds; ServerRefused otherwise."""
-    connection = await ImapConnection.open(endpoint, tokens=tokens, timeout_seconds=20.0)
+    connection = await ImapConnection.open(endpoint, tokens=tokens, timeout_seconds=timeout_seconds)
     try:
         state = await connection.select(folder)
     finally:

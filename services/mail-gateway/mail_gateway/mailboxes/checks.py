@@ -31,7 +31,7 @@ def connection_checks(settings: MailGatewaySettings) -> MailboxChecks:
     tokens = AccessTokens()
 
     async def imap_login(endpoint: Endpoint) -> str:
-        return await check_imap(endpoint, tokens=tokens)
+        return await check_imap(endpoint, tokens=tokens, timeout_seconds=settings.mail_test_timeout_seconds)
 
     async def smtp_login(endpoint: Endpoint) -> str:
         token = await tokens.token(endpoint.oauth) if endpoint.oauth is not None else None
