@@ -35,9 +35,19 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
+# Ports handed out below the kernel's ephemeral range (Linux: 32768 and up): a port the kernel chose
+# for us there could, before our server binds it, become the local end of some outgoing connection
+# (a database client's), and the server would then fail with "address already in use".
+_HANDED_OUT = range(15000, 32768)
+
+
 def free_port(preferred: int | None = None, host: str = "127.0.0.1") -> int:
     if preferred and port_is_free(preferred, host):
         return preferred
+    for _ in range(100):
+        port = _HANDED_OUT.start + secrets.randbelow(len(_HANDED_OUT))
+        if port_is_free(port, host):
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])

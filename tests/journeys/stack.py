@@ -68,7 +68,7 @@ class RunningStack:
             stderr=subprocess.STDOUT,
         )
         self.processes[label] = process
-        await _all_ready(self, {label: port}, self.log_dir)
+        await _all_ready(self, {label: port}, self.log_dir, {label: service})
         return process
 
     def stop_worker(self, label: str) -> None:
@@ -140,15 +140,21 @@ async def start_stack(
     return stack
 
 
-async def _all_ready(stack: RunningStack, ports: dict[str, int], log_dir: Path) -> None:
+async def _all_ready(
+    stack: RunningStack, ports: dict[str, int], log_dir: Path, services: dict[str, str] | None = None
+) -> None:
+    """`services`: the service behind each label (the label itself unless named)."""
     async with httpx.AsyncClient(timeout=2) as http:
         for name, port in ports.items():
+            service = (services or {}).get(name, name)
 
-            async def ready(port: int = port) -> bool:
+            async def ready(port: int = port, service: str = service) -> bool:
                 try:
-                    return (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200
+                    answer = await http.get(f"http://127.0.0.1:{port}/readyz")
                 except httpx.HTTPError:
                     return False
+                # Another process on the port (ours failed to bind it) must not pass for ours.
+                return answer.status_code == 200 and answer.json().get("service") == service
 
             def alive(name: str = name) -> None:
                 assert stack.processes[name].poll() is None, (log_dir / f"{name}.log").read_text()[-3000:]

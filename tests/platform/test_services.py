@@ -66,6 +66,7 @@ async def test_every_service_runs_alone_with_health_readiness_json_logs_and_http
                 assert (await http.get(f"http://127.0.0.1:{port}/healthz")).json() == {"status": "ok"}
                 readiness = (await http.get(f"http://127.0.0.1:{port}/readyz")).json()
                 assert readiness["checks"] == {"database": "ok", "bus": "ok"}
+                assert readiness["service"] == name
 
                 trace_id = secrets.token_hex(16)
                 traceparent = f"00-{trace_id}-{secrets.token_hex(8)}-01"

@@ -51,7 +51,12 @@ def create_app(
                 results[name] = f"failed: {error.__class__.__name__}"
         ready = all(result == "ok" for result in results.values())
         return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": results},
+            # The service named, so a probe that reached another process on the port can tell.
+            {
+                "status": "ready" if ready else "not ready",
+                "service": settings.service_name,
+                "checks": results,
+            },
             status_code=200 if ready else 503,
         )
 
