@@ -17,6 +17,7 @@ from typing import Any
 from helpdesk_common.embedded import free_port
 from helpdesk_common.testing.dovecot import DovecotServer
 from helpdesk_common.testing.smtp_sink import SmtpSink
+from mail_gateway.connections.imap import folder_name
 
 PASSWORD = "never-shown-password"
 
@@ -51,6 +52,7 @@ async def _mailbox(
     smtp_tls: str | None = None,
     imap_username: str = "support",
     imap_password: str = PASSWORD,
+    imap_folder: str = "INBOX",
 ) -> uuid.UUID:
     department_id: uuid.UUID = await mail.department_known()
     body = {
@@ -59,6 +61,7 @@ async def _mailbox(
         "imap_tls": tls,
         "imap_username": imap_username,
         "imap_password": imap_password,
+        "imap_folder": imap_folder,
         "smtp_host": "127.0.0.1",
         "smtp_port": smtp_port,
         "smtp_tls": smtp_tls or tls,
@@ -181,3 +184,25 @@ async def test_without_saved_servers_the_result_says_so(mail: Any) -> None:
             "stage": "settings",
             "message": f"No {server.upper()} server is saved.",
         }
+
+
+async def test_imap_counts_the_saved_folder_named_outside_ascii(
+    mail_app_with: Any, dovecot: DovecotServer
+) -> None:
+    user = dovecot.add_user()
+    await dovecot.append(
+        user, b"From: a@example.com\r\nSubject: one\r\n\r\nHello\r\n", folder_name("Поддержка")
+    )
+    async with mail_app_with(mail_ca_file=dovecot.ca_file) as mail:
+        await mail.switch_module(True)
+        department_id = await _mailbox(
+            mail,
+            imap_port=dovecot.tls_port,
+            smtp_port=free_port(),
+            tls="implicit",
+            imap_username=user.name,
+            imap_password=user.password,
+            imap_folder="Поддержка",
+        )
+        passed = await _test(mail, department_id, "imap")
+        assert passed == {"ok": True, "stage": "done", "message": "Connected; Поддержка holds 1 message."}

@@ -19,19 +19,26 @@ class ConnectionCheck(Protocol):
     async def __call__(self, endpoint: Endpoint) -> str: ...
 
 
+class FolderCheck(Protocol):
+    async def __call__(self, endpoint: Endpoint, folder: str) -> str: ...
+
+
 @dataclass(frozen=True)
 class MailboxChecks:
-    imap: ConnectionCheck
+    # IMAP selects the mailbox's own folder, as the poller does.
+    imap: FolderCheck
     smtp: ConnectionCheck
 
 
 def connection_checks(settings: MailGatewaySettings) -> MailboxChecks:
     """What the test actions run: each server as the poller and the sender use it (connect, TLS, the
-    login; IMAP also selects the inbox and counts it; SMTP says EHLO and QUITs)."""
+    login; IMAP also selects the mailbox's folder and counts it; SMTP says EHLO and QUITs)."""
     tokens = AccessTokens()
 
-    async def imap_login(endpoint: Endpoint) -> str:
-        return await check_imap(endpoint, tokens=tokens, timeout_seconds=settings.mail_test_timeout_seconds)
+    async def imap_login(endpoint: Endpoint, folder: str) -> str:
+        return await check_imap(
+            endpoint, folder, tokens=tokens, timeout_seconds=settings.mail_test_timeout_seconds
+        )
 
     async def smtp_login(endpoint: Endpoint) -> str:
         token = await tokens.token(endpoint.oauth) if endpoint.oauth is not None else None

@@ -4,6 +4,7 @@ test actions; every endpoint needs tickets_manage_departments behind the Ticket 
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from typing import Annotated, Any, cast
 
@@ -105,7 +106,8 @@ async def test_imap(
     """Tries the saved IMAP settings (save first to try new ones)."""
     row = await _saved(session, department_id)
     endpoint = imap_endpoint(row, box, settings, _engine(session)) if row is not None else None
-    return await _try(checks.imap, endpoint, "IMAP", settings)
+    folder = row.imap_folder if row is not None else "INBOX"
+    return await _try(functools.partial(checks.imap, folder=folder), endpoint, "IMAP", settings)
 
 
 @router.post("/test-smtp")
