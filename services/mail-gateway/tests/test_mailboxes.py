@@ -388,3 +388,39 @@ async def test_endpoints_are_built_from_the_stored_row_with_secrets_opened(mail:
     assert endpoint.oauth.refresh_token == SECRETS["oauth_refresh_token"]
     assert (endpoint.oauth.client_secret, endpoint.oauth.mechanism) == ("", "XOAUTH2")
     assert endpoint.ca_file is None
+
+
+async def test_a_rotated_refresh_token_never_overwrites_one_an_administrator_saved_meanwhile(
+    mail: Any,
+) -> None:
+    department_id = await mail.department_known()
+    oauth = _settings(
+        auth_method="oauth2",
+        oauth_token_endpoint="https://login.example.com/token",
+        oauth_client_id="client-id",
+        oauth_refresh_token="first-refresh-token",
+    )
+    await _put(mail, department_id, oauth)
+    box = SecretBox(mail.secret_key)
+
+    async def stored() -> str:
+        [row] = await mail.sql("SELECT * FROM mail.mailboxes WHERE department_id = $1", department_id)
+        return str(box.open(row["oauth_refresh_token_sealed"], what="refresh token"))
+
+    [row] = await mail.sql("SELECT * FROM mail.mailboxes WHERE department_id = $1", department_id)
+    endpoint = imap_endpoint(dict(row), box, MailGatewaySettings(), mail.app.engine)
+    assert endpoint is not None and endpoint.oauth is not None and endpoint.oauth.keep_rotated is not None
+    await endpoint.oauth.keep_rotated("rotated-once")
+    assert await stored() == "rotated-once"
+    await endpoint.oauth.keep_rotated("rotated-twice")  # over the one it wrote itself
+    assert await stored() == "rotated-twice"
+
+    # The endpoint still names the first token's row: the administrator's new grant stays.
+    await _put(mail, department_id, {**oauth, "oauth_refresh_token": "pasted-by-the-administrator"})
+    [row] = await mail.sql("SELECT * FROM mail.mailboxes WHERE department_id = $1", department_id)
+    later = imap_endpoint(dict(row), box, MailGatewaySettings(), mail.app.engine)
+    await endpoint.oauth.keep_rotated("rotated-from-a-stale-read")
+    assert await stored() == "pasted-by-the-administrator"
+    assert later is not None and later.oauth is not None and later.oauth.keep_rotated is not None
+    await later.oauth.keep_rotated("rotated-from-the-new-grant")
+    assert await stored() == "rotated-from-the-new-grant"

@@ -65,16 +65,25 @@ def _endpoint(
 
 def _oauth_client(row: Mapping[str, Any], box: SecretBox, engine: AsyncEngine) -> OAuthClient:
     department_id = row["department_id"]
+    replaced = row["oauth_refresh_token_sealed"]
 
     async def keep_rotated(refresh_token: str) -> None:
         """In a transaction of its own: the old token is revoked already, whatever the caller's
-        transaction does. `updated_at` is left alone, so no worker reconnects for it."""
+        transaction does. Only over the token it replaces, never over one an administrator saved
+        meanwhile; `updated_at` is left alone, so no worker reconnects for it."""
+        nonlocal replaced
+        sealed = box.seal(refresh_token)
         async with engine.begin() as connection:
-            await connection.execute(
+            written = await connection.execute(
                 update(mailboxes)
-                .where(mailboxes.c.department_id == department_id)
-                .values(oauth_refresh_token_sealed=box.seal(refresh_token))
+                .where(
+                    mailboxes.c.department_id == department_id,
+                    mailboxes.c.oauth_refresh_token_sealed == replaced,
+                )
+                .values(oauth_refresh_token_sealed=sealed)
             )
+        if written.rowcount == 1:
+            replaced = sealed
 
     return OAuthClient(
         token_endpoint=row["oauth_token_endpoint"],
