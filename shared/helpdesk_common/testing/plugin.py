@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -12,6 +13,7 @@ import asyncpg
 import nats
 import pytest
 from nats.js import JetStreamContext
+from nats.js.errors import ServerError
 
 from helpdesk_common.bus.topology import ensure_streams
 from helpdesk_common.provisioning import provision, with_credentials, with_database
@@ -75,6 +77,9 @@ async def drop_test_database(database: TestDatabase) -> None:
         await connection.close()
 
 
+_STREAM_RECREATE_ATTEMPTS = 30
+
+
 @pytest.fixture
 async def jetstream(servers: TestServers) -> AsyncIterator[JetStreamContext]:
     """JetStream with every stream deleted and declared anew: no test sees another's messages."""
@@ -83,7 +88,15 @@ async def jetstream(servers: TestServers) -> AsyncIterator[JetStreamContext]:
     for stream in await js.streams_info():
         if stream.config.name:
             await js.delete_stream(stream.config.name)
-    await ensure_streams(js)
+    for attempt in range(_STREAM_RECREATE_ATTEMPTS):
+        try:
+            await ensure_streams(js)
+            break
+        except ServerError:
+            # NATS may still be removing a deleted stream's store ("error creating store for stream").
+            if attempt == _STREAM_RECREATE_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(0.1)
     yield js
     await client.close()
 
