@@ -354,7 +354,7 @@ _HTML = (
     "I restarted twice and it did not help.</p><p>Could someone look at it <b>today</b>? It blocks "
     "the whole team.</p><p>Thanks,<br>A customer</p></body></html>"
 )
-# A 12 KB attachment, base64 in lines of 76.
+# A small binary attachment, base64 in lines as mailers wrap them.
 _ATTACHMENT = "\r\n".join(
     (lambda encoded: [encoded[i : i + 76] for i in range(0, len(encoded), 76)])(
         __import__("base64").b64encode(bytes(range(256)) * 48).decode()
