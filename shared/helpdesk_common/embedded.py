@@ -35,7 +35,7 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
-# Ports handed out below the kernel's ephemeral range (where Linux picks outgoing ports): a port the kernel chose
+# Ports handed out below the kernel's ephemeral range (where Linux picks outgoing ports): one it chose
 # for us there could, before our server binds it, become the local end of some outgoing connection
 # (a database client's), and the server would then fail with "address already in use".
 _HANDED_OUT = range(15000, 32768)
