@@ -140,7 +140,7 @@ async def measure(
                 process = await stack.start_worker("mail-gateway", "parser", label)
                 watched[label] = Watched(process.pid, descendants=True)
             results[name] = await _end_to_end(
-                admin, dovecot, connection, runs[name], count, CpuMeter(watched)
+                admin, dovecot, connection, database, runs[name], count, CpuMeter(watched)
             )
             for label in labels:
                 stack.stop_worker(label)
@@ -206,6 +206,7 @@ async def _end_to_end(
     admin: httpx.AsyncClient,
     dovecot: DovecotServer,
     connection: asyncpg.Connection,
+    database: TestDatabase,
     run: Run,
     count: int,
     cpu: CpuMeter,
@@ -213,9 +214,13 @@ async def _end_to_end(
     await _start_polling(admin, run, dovecot)
     cpu.start()
     taken = await _lease_taken(connection, run)
+    since = await connection.fetchval("SELECT now()")
+    stages = asyncio.create_task(_stage_progress(database, run, taken))
     stored = await _watch(connection, _CURSOR_AT_END % count, run, within=600, what="every message stored")
     done = await _watch(connection, _TICKETS % count, run, within=900, what=f"{count} tickets")
     usage = cpu.stop()
+    stages.cancel()
+    progress = await asyncio.gather(stages, return_exceptions=True)
     await asyncio.sleep(2)  # anything late (a double) would show in the counts now
     counts = await _counts(connection, run)
     assert counts == {"stored": count, "tickets": count, "failed": 0}, counts
@@ -229,7 +234,60 @@ async def _end_to_end(
             name: round(ms / 1000, 3) for name, ms in usage.milliseconds_per_thousand(count).items()
         },
         "machine_busy": round(usage.machine_busy_fraction, 3),
+        "stages": _stage_report(progress[0], count) if isinstance(progress[0], list) else {},
+        "batch_sizes": await _batch_sizes(connection, since),
     }
+
+
+# Each stage's count of this run's messages, for where a backlog builds: stored by the poller, parsed,
+# applied by ticketing's consumer (its inbox, which holds only this run's events then), tickets.
+_STAGES = {
+    "stored": "SELECT count(*) FROM mail.inbound_messages WHERE department_id = $1",
+    "parsed": "SELECT count(*) FROM mail.inbound_messages WHERE department_id = $1 AND state <> 'stored'",
+    "tickets": "SELECT count(*) FROM ticketing.tickets WHERE department_id = $1",
+}
+_STAGE_SECONDS = 0.5
+
+
+async def _stage_progress(database: TestDatabase, run: Run, taken: float) -> list[dict[str, Any]]:
+    department_id = uuid.UUID(run.department_id)
+    samples: list[dict[str, Any]] = []
+    connection = await asyncpg.connect(libpq_url(database.url))
+    try:
+        while True:
+            sample: dict[str, Any] = {"at": round(time.perf_counter() - taken, 2)}
+            for stage, query in _STAGES.items():
+                sample[stage] = await connection.fetchval(query, department_id)
+            samples.append(sample)
+            await asyncio.sleep(_STAGE_SECONDS)
+    except asyncio.CancelledError:
+        return samples
+    finally:
+        await connection.close()
+
+
+def _stage_report(samples: list[dict[str, Any]], count: int) -> dict[str, Any]:
+    """When each stage reached half and all of the messages (seconds from the lease taken)."""
+    report: dict[str, Any] = {}
+    for stage in _STAGES:
+        half = next((s["at"] for s in samples if s[stage] >= count / 2), None)
+        whole = next((s["at"] for s in samples if s[stage] >= count), None)
+        report[stage] = {"half_at": half, "all_at": whole}
+    return report
+
+
+async def _batch_sizes(connection: asyncpg.Connection, since: Any) -> dict[str, float]:
+    """Events per transaction of each consumer in this run (an inbox row's `handled_at` is its
+    transaction's start)."""
+    sizes: dict[str, float] = {}
+    for schema in ("mail", "ticketing"):
+        rows = await connection.fetch(
+            f"SELECT consumer, count(*)::float / count(DISTINCT handled_at) AS size, count(*) AS events "
+            f"FROM {schema}.inbox WHERE handled_at >= $1 GROUP BY consumer",
+            since,
+        )
+        sizes.update({row["consumer"]: round(row["size"], 1) for row in rows if row["events"] > 10})
+    return sizes
 
 
 async def _poller_alone(
@@ -394,6 +452,12 @@ def render(report: dict[str, Any]) -> str:
                 f"{name} {ms:.2f}" for name, ms in run["cpu_ms_per_message"].items()
             )
             line += f"  (machine busy {run['machine_busy']:.0%})"
+            line += "\n  stages (s from the lease: half, all): " + ", ".join(
+                f"{stage} {at['half_at']}/{at['all_at']}" for stage, at in run["stages"].items()
+            )
+            line += "\n  events per transaction: " + ", ".join(
+                f"{consumer} {size:g}" for consumer, size in run["batch_sizes"].items()
+            )
         lines.append(line)
     for target in report["targets"]:
         lines.append(f"{'PASS' if target['passed'] else 'FAIL'}  {target['title']}: {target['measured']}")

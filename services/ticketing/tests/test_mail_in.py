@@ -278,3 +278,65 @@ async def test_a_sender_flooding_a_mailbox_fills_one_ticket_not_the_queue(ticket
     assert (await ticketing_app.client.get("/", params={"tab": "all"}, headers=headers)).json()["counts"][
         "all"
     ] == (NEW_TICKETS_PER_SENDER_PER_HOUR + 1), "the limit is per sender"
+
+
+async def test_a_run_of_messages_is_applied_as_one_after_another_would_be(ticketing_app: Ticketing) -> None:
+    """The consumer applies a pulled run at once (`receive_many`): the same message twice in the run
+    lands once, a reply threads onto a ticket opened earlier in the same run, one new sender becomes
+    one contact, and the flood limit counts the tickets the run itself opened."""
+    from ticketing.mail_in.service import NEW_TICKETS_PER_SENDER_PER_HOUR, receive_many
+
+    await ticketing_app.switch_module(True)
+    headers = ticketing_app.as_operator(*ADMIN)
+    desk = await department(ticketing_app, "Desk")
+
+    def mail(message_id: str, sender: str, subject: str, **fields: object) -> InboundMail:
+        return InboundMail.model_validate(
+            {
+                "message_id": message_id,
+                "department_id": desk["id"],
+                "from_address": sender,
+                "from_name": "Coyote Wile",
+                "subject": subject,
+                "body_text": subject,
+                **fields,
+            }
+        )
+
+    storm = [
+        mail(f"<storm{index}@acme.example>", "storm@acme.example", f"Storm {index}")
+        for index in range(NEW_TICKETS_PER_SENDER_PER_HOUR + 3)
+    ]
+    run = [
+        mail("<first@acme.example>", "Coyote@Acme.example", "Rocket skates"),
+        mail("<first@acme.example>", "Coyote@Acme.example", "Rocket skates"),
+        mail("<second@acme.example>", "coyote@acme.example", "Anvil"),
+        mail(
+            "<reply@acme.example>",
+            "coyote@acme.example",
+            "Re: Rocket skates",
+            in_reply_to="<first@acme.example>",
+            references=["<first@acme.example>"],
+        ),
+        *storm,
+    ]
+    async with ticketing_app.session_factory() as session, session.begin():
+        landed = await receive_many(session, run)
+
+    first, twice, second, reply, *stormed = landed
+    assert first is not None and twice is None and second not in (None, first)
+    assert reply == first, "the reply threads onto the ticket the run opened"
+    assert len(set(stormed)) == NEW_TICKETS_PER_SENDER_PER_HOUR
+    assert stormed[-3:] == [stormed[NEW_TICKETS_PER_SENDER_PER_HOUR - 1]] * 3, "onto the newest"
+    queue = (await ticketing_app.client.get("/", params={"tab": "all", "limit": 200}, headers=headers)).json()
+    assert queue["counts"]["all"] == 2 + NEW_TICKETS_PER_SENDER_PER_HOUR
+    coyotes = (
+        await ticketing_app.client.get("/contacts", params={"search": "coyote@"}, headers=headers)
+    ).json()
+    assert [c["email"] for c in coyotes] == ["Coyote@Acme.example"]
+    number = next(row["number"] for row in queue["rows"] if row["title"] == "Rocket skates")
+    conversation = (await ticketing_app.client.get(f"/{number}/comments", headers=headers)).json()
+    assert [c["body_text"] for c in conversation if c["direction"] == "inbound"] == [
+        "Rocket skates",
+        "Re: Rocket skates",
+    ]

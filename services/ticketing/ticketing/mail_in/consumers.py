@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpdesk_common.bus.consumer import EventConsumer
 from helpdesk_common.bus.topology import ConsumerSpec, declare_consumer
 from helpdesk_common.contracts.mail import MailInboundReceived
-from ticketing.mail_in.service import receive
+from ticketing.mail_in.service import receive_many
 
 mail_in_consumer = EventConsumer(
     declare_consumer(
@@ -21,6 +21,6 @@ mail_in_consumer = EventConsumer(
 )
 
 
-@mail_in_consumer.on(MailInboundReceived)
-async def on_mail_inbound(session: AsyncSession, event: MailInboundReceived) -> None:
-    await receive(session, event.data)
+@mail_in_consumer.on_batch(MailInboundReceived)
+async def on_mail_inbound(session: AsyncSession, events: list[MailInboundReceived]) -> None:
+    await receive_many(session, [event.data for event in events])
