@@ -66,8 +66,13 @@ def _created(department_id: uuid.UUID, *, sender: str, automatic: str | None = N
 
 
 async def _handle(mail: Any, event: TicketCreated) -> None:
+    await _handle_run(mail, [event])
+
+
+async def _handle_run(mail: Any, events: list[TicketCreated]) -> None:
+    """As the consumer applies a pulled run of events: one call, one transaction."""
     async with mail.app.sessions() as session, session.begin():
-        await consumers.on_ticket_created(session, event)
+        await consumers.on_tickets_created(session, events)
 
 
 async def _replies(mail: Any) -> list[dict[str, Any]]:
@@ -127,3 +132,23 @@ async def test_one_sender_gets_at_most_the_daily_limit_of_auto_replies(mail: Any
     other = _created(department_id, sender="someone@else.example")
     await _handle(mail, other)
     assert len(await _replies(mail)) == limit + 1, "the limit is per sender"
+
+
+async def test_a_run_of_new_tickets_is_decided_as_one_after_another_would_be(mail: Any) -> None:
+    """The daily limit counts the replies decided earlier in the same run, and a ticket answered in an
+    earlier run (a redelivered event) gets no second reply."""
+    department_id = await _mailbox(mail)
+    limit = consumers.settings().mail_auto_replies_per_sender
+    answered = _created(department_id, sender="first@acme.example")
+    await _handle(mail, answered)
+    loop = [_created(department_id, sender="loop@bot.example") for _ in range(limit + 2)]
+    machine = _created(department_id, sender="daemon@vendor.example", automatic="Precedence: bulk")
+    await _handle_run(mail, [answered, *loop, machine, _created(department_id, sender="Other@acme.example")])
+    replies = await _replies(mail)
+    assert [reply["to"] for reply in replies] == [
+        ["first@acme.example"],
+        *[["loop@bot.example"]] * limit,
+        ["Other@acme.example"],
+    ]
+    assert "in the last 24 hours already" in (await _decision(mail, loop[-1]))["skipped"]
+    assert "machine (Precedence: bulk)" in (await _decision(mail, machine))["skipped"]

@@ -20,7 +20,7 @@ from helpdesk_common.contracts.tickets import (
 )
 from mail_gateway.config import MailGatewaySettings
 from mail_gateway.replies import follow_ups
-from mail_gateway.replies.service import answer_new_ticket
+from mail_gateway.replies.service import answer_new_tickets
 
 auto_reply_consumer = EventConsumer(
     declare_consumer(
@@ -41,12 +41,13 @@ def settings() -> MailGatewaySettings:
     return _settings
 
 
-@auto_reply_consumer.on(TicketCreated)
-async def on_ticket_created(session: AsyncSession, event: TicketCreated) -> None:
-    if event.data.inbound is None:
-        return
+@auto_reply_consumer.on_batch(TicketCreated)
+async def on_tickets_created(session: AsyncSession, events: list[TicketCreated]) -> None:
+    from_mail = [
+        (event.data.ticket, event.data.inbound) for event in events if event.data.inbound is not None
+    ]
     limit = settings().mail_auto_replies_per_sender
-    await answer_new_ticket(session, event.data.ticket, event.data.inbound, per_sender_per_day=limit)
+    await answer_new_tickets(session, from_mail, per_sender_per_day=limit)
 
 
 # The whole stream: NATS 2.9 has no multiple filter subjects; the SLA events have no handler here.
