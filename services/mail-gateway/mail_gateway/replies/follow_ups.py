@@ -70,7 +70,8 @@ _DESCRIBED = ("department_id", "number", "title", "status", "contact_email", "ti
 
 
 async def _upsert(session: AsyncSession, rows: list[dict[str, Any]], *, spoken: tuple[str, ...]) -> None:
-    statement = insert(follow_ups).values(rows)
+    # Rows as parameters, not as VALUES in the statement: one compiled statement for every run size.
+    statement = insert(follow_ups)
     newer = follow_ups.c.ticket_updated_at <= statement.excluded.ticket_updated_at
     changes: dict[str, Any] = {
         name: case((newer, statement.excluded[name]), else_=follow_ups.c[name]) for name in _DESCRIBED
@@ -78,7 +79,7 @@ async def _upsert(session: AsyncSession, rows: list[dict[str, Any]], *, spoken: 
     for column in spoken:
         # PostgreSQL's greatest() passes over a null: the first message of either side counts.
         changes[column] = func.greatest(follow_ups.c[column], statement.excluded[column])
-    await session.execute(statement.on_conflict_do_update(index_elements=["ticket_id"], set_=changes))
+    await session.execute(statement.on_conflict_do_update(index_elements=["ticket_id"], set_=changes), rows)
 
 
 async def forget(session: AsyncSession, ticket_id: Any) -> None:

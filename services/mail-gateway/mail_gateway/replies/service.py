@@ -73,9 +73,9 @@ async def answer_new_tickets(
         )
     decided = await session.execute(
         insert(auto_replies)
-        .values(decisions)
         .on_conflict_do_nothing(index_elements=["ticket_id"])
-        .returning(auto_replies.c.ticket_id)
+        .returning(auto_replies.c.ticket_id),
+        decisions,
     )
     # Decided meanwhile by another replica: that decision stands, and no second reply leaves.
     first_time = set(decided.scalars().all())
