@@ -154,7 +154,7 @@ async def measure(
         "machine": machine_info(),
         **facts,
         "runs": results,
-        "targets": _targets(results),
+        "targets": _targets(results, raw_fetch["per_second"], parse["per_second"]),
     }
 
 
@@ -219,6 +219,7 @@ async def _end_to_end(
     stored = await _watch(connection, _CURSOR_AT_END % count, run, within=600, what="every message stored")
     done = await _watch(connection, _TICKETS % count, run, within=900, what=f"{count} tickets")
     usage = cpu.stop()
+    await asyncio.sleep(2 * _STAGE_SECONDS)  # the sample that saw the last ticket
     stages.cancel()
     progress = await asyncio.gather(stages, return_exceptions=True)
     await asyncio.sleep(2)  # anything late (a double) would show in the counts now
@@ -420,20 +421,39 @@ _ATTACHMENT = "\r\n".join(
 )
 
 
-def _targets(runs: dict[str, Any]) -> list[dict[str, Any]]:
+# The issue's targets were set on a machine where the raw rates of this benchmark were about these
+# (docs/performance.md, 2026-12-02, Intel Xeon); on another machine each target is also judged as the
+# same share of the raw rate measured in its own run.
+ISSUE_MACHINE_RAW_FETCH_PER_SECOND = 45_000
+ISSUE_MACHINE_STDLIB_PARSE_PER_SECOND = 1_020
+
+
+def _targets(runs: dict[str, Any], fetch: float, parse: float) -> list[dict[str, Any]]:
     alone = runs["poller alone"]["per_second"]
+    share = 2000 / ISSUE_MACHINE_RAW_FETCH_PER_SECOND
     targets = [
-        {"title": "poller alone >= 2,000 messages/s", "measured": f"{alone:.0f}/s", "passed": alone >= 2000}
+        {"title": "poller alone >= 2,000 messages/s", "measured": f"{alone:.0f}/s", "passed": alone >= 2000},
+        {
+            "title": f"poller alone >= {share:.3f} x the raw IMAP fetch of this run",
+            "measured": f"{alone / fetch:.3f} x",
+            "passed": alone / fetch >= share,
+        },
     ]
     if "two parsers" in runs:
         two = runs["two parsers"]["per_second"]
-        targets.append(
+        share = 400 / ISSUE_MACHINE_STDLIB_PARSE_PER_SECOND
+        targets += [
             {
                 "title": "end to end >= 400 messages/s, two parsers",
                 "measured": f"{two:.0f}/s",
                 "passed": two >= 400,
-            }
-        )
+            },
+            {
+                "title": f"end to end, two parsers >= {share:.2f} x the stdlib parse rate of this run",
+                "measured": f"{two / parse:.2f} x",
+                "passed": two / parse >= share,
+            },
+        ]
     return targets
 
 
