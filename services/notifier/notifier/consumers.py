@@ -1,10 +1,11 @@
-"""The bus subscribers of the notifier service: none yet. Each is an `EventConsumer` of a durable
-consumer declared with `declare_consumer` (helpdesk_common.bus.topology), with handlers typed by the
-event contract they take; each handler runs in the inbox's transaction, so a redelivered event has
-no second effect (sla_engine/projections.py is a small one)."""
+"""The bus subscribers of the notifier's `consumers` role: the projections of ticketing's departments
+and of the Ticket System switch (projections.py). The ticket events that become webhook deliveries
+are consumed by the webhook-worker role (deliveries/consumers.py), as the mail gateway's sender
+consumes its requests."""
 
 from __future__ import annotations
 
 from helpdesk_common.bus.consumer import EventConsumer
+from notifier.projections import departments_projection, module_switch_projection
 
-consumers: list[EventConsumer] = []
+consumers: list[EventConsumer] = [departments_projection.consumer, module_switch_projection.consumer]

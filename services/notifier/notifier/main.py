@@ -1,17 +1,31 @@
-"""The notifier service: notification settings, webhooks, the delivery log, live updates. Its tables
-live in the `notifier` schema, reached with the role `helpdesk_notifier` only. No domain yet:
-health, readiness, migrations, the outbox relay and the inbox's pruning.
+"""The notifier service: webhooks per department, their deliveries and the delivery log (notification
+settings and live updates follow). Its tables live in the `notifier` schema, reached with the role
+`helpdesk_notifier` only: the webhook API (webhooks/, deliveries/routes.py), the projections of
+ticketing's departments and module switch (projections.py), and the webhook workers, a role of their
+own that ops scale apart (`helpdesk run notifier --role webhook-worker`, deliveries/).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from helpdesk_common.service import ServiceDefinition
+from fastapi import FastAPI
+
+from helpdesk_common.service import ServiceDefinition, ServiceRuntime, WorkerRole
 from notifier.config import NotifierSettings
 from notifier.consumers import consumers
+from notifier.deliveries.consumers import ticket_events_consumer
+from notifier.deliveries.routes import router as deliveries_router
+from notifier.deliveries.worker import send_webhooks
 from notifier.jobs import jobs
 from notifier.tables import metadata
+from notifier.webhooks.routes import router as webhooks_router
+
+
+def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
+    app.include_router(webhooks_router)
+    app.include_router(deliveries_router)
+
 
 service = ServiceDefinition(
     name="notifier",
@@ -19,7 +33,9 @@ service = ServiceDefinition(
     title="Notifier",
     migrations_dir=Path(__file__).parent / "migrations",
     tables=metadata,
+    configure_api=configure_api,
     consumers=consumers,
     jobs=jobs,
     settings_class=NotifierSettings,
+    worker_roles=[WorkerRole("webhook-worker", consumers=[ticket_events_consumer], tasks=[send_webhooks])],
 )

@@ -23,6 +23,8 @@ class Answered:
     preview: str
     error: str | None = None
     retry_after: str | None = None
+    # Not sent at all: the address guard refused every address of the target.
+    refused: bool = False
 
 
 def open_session(
@@ -49,7 +51,7 @@ async def send(
     # aiohttp connects to an address literal without asking the resolver: checked here.
     refusal = url_refusal(url, policy)
     if refusal is not None:
-        return Answered(None, 0.0, "", error=f"Not sent: {refusal} (not allowed for webhooks).")
+        return Answered(None, 0.0, "", error=f"Not sent: {refusal} (not allowed for webhooks).", refused=True)
     try:
         async with session.request(
             method,
@@ -67,10 +69,10 @@ async def send(
                 retry_after=response.headers.get("Retry-After"),
             )
     except AddressRefused as refused:
-        return Answered(None, _since(started), "", error=f"Not sent: {refused}.")
+        return Answered(None, _since(started), "", error=f"Not sent: {refused}.", refused=True)
     except aiohttp.ClientConnectorError as error:
         if isinstance(error.os_error, AddressRefused):
-            return Answered(None, _since(started), "", error=f"Not sent: {error.os_error}.")
+            return Answered(None, _since(started), "", error=f"Not sent: {error.os_error}.", refused=True)
         return Answered(None, _since(started), "", error=f"Could not connect: {error.os_error}")
     except TimeoutError:
         return Answered(None, _since(started), "", error=f"No answer within {timeout_seconds:g} s.")

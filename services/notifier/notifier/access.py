@@ -1,0 +1,18 @@
+"""Who may see and change a department's webhooks: seed 10.16's `tickets_manage_webhooks`, behind the
+Ticket System's own gate (`tickets_enabled` and the module switch, as in ticketing)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from helpdesk_common.auth import Operator
+from helpdesk_common.ticket_module import module_access
+from notifier.tables import module_switch
+
+MANAGE_FLAG = "tickets_manage_webhooks"
+
+WebhookManager = Annotated[
+    Operator, Depends(module_access(module_switch.c.ticket_system_enabled, MANAGE_FLAG))
+]

@@ -1,0 +1,50 @@
+"""HTTP for a webhook's delivery log: the deliveries newest first (each with every attempt as sent),
+and redelivery of one; tickets_manage_webhooks behind the Ticket System's gate."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, cast
+
+from fastapi import APIRouter, Query, Request
+
+from helpdesk_common.db import Session
+from notifier.access import WebhookManager
+from notifier.config import NotifierSettings
+from notifier.deliveries import service
+from notifier.webhooks import service as webhooks
+from notifier.webhooks.schemas import DeliveryOut
+
+router = APIRouter(prefix="/departments/{department_id}/webhooks/{webhook_id}/deliveries", tags=["webhooks"])
+
+
+@router.get("")
+async def list_deliveries(
+    department_id: uuid.UUID,
+    webhook_id: uuid.UUID,
+    operator: WebhookManager,
+    session: Session,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    before: Annotated[uuid.UUID | None, Query(description="The last id of the previous page.")] = None,
+) -> list[DeliveryOut]:
+    await webhooks.stored(session, department_id, webhook_id)
+    return await service.list_deliveries(session, webhook_id=webhook_id, limit=limit, before=before)
+
+
+@router.post("/{delivery_id}/redeliver", status_code=202)
+async def redeliver(
+    department_id: uuid.UUID,
+    webhook_id: uuid.UUID,
+    delivery_id: uuid.UUID,
+    operator: WebhookManager,
+    session: Session,
+    request: Request,
+) -> DeliveryOut:
+    """Queued again under the same webhook-id; 202: a worker sends it after the answer."""
+    await webhooks.stored(session, department_id, webhook_id)
+    settings = cast(NotifierSettings, request.app.state.runtime.settings)
+    queued = await service.redeliver(
+        session, webhook_id=webhook_id, delivery_id=delivery_id, settings=settings
+    )
+    await session.commit()
+    return queued

@@ -1,0 +1,295 @@
+"""The state of webhook deliveries: queued in the inbox's transaction of the ticket event (once per
+webhook and event, whatever the bus redelivers), claimed by a worker under a lease, each attempt
+logged with the delivery's new state in one transaction.
+
+queued -> sending -> delivered | retrying -> sending ... | failed; a redelivery makes a delivered or
+failed one queued again, under the same id."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, func, literal, or_, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpdesk_common.errors import Conflict, NotFound
+from notifier.config import NotifierSettings
+from notifier.deliveries.schedule import next_attempt_at
+from notifier.tables import departments, webhook_attempts, webhook_deliveries, webhooks
+from notifier.webhooks.requests import Answered
+from notifier.webhooks.schemas import AttemptOut, DeliveryOut
+
+ABANDONED = "the worker stopped before recording the answer; trying again"
+_table = webhook_deliveries
+
+
+class DeliveryUnknown(NotFound):
+    pass
+
+
+class DeliveryBusy(Conflict):
+    pass
+
+
+async def department_name(session: AsyncSession, department_id: uuid.UUID) -> str:
+    found = await session.execute(select(departments.c.name).where(departments.c.id == department_id))
+    return found.scalar_one_or_none() or ""
+
+
+async def queue(
+    session: AsyncSession,
+    *,
+    department_id: uuid.UUID,
+    event_id: uuid.UUID,
+    event_type: str,
+    ticket_id: uuid.UUID | None,
+    values: dict[str, str],
+) -> int:
+    """One delivery per enabled webhook of the department that fires for this event; how many are
+    new (none when the event was queued before)."""
+    chosen = select(
+        func.gen_random_uuid(),
+        webhooks.c.id,
+        literal(event_id),
+        literal(event_type),
+        literal(ticket_id),
+        literal(values, type_=_table.c["values"].type),
+        literal("queued"),
+        func.now(),
+    ).where(
+        webhooks.c.department_id == department_id,
+        webhooks.c.enabled,
+        or_(func.cardinality(webhooks.c.events) == 0, literal(event_type) == func.any(webhooks.c.events)),
+    )
+    result = await session.execute(
+        insert(_table)
+        .from_select(
+            ["id", "webhook_id", "event_id", "event_type", "ticket_id", "values", "state", "next_attempt_at"],
+            chosen,
+        )
+        .on_conflict_do_nothing(constraint="webhook_deliveries_once_per_event")
+    )
+    return result.rowcount  # type: ignore[attr-defined, no-any-return]
+
+
+async def claim_due(
+    session: AsyncSession, *, holder: str, lease_seconds: float, limit: int
+) -> list[Row[Any]]:
+    """Due deliveries, now `sending` and held by `holder` until the lease ends; other workers skip
+    them. Each comes with its webhook's request settings and sealed secret."""
+    due = (
+        select(_table.c.id)
+        .where(_table.c.state.in_(("queued", "retrying")), _table.c.next_attempt_at <= func.now())
+        .order_by(_table.c.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = (
+        update(_table)
+        .where(_table.c.id.in_(due.scalar_subquery()))
+        .values(
+            state="sending",
+            attempts=_table.c.attempts + 1,
+            claimed_by=holder,
+            claimed_until=func.now() + timedelta(seconds=lease_seconds),
+            updated_at=func.now(),
+        )
+        .returning(*_table.c)
+        .cte("claimed")
+    )
+    rows = await session.execute(
+        select(
+            claimed,
+            webhooks.c.method,
+            webhooks.c.url,
+            webhooks.c.body,
+            webhooks.c.headers,
+            webhooks.c.secret_sealed,
+        ).join(webhooks, webhooks.c.id == claimed.c.webhook_id)
+    )
+    return list(rows)
+
+
+async def record_attempt(
+    session: AsyncSession,
+    *,
+    delivery: Row[Any],
+    holder: str,
+    request: dict[str, Any],
+    answered: Answered,
+    settings: NotifierSettings,
+    now: datetime,
+) -> str:
+    """The attempt logged and the delivery's next state: delivered on a 2xx; retried on a network
+    error, a 429 or a 5xx until the give-up window ends; failed otherwise. Nothing changes when the
+    delivery is no longer this worker's (its lease was taken over)."""
+    state, at = _outcome(delivery, answered, settings, now)
+    words = answered.error or ("" if state == "delivered" else f"answered {answered.status}")
+    if state == "failed" and answered.status is None and not answered.refused:
+        words = f"gave up after {delivery.attempts} attempts: {words}"
+    changed = await session.execute(
+        update(_table)
+        .where(_table.c.id == delivery.id, _table.c.claimed_by == holder, _table.c.state == "sending")
+        .values(
+            state=state,
+            next_attempt_at=at,
+            claimed_until=None,
+            last_status=answered.status,
+            last_error=words[:2000],
+            delivered_at=func.now() if state == "delivered" else None,
+            updated_at=func.now(),
+        )
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        return "lost"
+    await session.execute(
+        webhook_attempts.insert().values(
+            delivery_id=delivery.id,
+            attempt=delivery.attempts,
+            status=answered.status,
+            milliseconds=answered.milliseconds,
+            error=answered.error,
+            request=request,
+            answer=answered.preview,
+        )
+    )
+    failing_since = None if state == "delivered" else func.coalesce(webhooks.c.failing_since, func.now())
+    await session.execute(
+        update(webhooks).where(webhooks.c.id == delivery.webhook_id).values(failing_since=failing_since)
+    )
+    return state
+
+
+def _outcome(
+    delivery: Row[Any], answered: Answered, settings: NotifierSettings, now: datetime
+) -> tuple[str, datetime | None]:
+    status = answered.status
+    if status is not None and 200 <= status < 300:
+        return "delivered", None
+    retryable = (
+        (status is None and not answered.refused) or status == 429 or (status is not None and status >= 500)
+    )
+    if not retryable:
+        return "failed", None
+    at = next_attempt_at(
+        attempts=delivery.attempts,
+        queued_at=delivery.queued_at,
+        now=now,
+        settings=settings,
+        retry_after=answered.retry_after,
+    )
+    return ("retrying", at) if at is not None else ("failed", None)
+
+
+async def recover_abandoned(session: AsyncSession, *, limit: int = 100) -> int:
+    """Deliveries whose worker's lease ran out (the process died mid-send): due again at once. The
+    request may have reached the receiver; it comes again with the same webhook-id, which is how a
+    receiver knows it for the same delivery."""
+    abandoned = (
+        select(_table.c.id)
+        .where(_table.c.state == "sending", _table.c.claimed_until < func.now())
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.execute(
+        update(_table)
+        .where(_table.c.id.in_(abandoned.scalar_subquery()))
+        .values(
+            state="retrying",
+            next_attempt_at=func.now(),
+            claimed_by=None,
+            claimed_until=None,
+            last_error=ABANDONED,
+            updated_at=func.now(),
+        )
+    )
+    return result.rowcount  # type: ignore[attr-defined, no-any-return]
+
+
+async def redeliver(
+    session: AsyncSession, *, webhook_id: uuid.UUID, delivery_id: uuid.UUID, settings: NotifierSettings
+) -> DeliveryOut:
+    """Queued again under the same id, due now, with a fresh give-up window; 409 while an attempt
+    is under way."""
+    row = await _stored(session, webhook_id, delivery_id, for_update=True)
+    if row.state == "sending":
+        raise DeliveryBusy("The delivery is being sent right now; try again once it has an answer.")
+    await session.execute(
+        update(_table)
+        .where(_table.c.id == delivery_id)
+        .values(
+            state="queued",
+            next_attempt_at=func.now(),
+            queued_at=func.now(),
+            claimed_by=None,
+            claimed_until=None,
+            delivered_at=None,
+            updated_at=func.now(),
+        )
+    )
+    [found] = await list_deliveries(session, webhook_id=webhook_id, limit=1, only=delivery_id)
+    return found
+
+
+async def list_deliveries(
+    session: AsyncSession,
+    *,
+    webhook_id: uuid.UUID,
+    limit: int,
+    before: uuid.UUID | None = None,
+    only: uuid.UUID | None = None,
+) -> list[DeliveryOut]:
+    """The webhook's deliveries, newest first, each with its attempts in order; `before`: the last
+    id of the previous page."""
+    query = select(_table).where(_table.c.webhook_id == webhook_id)
+    if only is not None:
+        query = query.where(_table.c.id == only)
+    if before is not None:
+        cursor = select(_table.c.created_at, _table.c.id).where(_table.c.id == before)
+        query = query.where(tuple_(_table.c.created_at, _table.c.id) < cursor.scalar_subquery())
+    rows = list(
+        await session.execute(query.order_by(_table.c.created_at.desc(), _table.c.id.desc()).limit(limit))
+    )
+    attempts: dict[uuid.UUID, list[AttemptOut]] = {row.id: [] for row in rows}
+    if rows:
+        found = await session.execute(
+            select(webhook_attempts)
+            .where(webhook_attempts.c.delivery_id.in_(list(attempts)))
+            .order_by(webhook_attempts.c.delivery_id, webhook_attempts.c.attempt, webhook_attempts.c.id)
+        )
+        for attempt in found:
+            attempts[attempt.delivery_id].append(AttemptOut.model_validate(dict(attempt._mapping)))
+    return [_delivery_out(row, attempts[row.id]) for row in rows]
+
+
+async def _stored(
+    session: AsyncSession, webhook_id: uuid.UUID, delivery_id: uuid.UUID, *, for_update: bool = False
+) -> Row[Any]:
+    query = select(_table).where(_table.c.id == delivery_id, _table.c.webhook_id == webhook_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.execute(query)).first()
+    if row is None:
+        raise DeliveryUnknown(f"The webhook has no delivery {delivery_id}.")
+    return row
+
+
+def _delivery_out(row: Row[Any], attempts: list[AttemptOut]) -> DeliveryOut:
+    return DeliveryOut(
+        id=row.id,
+        webhook_id=row.webhook_id,
+        event_id=row.event_id,
+        event_type=row.event_type,
+        ticket_id=row.ticket_id,
+        state=row.state,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_status=row.last_status,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        delivered_at=row.delivered_at,
+        attempt_log=attempts,
+    )

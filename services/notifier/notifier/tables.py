@@ -1,8 +1,0 @@
-"""Tables of the `notifier` schema (notification settings, webhooks, the delivery log, live updates);
-the outbox, inbox and dead letters come from helpdesk_common. A change here is a new revision in
-migrations/ as well (docs/architecture.md, "Migrations").
-"""
-
-from sqlalchemy import MetaData
-
-metadata = MetaData()

@@ -1,0 +1,8 @@
+"""Tables of the `notifier` schema; the outbox, inbox and dead letters come from helpdesk_common. A
+change here is a new revision in migrations/ as well (docs/architecture.md, "Migrations")."""
+
+from notifier.tables.metadata import metadata
+from notifier.tables.projections import departments, module_switch
+from notifier.tables.webhooks import webhook_attempts, webhook_deliveries, webhooks
+
+__all__ = ["departments", "metadata", "module_switch", "webhook_attempts", "webhook_deliveries", "webhooks"]
