@@ -196,8 +196,9 @@ class Notifier:
         return event.data.department.id
 
     async def sql(self, query: str, **arguments: Any) -> list[Any]:
-        async with self.app.engine.connect() as connection:
-            return list(await connection.execute(text(query), arguments))
+        async with self.app.engine.begin() as connection:
+            result = await connection.execute(text(query), arguments)
+            return list(result) if result.returns_rows else []
 
 
 @pytest.fixture
