@@ -100,6 +100,7 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     script: dict[str, list[Answer]] = field(default_factory=dict)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    holds: list[asyncio.Event] = field(default_factory=list)
 
     def url(self, path: str = "/hook") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -117,6 +118,8 @@ class Receiver:
         """The next `times` requests to `path` get this answer (after what was scripted before);
         then 200."""
         answer = Answer(status, headers or {}, text, hold)
+        if hold is not None:
+            self.holds.append(hold)
         self.script.setdefault(path, []).extend([answer] * times)
 
     def at(self, path: str) -> list[Received]:
@@ -148,6 +151,9 @@ async def receiver() -> AsyncIterator[Receiver]:
     try:
         yield found
     finally:
+        # A held request would keep the server's shutdown waiting for it.
+        for hold in found.holds:
+            hold.set()
         await runner.cleanup()
 
 

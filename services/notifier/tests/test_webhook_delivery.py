@@ -6,6 +6,7 @@ schedule, 4xx failing at once, manual redelivery under the same id, the failing 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -111,7 +112,7 @@ async def test_429_and_5xx_are_retried_with_backoff_honouring_retry_after(
     [delivery] = await workers.settled(created["id"], "delivered", within=30)
     assert [attempt["status"] for attempt in delivery["attempt_log"]] == [503, 503, 429, 200]
     times = [request.at for request in receiver.received]
-    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     # The first retry after about 0.2 s, the second about 0.4 s (a quarter of jitter either way),
     # then the receiver's own second.
     assert 0.15 <= gaps[0] <= 0.6 and 0.3 <= gaps[1] <= 0.8, gaps
