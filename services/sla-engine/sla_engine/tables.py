@@ -3,7 +3,6 @@ ticketing announces it; the outbox, inbox and dead letters come from helpdesk_co
 """
 
 from sqlalchemy import (
-    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -15,6 +14,8 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+from helpdesk_common.projections.module_switch import module_switch_table
 
 metadata = MetaData()
 
@@ -39,15 +40,7 @@ Index("sla_definitions_name_key", func.lower(sla_definitions.c.name), unique=Tru
 
 # A projection of ticketing's module settings: the SLA endpoints are part of the Ticket System and
 # are switched off with it. One row once ticketing has announced its settings; none reads as off.
-module_switch = Table(
-    "module_switch",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("ticket_system_enabled", Boolean, nullable=False),
-    # The time of the event that set it: an older event arriving late changes nothing.
-    Column("changed_at", DateTime(timezone=True), nullable=False),
-    CheckConstraint("id = 1", name="module_switch_single_row"),
-)
+module_switch = module_switch_table(metadata)
 
 # One row per ticket the engine has heard of, with or without an SLA: a first response or a status
 # seen before an SLA is attached still counts once one is.

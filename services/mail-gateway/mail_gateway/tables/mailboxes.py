@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 
 from helpdesk_common.projections.departments import departments_table
+from helpdesk_common.projections.module_switch import module_switch_table
 from mail_gateway.tables.metadata import metadata
 
 # One per department (seed 10.10: "email ingestion is per department"). Columns ending in _sealed
@@ -94,12 +95,6 @@ departments = departments_table(metadata)
 
 # Ticketing's module settings as its `ticket_settings_changed` events last described them: the
 # parser strips the blocked extensions (seed 10.2).
-module_settings = Table(
-    "module_settings",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("ticket_system_enabled", Boolean, nullable=False),
-    Column("blocked_extensions", ARRAY(Text), nullable=False),
-    Column("changed_at", DateTime(timezone=True), nullable=False),
-    CheckConstraint("id = 1", name="module_settings_single_row"),
+module_settings = module_switch_table(
+    metadata, "module_settings", Column("blocked_extensions", ARRAY(Text), nullable=False)
 )
