@@ -46,7 +46,7 @@ from notifier.projections import departments_projection, module_switch_projectio
 
 MANAGER = ("tickets_enabled", "tickets_manage_webhooks")
 # Retries within a test's patience: the first after 0.2 s, doubling up to 0.4 s, failed after 3 s.
-QUICK = {
+QUICK: dict[str, Any] = {
     "notifier_webhook_allow_networks": "127.0.0.1/32",
     "webhook_timeout_seconds": 2.0,
     "webhook_retry_first_seconds": 0.2,
@@ -189,7 +189,7 @@ class Notifier:
         async with self.app.sessions() as session, session.begin():
             await module_switch_projection.changed(session, event)
         # The process caches the switch for a second; a test need not wait for it.
-        self.app.client._transport.app.state.ticket_system_switch = None
+        self.app.client._transport.app.state.ticket_system_switch = None  # type: ignore[attr-defined]
 
     async def department_known(self, name: str) -> uuid.UUID:
         event = DepartmentChanged.build(
@@ -209,7 +209,7 @@ class Notifier:
 
 @pytest.fixture
 async def notifier(database: TestDatabase, servers: TestServers) -> AsyncIterator[Notifier]:
-    settings = {**QUICK, "secret_key": Fernet.generate_key().decode()}
+    settings: dict[str, Any] = {**QUICK, "secret_key": Fernet.generate_key().decode()}
     async with service_app(service, database, servers, **settings) as running:
         configured = NotifierSettings(database_url=running.url, nats_url=servers.nats_url, **settings)
         found = Notifier(running, configured, uuid.uuid4())
