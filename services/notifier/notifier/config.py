@@ -32,6 +32,8 @@ class NotifierSettings(HelpdeskSettings):
     webhook_connections: int = Field(default=100, ge=1)
     # A webhook whose deliveries have failed this long without a success is flagged as failing.
     webhook_failing_after_seconds: float = Field(default=24 * 3600.0, gt=0)
+    # Delivered and failed deliveries stay in the log this long (the jobs role prunes them).
+    webhook_log_retention_days: float = Field(default=30.0, gt=0)
 
     @model_validator(mode="after")
     def _lease_outlives_the_request(self) -> Self:

@@ -15,6 +15,7 @@ from typing import Any
 from standardwebhooks.webhooks import Webhook
 
 from helpdesk_common.contracts.tickets import SlaTimerData, SlaWarning, TicketClosed
+from notifier.deliveries.service import prune
 
 HOSTILE = 'Drucker "brennt"\nzweite Zeile\t\\ — 火事 😀 </script>'
 
@@ -193,3 +194,21 @@ async def test_the_log_is_newest_first_and_paged(
         for delivery in first + rest
     ]
     assert numbers == ["TKT-2", "TKT-1", "TKT-0"]
+
+
+async def test_the_log_keeps_settled_deliveries_for_its_retention_only(
+    notifier: Any, receiver: Any, workers: Any, new_ticket_created: Any
+) -> None:
+    created = await notifier.create(url=receiver.url())
+    workers.start()
+    await workers.publish(new_ticket_created(notifier.department_id))
+    await workers.publish(new_ticket_created(notifier.department_id, number="TKT-2"))
+    first, second = await workers.settled(created["id"], "delivered", count=2)
+    await notifier.sql(
+        "UPDATE webhook_deliveries SET updated_at = now() - interval '31 days' WHERE id = :id",
+        id=second["id"],
+    )
+    async with notifier.app.sessions() as session, session.begin():
+        assert await prune(session, older_than_days=30) == 1
+    assert [delivery["id"] for delivery in await workers.deliveries(created["id"])] == [first["id"]]
+    assert len(await notifier.sql("SELECT id FROM webhook_attempts")) == 1

@@ -4,13 +4,12 @@ and redelivery of one; tickets_manage_webhooks behind the Ticket System's gate."
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, cast
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from helpdesk_common.db import Session
 from notifier.access import WebhookManager
-from notifier.config import NotifierSettings
 from notifier.deliveries import service
 from notifier.webhooks import service as webhooks
 from notifier.webhooks.schemas import DeliveryOut
@@ -38,13 +37,9 @@ async def redeliver(
     delivery_id: uuid.UUID,
     operator: WebhookManager,
     session: Session,
-    request: Request,
 ) -> DeliveryOut:
     """Queued again under the same webhook-id; 202: a worker sends it after the answer."""
     await webhooks.stored(session, department_id, webhook_id)
-    settings = cast(NotifierSettings, request.app.state.runtime.settings)
-    queued = await service.redeliver(
-        session, webhook_id=webhook_id, delivery_id=delivery_id, settings=settings
-    )
+    queued = await service.redeliver(session, webhook_id=webhook_id, delivery_id=delivery_id)
     await session.commit()
     return queued

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, literal, or_, select, tuple_, update
+from sqlalchemy import Row, delete, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -209,9 +209,7 @@ async def recover_abandoned(session: AsyncSession, *, limit: int = 100) -> int:
     return result.rowcount  # type: ignore[attr-defined, no-any-return]
 
 
-async def redeliver(
-    session: AsyncSession, *, webhook_id: uuid.UUID, delivery_id: uuid.UUID, settings: NotifierSettings
-) -> DeliveryOut:
+async def redeliver(session: AsyncSession, *, webhook_id: uuid.UUID, delivery_id: uuid.UUID) -> DeliveryOut:
     """Queued again under the same id, due now, with a fresh give-up window; 409 while an attempt
     is under way."""
     row = await _stored(session, webhook_id, delivery_id, for_update=True)
@@ -232,6 +230,21 @@ async def redeliver(
     )
     [found] = await list_deliveries(session, webhook_id=webhook_id, limit=1, only=delivery_id)
     return found
+
+
+async def prune(session: AsyncSession, *, older_than_days: float, limit: int = 1000) -> int:
+    """Settled deliveries (and their attempts) older than the log keeps; safe with several replicas."""
+    old = (
+        select(_table.c.id)
+        .where(
+            _table.c.state.in_(("delivered", "failed")),
+            _table.c.updated_at < func.now() - timedelta(days=older_than_days),
+        )
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.execute(delete(_table).where(_table.c.id.in_(old.scalar_subquery())))
+    return result.rowcount  # type: ignore[attr-defined, no-any-return]
 
 
 async def list_deliveries(

@@ -93,7 +93,7 @@ class DeliveryWorker:
         for attempt in range(RECORD_TRIES):
             try:
                 async with self.sessions() as session, session.begin():
-                    await record_attempt(
+                    state = await record_attempt(
                         session,
                         delivery=delivery,
                         holder=self.holder,
@@ -102,6 +102,8 @@ class DeliveryWorker:
                         settings=self.settings,
                         now=datetime.now(UTC),
                     )
+                if state == "lost":
+                    log.warning("delivery %s was taken over by another worker meanwhile", delivery.id)
                 return
             except Exception:
                 if attempt == RECORD_TRIES - 1:
