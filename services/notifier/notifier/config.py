@@ -16,7 +16,7 @@ class NotifierSettings(HelpdeskSettings):
     console_url: str = "http://localhost:8000"
     # Networks a webhook may reach although they are not public (comma-separated CIDRs, in any
     # spelling): the internal targets an administrator admits (webhooks/addresses.py).
-    notifier_webhook_allow_networks: str = ""
+    webhook_allowed_networks: str = ""
     # One request's wait for the receiver's answer.
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     # Retries after a network error, a 429 or a 5xx: the first after about `first`, doubling up to
@@ -45,4 +45,4 @@ class NotifierSettings(HelpdeskSettings):
         return self
 
     def allowed_networks(self) -> list[str]:
-        return [network for network in self.notifier_webhook_allow_networks.split(",") if network.strip()]
+        return [network for network in self.webhook_allowed_networks.split(",") if network.strip()]

@@ -47,7 +47,7 @@ from notifier.projections import departments_projection, module_switch_projectio
 MANAGER = ("tickets_enabled", "tickets_manage_webhooks")
 # Retries within a test's patience: the first after 0.2 s, doubling up to 0.4 s, failed after 3 s.
 QUICK: dict[str, Any] = {
-    "notifier_webhook_allow_networks": "127.0.0.1/32",
+    "webhook_allowed_networks": "127.0.0.1/32",
     "webhook_timeout_seconds": 2.0,
     "webhook_retry_first_seconds": 0.2,
     "webhook_retry_longest_seconds": 0.4,
@@ -255,16 +255,18 @@ class Workers:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
-    def start(self, count: int = 1) -> None:
+    def start(self, count: int = 1, settings: NotifierSettings | None = None) -> None:
+        """`settings`: the workers' own, when they differ from the app's (another allow-list)."""
         sessions = self.notifier.app.sessions
-        delivery_consumers.use_settings(self.notifier.settings)
+        settings = settings or self.notifier.settings
+        delivery_consumers.use_settings(settings)
         self.tasks.append(
             asyncio.create_task(
                 delivery_consumers.ticket_events_consumer.run(self.client, sessions, self.stop)
             )
         )
         for _ in range(count):
-            worker = DeliveryWorker(sessions=sessions, settings=self.notifier.settings)
+            worker = DeliveryWorker(sessions=sessions, settings=settings)
             self.tasks.append(asyncio.create_task(worker.run(self.stop)))
 
     async def publish(self, event: Any, *, msg_id: str | None = None) -> None:

@@ -212,3 +212,19 @@ async def test_the_log_keeps_settled_deliveries_for_its_retention_only(
         assert await prune(session, older_than_days=30) == 1
     assert [delivery["id"] for delivery in await workers.deliveries(created["id"])] == [first["id"]]
     assert len(await notifier.sql("SELECT id FROM webhook_attempts")) == 1
+
+
+async def test_a_worker_sends_nothing_to_an_address_its_allow_list_does_not_admit(
+    notifier: Any, receiver: Any, workers: Any, new_ticket_created: Any
+) -> None:
+    # A host name passes at save time; the worker's guard sees what it resolves to (loopback).
+    created = await notifier.create(url=f"http://localhost:{receiver.port}/hook")
+    workers.start(settings=notifier.settings.model_copy(update={"webhook_allowed_networks": ""}))
+    await workers.publish(new_ticket_created(notifier.department_id))
+    [delivery] = await workers.settled(created["id"], "failed")
+    assert (
+        delivery["attempts"] == 1
+        and "Not sent" in delivery["last_error"]
+        and "loopback" in delivery["last_error"]
+    )
+    assert receiver.received == []

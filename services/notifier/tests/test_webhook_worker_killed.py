@@ -31,7 +31,7 @@ async def test_a_worker_killed_mid_send_loses_no_delivery(
         "HELPDESK_NATS_URL": settings.nats_url,
         "HELPDESK_SECRET_KEY": settings.secret_key,
         "HELPDESK_LOG_JSON": "false",
-        "HELPDESK_NOTIFIER_WEBHOOK_ALLOW_NETWORKS": settings.notifier_webhook_allow_networks,
+        "HELPDESK_WEBHOOK_ALLOWED_NETWORKS": settings.webhook_allowed_networks,
         "HELPDESK_WEBHOOK_TIMEOUT_SECONDS": "20",
         "HELPDESK_WEBHOOK_LEASE_SECONDS": "21",
         "HELPDESK_WEBHOOK_POLL_SECONDS": "0.2",
