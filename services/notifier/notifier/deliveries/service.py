@@ -128,8 +128,8 @@ async def record_attempt(
     delivery is no longer this worker's (its lease was taken over)."""
     state, at = _outcome(delivery, answered, settings, now)
     words = answered.error or ("" if state == "delivered" else f"answered {answered.status}")
-    if state == "failed" and answered.status is None and not answered.refused:
-        words = f"gave up after {delivery.attempts} attempts: {words}"
+    if state == "given up":
+        state, words = "failed", f"gave up after {delivery.attempts} attempts: {words}"
     changed = await session.execute(
         update(_table)
         .where(_table.c.id == delivery.id, _table.c.claimed_by == holder, _table.c.state == "sending")
@@ -166,6 +166,7 @@ async def record_attempt(
 def _outcome(
     delivery: Row[Any], answered: Answered, settings: NotifierSettings, now: datetime
 ) -> tuple[str, datetime | None]:
+    """The next state and when it is tried again; `given up` is failed after retries ran out."""
     status = answered.status
     if status is not None and 200 <= status < 300:
         return "delivered", None
@@ -181,7 +182,7 @@ def _outcome(
         settings=settings,
         retry_after=answered.retry_after,
     )
-    return ("retrying", at) if at is not None else ("failed", None)
+    return ("retrying", at) if at is not None else ("given up", None)
 
 
 async def recover_abandoned(session: AsyncSession, *, limit: int = 100) -> int:
