@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import text
 from standardwebhooks.webhooks import Webhook
 
+from helpdesk_common.contracts.ticketing import DepartmentData, DepartmentRemoved, DepartmentSnapshot
 from helpdesk_common.secrets import SecretBox
+from notifier.projections import departments_projection
 from notifier.webhooks.templates import DEFAULT_BODY, SAMPLE_VALUES
 
 
@@ -193,3 +195,19 @@ async def test_the_test_action_reports_why_nothing_answered(notifier: Any, recei
         await notifier.client.post(notifier.path(f"/{created['id']}/test"), headers=notifier.manager())
     ).json()
     assert result["ok"] is False and result["status"] is None and "Could not connect" in result["error"]
+
+
+async def test_a_removed_department_takes_its_webhooks_along(notifier: Any, receiver: Any) -> None:
+    await notifier.create(url=receiver.url())
+    event = DepartmentRemoved.build(
+        source="ticketing",
+        subject=str(notifier.department_id),
+        data=DepartmentData(
+            department=DepartmentSnapshot(id=notifier.department_id, name="Gone", enabled=False)
+        ),
+    )
+    async with notifier.app.sessions() as session, session.begin():
+        await departments_projection.removed(session, event)
+    assert await notifier.sql("SELECT id FROM webhooks") == []
+    answer = await notifier.client.get(notifier.path(), headers=notifier.manager())
+    assert answer.status_code == 404
