@@ -72,7 +72,7 @@ def build_document(version: str = "0.1.0") -> dict[str, Any]:
         "operations": operations,
         "components": {"messages": messages, "schemas": schemas},
         "x-streams": [
-            {"name": s.name, "subjects": s.subjects, "retention": "workqueue" if s.work_queue else "limits"}
+            {"name": s.name, "subjects": s.subjects, "retention": "limits"}
             for s in STREAMS
         ],
         "x-consumers": [

@@ -43,13 +43,12 @@ class StreamSpec:
     # JetStream drops a message whose Nats-Msg-Id it saw within this window: a relay that
     # re-publishes after a crash is harmless inside it, and the inbox catches the rest.
     duplicate_window_seconds: float = 600
-    work_queue: bool = False
 
     def config(self, replicas: int) -> StreamConfig:
         return StreamConfig(
             name=self.name,
             subjects=self.subjects,
-            retention=RetentionPolicy.WORK_QUEUE if self.work_queue else RetentionPolicy.LIMITS,
+            retention=RetentionPolicy.LIMITS,
             storage=StorageType.FILE,
             max_age=self.max_age_seconds,
             duplicate_window=self.duplicate_window_seconds,
@@ -94,7 +93,6 @@ STREAMS: tuple[StreamSpec, ...] = (
     StreamSpec("ITSM", ["itsm.>"]),
     StreamSpec("ALERTS", ["alerts.>"]),
     StreamSpec("INVENTORY", ["inventory.>"]),
-    StreamSpec("WEBHOOK_WORK", ["webhook.deliveries"], work_queue=True),
     StreamSpec("DEAD_LETTERS", ["deadletter.>"], max_age_seconds=90 * DAY),
 )
 
