@@ -1,5 +1,7 @@
-"""Who may see and change a department's webhooks: seed 10.16's `tickets_manage_webhooks`, behind the
-Ticket System's own gate (`tickets_enabled` and the module switch, as in ticketing)."""
+"""Who may see and change a department's notifier settings, behind the Ticket System's own gate
+(`tickets_enabled` and the module switch, as in ticketing): seed 10.16's `tickets_manage_webhooks` for
+its webhooks, seed 10.10's `tickets_manage_departments` for its e-mail notifications (a section of the
+department's own dialog, as in the mail gateway's mailbox settings)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,11 @@ from helpdesk_common.ticket_module import module_access
 from notifier.tables import module_switch
 
 MANAGE_FLAG = "tickets_manage_webhooks"
+MANAGE_DEPARTMENTS_FLAG = "tickets_manage_departments"
 
 WebhookManager = Annotated[
     Operator, Depends(module_access(module_switch.c.ticket_system_enabled, MANAGE_FLAG))
+]
+DepartmentManager = Annotated[
+    Operator, Depends(module_access(module_switch.c.ticket_system_enabled, MANAGE_DEPARTMENTS_FLAG))
 ]

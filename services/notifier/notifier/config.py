@@ -12,7 +12,8 @@ from helpdesk_common.config import HelpdeskSettings
 
 class NotifierSettings(HelpdeskSettings):
     service_name: str = "notifier"
-    # Where operators open a ticket: a webhook's {{url}} is `<console_url>/tickets/<number>`.
+    # Where operators open a ticket (HELPDESK_CONSOLE_URL, the console's public address): a webhook's
+    # {{url}} and a notification e-mail's link are `ticket_url(number)`.
     console_url: str = "http://localhost:8000"
     # Networks a webhook may reach although they are not public (comma-separated CIDRs, in any
     # spelling): the internal targets an administrator admits (webhooks/addresses.py).
@@ -43,6 +44,10 @@ class NotifierSettings(HelpdeskSettings):
                 "HELPDESK_WEBHOOK_LEASE_SECONDS must be longer than HELPDESK_WEBHOOK_TIMEOUT_SECONDS"
             )
         return self
+
+    def ticket_url(self, number: str) -> str:
+        """The console's page of a ticket (console/src/tickets: `/tickets/<number>`)."""
+        return f"{self.console_url.rstrip('/')}/tickets/{number}"
 
     def allowed_networks(self) -> list[str]:
         return [network for network in self.webhook_allowed_networks.split(",") if network.strip()]

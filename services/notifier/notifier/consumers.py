@@ -1,11 +1,17 @@
 """The bus subscribers of the notifier's `consumers` role: the projections of ticketing's departments
-and of the Ticket System switch (projections.py). The ticket events that become webhook deliveries
+and of the Ticket System switch (projections.py), and the departments' notification e-mails
+(notifications/consumers.py). The ticket events that become webhook deliveries
 are consumed by the webhook-worker role (deliveries/consumers.py), as the mail gateway's sender
 consumes its requests."""
 
 from __future__ import annotations
 
 from helpdesk_common.bus.consumer import EventConsumer
+from notifier.notifications.consumers import notifications_consumer
 from notifier.projections import departments_projection, module_switch_projection
 
-consumers: list[EventConsumer] = [departments_projection.consumer, module_switch_projection.consumer]
+consumers: list[EventConsumer] = [
+    departments_projection.consumer,
+    module_switch_projection.consumer,
+    notifications_consumer,
+]

@@ -2,7 +2,16 @@
 change here is a new revision in migrations/ as well (docs/architecture.md, "Migrations")."""
 
 from notifier.tables.metadata import metadata
+from notifier.tables.notifications import notification_settings
 from notifier.tables.projections import departments, module_switch
 from notifier.tables.webhooks import webhook_attempts, webhook_deliveries, webhooks
 
-__all__ = ["departments", "metadata", "module_switch", "webhook_attempts", "webhook_deliveries", "webhooks"]
+__all__ = [
+    "departments",
+    "metadata",
+    "module_switch",
+    "notification_settings",
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhooks",
+]
