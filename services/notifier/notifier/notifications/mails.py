@@ -109,7 +109,10 @@ def _changes(event: Any) -> list[tuple[str, str]]:
 
 
 def _label(field: str) -> str:
-    return field.removesuffix("_ids").removesuffix("_id").replace("_", " ").capitalize()
+    """`label_ids` reads "Labels", `type_id` "Type"."""
+    if field.endswith("_ids"):
+        field = field.removesuffix("_ids") + "s"
+    return field.removesuffix("_id").replace("_", " ").capitalize()
 
 
 def _value(value: Any) -> str:
