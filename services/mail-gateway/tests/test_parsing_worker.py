@@ -15,7 +15,9 @@ import orjson
 import pytest
 import test as cpython_tests
 
+from helpdesk_common.contracts.mail import OutboundMail
 from mail_gateway.inbound.store import stored_event
+from mail_gateway.sending.service import queue
 from tests.backbone.harness import eventually
 
 CPYTHON_EMAIL_DATA = Path(cpython_tests.__file__).parent / "test_email" / "data"
@@ -93,6 +95,42 @@ async def test_a_stored_message_is_parsed_into_mail_inbound_received_with_its_at
     assert (row["state"], row["parse_attempts"], row["error"]) == ("parsed", 1, None)
     assert row["parsed_at"] is not None
     assert [e["type"] for e in await parsers.published("mail.stored.")] == ["mail_stored"]
+
+
+async def test_our_own_mail_come_back_into_a_mailbox_is_kept_but_not_passed_on(parsers: Any) -> None:
+    """A notification (or any mail we sent) addressed to a department's own mailbox: threaded onto its
+    ticket by the number in its subject, it would add a comment whose notification came back again."""
+    department = uuid.uuid4()
+    ours = "<notification.0b9d5f8e-35a0-5d2e-9b0c-1f7d7c1c2a11@helpdesk>"
+    notification = OutboundMail(
+        department_id=department,
+        ticket_id=uuid.uuid4(),
+        ticket_number="TKT-000123",
+        to=["desk@ours.example"],
+        subject="[TKT-000123] Comment added: Printer on fire",
+        body_text="Comment added",
+        body_html="<p>Comment added</p>",
+        message_id=ours,
+        automatic=True,
+    )
+    async with parsers.app.sessions() as session, session.begin():
+        assert await queue(session, notification)
+    await parsers.start()
+    came_back = await parsers.store(
+        mail("[TKT-000123] Comment added", message_id=ours), department, source="import"
+    )
+    await parsers.store(mail("From a person"), department, source="import")
+    [event] = await inbound(parsers, 1)
+    assert event["data"]["subject"] == "From a person"
+
+    async def both_parsed() -> bool:
+        rows = await parsers.sql("SELECT state FROM mail.inbound_messages")
+        return [row["state"] for row in rows] == ["parsed", "parsed"]
+
+    await eventually(both_parsed, within=15, what="both messages marked parsed")
+    [kept] = await parsers.sql("SELECT raw FROM mail.inbound_messages WHERE message_id = $1", ours)
+    assert came_back is not None and ours.encode() in kept["raw"]
+    assert [e["data"]["subject"] for e in await parsers.published("mail.inbound.")] == ["From a person"]
 
 
 async def test_a_poison_message_is_kept_failed_and_dead_lettered_the_next_is_parsed_and_a_retry_works(

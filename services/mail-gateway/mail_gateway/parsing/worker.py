@@ -3,6 +3,11 @@ attachments put in the object store ticketing reads, `mail_inbound_received` wri
 the row marked parsed, all in the inbox's transaction. Parser processes share one durable consumer, so
 replicas split the work.
 
+A message we sent ourselves that came back into a mailbox (its Message-ID is one of our outbound
+messages: a notification or auto-reply sent to a department's own address, a reply copied to it) is
+kept and marked parsed but not passed to ticketing: threaded onto its ticket by the number in its
+subject it would add a comment, whose notification would come back again, for ever.
+
 A message the parser cannot read is kept whole, marked failed with the reason in words, and
 dead-lettered in the same transaction; the event counts as handled, so the next message goes on.
 Anything else that fails (the database, the object store) is retried like any consumer's failure.
@@ -15,6 +20,7 @@ import logging
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +36,7 @@ from mail_gateway.config import MailGatewaySettings
 from mail_gateway.parsing.parser import ParsedMail, ParseError, ParseLimits, parse_message
 from mail_gateway.tables.inbound import inbound_messages
 from mail_gateway.tables.mailboxes import module_settings
+from mail_gateway.tables.outbound import outbound_messages
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +98,12 @@ async def parse_stored(session: AsyncSession, row_ids: list[uuid.UUID], parser: 
     """Each stored message parsed, in the order given; one already parsed or failed (an older event
     of the row) is passed over. The raw bytes are read in parts of bounded size."""
     locked = await session.execute(
-        select(inbound_messages.c.id, inbound_messages.c.state, inbound_messages.c.size)
+        select(
+            inbound_messages.c.id,
+            inbound_messages.c.state,
+            inbound_messages.c.size,
+            inbound_messages.c.message_id,
+        )
         .where(inbound_messages.c.id.in_(row_ids))
         # One order for every parser process, so two locking overlapping runs cannot deadlock.
         .order_by(inbound_messages.c.id)
@@ -106,9 +118,10 @@ async def parse_stored(session: AsyncSession, row_ids: list[uuid.UUID], parser: 
     )
     if not due:
         return
+    parsed = await _our_own(session, [found[row_id] for row_id in due])
+    due = [row_id for row_id in due if row_id not in parsed]
     blocked = await blocked_extensions(session)
     received: list[MailInboundReceived] = []
-    parsed: list[uuid.UUID] = []
     for part in _parts(due, {row_id: found[row_id].size for row_id in due}, parser.read_bytes):
         for row_id, department_id, raw in await _raw(session, part):
             try:
@@ -141,6 +154,24 @@ async def parse_stored(session: AsyncSession, row_ids: list[uuid.UUID], parser: 
                 parse_attempts=inbound_messages.c.parse_attempts + 1,
             )
         )
+
+
+async def _our_own(session: AsyncSession, rows: list[Any]) -> list[uuid.UUID]:
+    """The rows whose Message-ID (the store's scan of the header) is one we sent."""
+    message_ids = {row.message_id for row in rows if row.message_id}
+    if not message_ids:
+        return []
+    sent = set(
+        (
+            await session.execute(
+                select(outbound_messages.c.message_id).where(outbound_messages.c.message_id.in_(message_ids))
+            )
+        ).scalars()
+    )
+    ours = [row for row in rows if row.message_id in sent]
+    for row in ours:
+        log.info("stored message %s is our own %s come back; not passed on", row.id, row.message_id)
+    return [row.id for row in ours]
 
 
 async def _raw(session: AsyncSession, row_ids: list[uuid.UUID]) -> list[tuple[uuid.UUID, uuid.UUID, bytes]]:
