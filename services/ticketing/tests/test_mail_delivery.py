@@ -173,3 +173,56 @@ async def test_the_delivery_state_reaches_the_comment_read_and_an_older_event_ch
         stop.set()
         await consuming
         await client.close()
+
+
+async def test_a_notification_mails_delivery_changes_no_comment_and_adds_none(
+    ticketing_app: Ticketing, servers: TestServers, jetstream: JetStreamContext
+) -> None:
+    """The notifier's e-mails (comment_id null) are reported on the same subject as replies: they are
+    no operator's reply and never become a comment or a delivery state on one."""
+    number, desk = await outbound_ticket(ticketing_app)
+    headers = ticketing_app.as_operator(*ADMIN)
+    reply = await ticketing_app.client.post(
+        f"/{number}/comments", json={"direction": "outbound", "body": "On its way."}, headers=headers
+    )
+    [mail] = [event["data"] for event in await outbox(ticketing_app, "mail_outbound_requested")]
+    before = (await ticketing_app.client.get(f"/{number}/comments", headers=headers)).json()
+    notification = MailDeliveryChanged.build(
+        source="mail-gateway",
+        subject=str(uuid.uuid4()),
+        data=MailDelivery(
+            department_id=desk["id"],
+            ticket_id=mail["ticket_id"],
+            comment_id=None,
+            message_id=f"<notification.{uuid.uuid4()}@helpdesk>",
+            state="failed",
+            detail="550 5.1.1 no such user",
+            attempts=1,
+            revision=9,
+            at=datetime.now(UTC),
+        ),
+    )
+    client = await nats.connect(servers.nats_url)
+    stop = asyncio.Event()
+    await ensure_consumer(client.jetstream(), mail_delivery_consumer.spec)
+    consuming = asyncio.create_task(mail_delivery_consumer.run(client, ticketing_app.session_factory, stop))
+    try:
+        await jetstream.publish(
+            notification.bus_subject(), notification.to_json(), headers={"Nats-Msg-Id": str(notification.id)}
+        )
+
+        async def handled() -> bool:
+            rows = await ticketing_app.sql(
+                f"SELECT count(*) AS n FROM ticketing.inbox WHERE event_id = '{notification.id}'"
+            )
+            return bool(rows[0]["n"])
+
+        await eventually(handled, within=15, what="the notification's delivery to be handled")
+    finally:
+        stop.set()
+        await consuming
+        await client.close()
+    after = (await ticketing_app.client.get(f"/{number}/comments", headers=headers)).json()
+    assert after == before
+    assert [comment["id"] for comment in after if comment["direction"] == "outbound"] == [reply.json()["id"]]
+    assert after[-1]["delivery"]["state"] == "queued"
