@@ -163,6 +163,9 @@ class Stack:
                 "HELPDESK_INTERNAL_TOKEN_PUBLIC_KEY": shared["HELPDESK_INTERNAL_TOKEN_PUBLIC_KEY"],
                 "HELPDESK_SECRET_KEY": shared["HELPDESK_SECRET_KEY"],
             }
+            # Links in notification e-mails and webhooks lead to the console as this stack serves it,
+            # on whichever port the gateway got, unless the environment names a public address.
+            env.setdefault("HELPDESK_CONSOLE_URL", f"http://127.0.0.1:{self.ports['gateway']}")
             if name == "gateway":
                 env["HELPDESK_INTERNAL_TOKEN_PRIVATE_KEY"] = shared["HELPDESK_INTERNAL_TOKEN_PRIVATE_KEY"]
                 # The local stack speaks plain HTTP on loopback; a deployment behind TLS keeps Secure.
