@@ -85,10 +85,11 @@ async def on_ticket_events(session: AsyncSession, events: list[Any]) -> None:
     mails: list[MailOutboundRequested] = []
     for event in events:
         ticket: TicketSnapshot = event.data.ticket
-        subscription = subscribed.get(ticket.department_id) if ticket.department_id else None
-        if subscription is None or event.type not in subscription.events:
+        department_id = ticket.department_id
+        subscription = subscribed.get(department_id) if department_id is not None else None
+        if department_id is None or subscription is None or event.type not in subscription.events:
             continue
-        mails.extend(_mails(event, ticket, subscription, names.get(ticket.department_id, ""), settings))
+        mails.extend(_mails(event, ticket, subscription, names.get(department_id, ""), settings))
     await add_events(session, mails)
 
 
