@@ -224,6 +224,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/notifications/departments/{department_id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Notifications
+         * @description A department never saved reads as no recipients and no events.
+         */
+        get: operations["notifier__read_notifications_departments__department_id__notifications_get"];
+        /** Save Notifications */
+        put: operations["notifier__save_notifications_departments__department_id__notifications_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/notifications/departments/{department_id}/webhooks": {
         parameters: {
             query?: never;
@@ -1822,6 +1843,84 @@ export interface components {
              * Format: uuid
              */
             webhook_id: string;
+        };
+        /**
+         * NotificationEvents
+         * @description The checkboxes: each one on sends its event to every recipient.
+         */
+        notifier__NotificationEvents: {
+            /**
+             * Auto Closed
+             * @default false
+             */
+            auto_closed: boolean;
+            /**
+             * Comment Added
+             * @default false
+             */
+            comment_added: boolean;
+            /**
+             * Sla Breached
+             * @default false
+             */
+            sla_breached: boolean;
+            /**
+             * Sla Warning
+             * @default false
+             */
+            sla_warning: boolean;
+            /**
+             * Ticket Assigned
+             * @default false
+             */
+            ticket_assigned: boolean;
+            /**
+             * Ticket Closed
+             * @default false
+             */
+            ticket_closed: boolean;
+            /**
+             * Ticket Created
+             * @default false
+             */
+            ticket_created: boolean;
+            /**
+             * Ticket Updated
+             * @default false
+             */
+            ticket_updated: boolean;
+        };
+        /**
+         * NotificationSettingsIn
+         * @description The whole section as saved: a checkbox left out is off.
+         */
+        notifier__NotificationSettingsIn: {
+            events?: components["schemas"]["notifier__NotificationEvents"];
+            /**
+             * Recipients
+             * @description Comma-separated e-mail addresses; each selected event is one e-mail to each of them.
+             * @default
+             */
+            recipients: string;
+        };
+        /** NotificationSettingsOut */
+        notifier__NotificationSettingsOut: {
+            /**
+             * Department Id
+             * Format: uuid
+             */
+            department_id: string;
+            events: components["schemas"]["notifier__NotificationEvents"];
+            /**
+             * Recipients
+             * @description Comma-separated e-mail addresses; each selected event is one e-mail to each of them.
+             */
+            recipients: string;
+            /**
+             * Updated At
+             * @description Null while the department's settings were never saved.
+             */
+            updated_at: string | null;
         };
         /** SecretOut */
         notifier__SecretOut: {
@@ -4388,6 +4487,202 @@ export interface operations {
             };
             /** @description Nothing is there, or the caller may not see it. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    notifier__read_notifications_departments__department_id__notifications_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                department_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["notifier__NotificationSettingsOut"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing is there, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    notifier__save_notifications_departments__department_id__notifications_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                department_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["notifier__NotificationSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["notifier__NotificationSettingsOut"];
+                };
+            };
+            /** @description The body cannot be read as the type it declares (e.g. not UTF-8). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing is there, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
