@@ -21,6 +21,7 @@ from nats.js import JetStreamContext
 
 from helpdesk_common.bus.topology import ensure_consumer
 from helpdesk_common.contracts.mail import MailOutboundRequested
+from helpdesk_common.contracts.ticketing import DepartmentData, DepartmentRemoved, DepartmentSnapshot
 from helpdesk_common.contracts.tickets import (
     AutoClosed,
     AutoClosedData,
@@ -37,6 +38,7 @@ from helpdesk_common.contracts.tickets import (
     TicketUpdated,
 )
 from notifier.notifications import consumers as notification_consumers
+from notifier.projections import departments_projection
 
 MANAGER = ("tickets_enabled", "tickets_manage_departments")
 EVENTS = (
@@ -413,3 +415,19 @@ async def test_a_long_comment_is_cut_to_its_start(
     assert "Internal note: by ada" in mail.data.body_text
     assert "start xxx" in mail.data.body_text and "END" not in mail.data.body_text
     assert len(mail.data.body_text) < 1500
+
+
+async def test_a_removed_department_takes_its_settings_along(notifier: Any) -> None:
+    await save(notifier, "ops@example.com", "ticket_created")
+    removed = DepartmentRemoved.build(
+        source="ticketing",
+        subject=str(notifier.department_id),
+        data=DepartmentData(
+            department=DepartmentSnapshot(id=notifier.department_id, name="Gone", enabled=True)
+        ),
+    )
+    async with notifier.app.sessions() as session, session.begin():
+        await departments_projection.removed(session, removed)
+    assert await notifier.sql("SELECT * FROM notification_settings") == []
+    answer = await notifier.client.get(path(notifier), headers=notifier.app.as_operator(*MANAGER))
+    assert answer.status_code == 404
