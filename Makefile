@@ -8,7 +8,7 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test lint typecheck console console-api bench bench-backbone bench-consumers bench-gateway bench-tickets bench-console bench-mail asyncapi clean
+.PHONY: run test lint typecheck console console-api bench bench-backbone bench-consumers bench-gateway bench-tickets bench-console bench-mail bench-webhooks asyncapi clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -83,6 +83,10 @@ bench-console: $(VENV)/.synced console
 # 5,000 messages from a real Dovecot into tickets (COUNT=1000 for fewer); not part of `bench`.
 bench-mail: $(VENV)/.synced
 	$(VENV)/bin/python -m bench.mail $(if $(COUNT),--count $(COUNT))
+
+# Signed, logged webhook deliveries to a local receiver, 20,000 per run (COUNT=5000 for fewer); not part of `bench`.
+bench-webhooks: $(VENV)/.synced
+	$(VENV)/bin/python -m bench.webhooks $(if $(COUNT),--count $(COUNT))
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .ruff_cache .mypy_cache console/node_modules console/dist
