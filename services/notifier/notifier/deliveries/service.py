@@ -8,11 +8,29 @@ failed one queued again, under the same id."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, delete, func, literal, or_, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    ARRAY,
+    DateTime,
+    Integer,
+    Row,
+    Text,
+    bindparam,
+    case,
+    column,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.errors import Conflict, NotFound
@@ -113,54 +131,139 @@ async def claim_due(
     return list(rows)
 
 
-async def record_attempt(
+@dataclass(frozen=True)
+class Attempt:
+    """One answer (or the reason there was none) to one claimed delivery, to be recorded."""
+
+    delivery: Row[Any]
+    request: dict[str, Any]
+    answered: Answered
+    sent_at: datetime
+
+
+# The settled state of each delivery of a recorded run, one array per column unnested into rows:
+# one statement whatever the run's length, compiled once (its shape never changes).
+_settled = (
+    func.unnest(
+        bindparam("ids", type_=ARRAY(UUID(as_uuid=True))),
+        bindparam("states", type_=ARRAY(Text)),
+        bindparam("next_attempts", type_=ARRAY(DateTime(timezone=True))),
+        bindparam("statuses", type_=ARRAY(Integer)),
+        bindparam("errors", type_=ARRAY(Text)),
+    )
+    .table_valued(
+        column("id", UUID(as_uuid=True)),
+        column("state", Text),
+        column("next_attempt_at", DateTime(timezone=True)),
+        column("status", Integer),
+        column("error", Text),
+    )
+    .render_derived(name="settled")
+)
+_SETTLE = (
+    update(_table)
+    .where(
+        _table.c.id == _settled.c.id,
+        _table.c.claimed_by == bindparam("holder"),
+        _table.c.state == "sending",
+    )
+    .values(
+        state=_settled.c.state,
+        next_attempt_at=_settled.c.next_attempt_at,
+        claimed_until=None,
+        last_status=_settled.c.status,
+        last_error=_settled.c.error,
+        delivered_at=case((_settled.c.state == "delivered", func.now()), else_=None),
+        updated_at=func.now(),
+    )
+    .returning(_table.c.id)
+)
+_LOG_ATTEMPT = webhook_attempts.insert()
+# A webhook's failing_since changes only when its last answer turns it: in the steady state its row
+# is not written at all (so answers for one webhook do not queue behind each other's row lock).
+_RECOVERED = (
+    update(webhooks)
+    .where(webhooks.c.id == func.any(bindparam("ids", type_=ARRAY(UUID(as_uuid=True)))))
+    .where(webhooks.c.failing_since.is_not(None))
+    .values(failing_since=None)
+)
+_FAILING = (
+    update(webhooks)
+    .where(webhooks.c.id == func.any(bindparam("ids", type_=ARRAY(UUID(as_uuid=True)))))
+    .where(webhooks.c.failing_since.is_(None))
+    .values(failing_since=func.now())
+)
+
+
+async def record_attempts(
     session: AsyncSession,
     *,
-    delivery: Row[Any],
+    attempts: Sequence[Attempt],
     holder: str,
-    request: dict[str, Any],
-    answered: Answered,
     settings: NotifierSettings,
     now: datetime,
-) -> str:
-    """The attempt logged and the delivery's next state: delivered on a 2xx; retried on a network
-    error, a 429 or a 5xx until the give-up window ends; failed otherwise. Nothing changes when the
-    delivery is no longer this worker's (its lease was taken over)."""
+) -> set[uuid.UUID]:
+    """Each attempt logged with its delivery's next state, all in a few statements: delivered on a
+    2xx; retried on a network error, a 429 or a 5xx until the give-up window ends; failed otherwise.
+    A delivery no longer this worker's (its lease was taken over) is left as it is and not logged;
+    the ids of those recorded are returned."""
+    outcomes = [_settled_state(attempt, settings, now) for attempt in attempts]
+    settled = await session.execute(
+        _SETTLE,
+        {
+            "holder": holder,
+            "ids": [attempt.delivery.id for attempt in attempts],
+            "states": [state for state, _, _ in outcomes],
+            "next_attempts": [at for _, at, _ in outcomes],
+            "statuses": [attempt.answered.status for attempt in attempts],
+            "errors": [words[:2000] for _, _, words in outcomes],
+        },
+    )
+    recorded = set(settled.scalars())
+    kept = [
+        (attempt, outcome)
+        for attempt, outcome in zip(attempts, outcomes, strict=True)
+        if attempt.delivery.id in recorded
+    ]
+    if not kept:
+        return recorded
+    await session.execute(
+        _LOG_ATTEMPT,
+        [
+            {
+                "delivery_id": attempt.delivery.id,
+                "attempt": attempt.delivery.attempts,
+                "sent_at": attempt.sent_at,
+                "status": attempt.answered.status,
+                "milliseconds": attempt.answered.milliseconds,
+                "error": attempt.answered.error,
+                "request": attempt.request,
+                "answer": attempt.answered.preview,
+            }
+            for attempt, _ in kept
+        ],
+    )
+    # Per webhook, its latest answer of the run decides (attempts come in the order they were answered).
+    last = {attempt.delivery.webhook_id: state for attempt, (state, _, _) in kept}
+    recovered = [webhook for webhook, state in last.items() if state == "delivered"]
+    failing = [webhook for webhook, state in last.items() if state != "delivered"]
+    if recovered:
+        await session.execute(_RECOVERED, {"ids": recovered})
+    if failing:
+        await session.execute(_FAILING, {"ids": failing})
+    return recorded
+
+
+def _settled_state(
+    attempt: Attempt, settings: NotifierSettings, now: datetime
+) -> tuple[str, datetime | None, str]:
+    """The delivery's next state, when it is tried again, and the error the log shows."""
+    delivery, answered = attempt.delivery, attempt.answered
     state, at = _outcome(delivery, answered, settings, now)
     words = answered.error or ("" if state == "delivered" else f"answered {answered.status}")
     if state == "given up":
         state, words = "failed", f"gave up after {delivery.attempts} attempts: {words}"
-    changed = await session.execute(
-        update(_table)
-        .where(_table.c.id == delivery.id, _table.c.claimed_by == holder, _table.c.state == "sending")
-        .values(
-            state=state,
-            next_attempt_at=at,
-            claimed_until=None,
-            last_status=answered.status,
-            last_error=words[:2000],
-            delivered_at=func.now() if state == "delivered" else None,
-            updated_at=func.now(),
-        )
-    )
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
-        return "lost"
-    await session.execute(
-        webhook_attempts.insert().values(
-            delivery_id=delivery.id,
-            attempt=delivery.attempts,
-            status=answered.status,
-            milliseconds=answered.milliseconds,
-            error=answered.error,
-            request=request,
-            answer=answered.preview,
-        )
-    )
-    failing_since = None if state == "delivered" else func.coalesce(webhooks.c.failing_since, func.now())
-    await session.execute(
-        update(webhooks).where(webhooks.c.id == delivery.webhook_id).values(failing_since=failing_since)
-    )
-    return state
+    return state, at, words
 
 
 def _outcome(
