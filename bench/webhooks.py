@@ -425,6 +425,7 @@ async def _latency(
     )
     latencies = [seen["first"][str(row["id"])] - started[row["ticket_id"]] for row in rows]
     assert len(latencies) == LATENCY_TICKETS and not seen["repeated"], (len(latencies), seen["repeated"])
+    stages = await connection.fetch(_STAGES, uuid.UUID(hook["id"]))
     return {
         "tickets": LATENCY_TICKETS,
         "offered_per_second": LATENCY_PER_SECOND,
@@ -432,7 +433,25 @@ async def _latency(
         "p50_ms": _percentile(latencies, 50),
         "p99_ms": _percentile(latencies, 99),
         "max_ms": max(latencies) * 1000,
+        # Where the time goes (the database's clock): ticket committed -> delivery queued by the
+        # notifier's consumer (relay, bus, consumer) -> request sent by a worker (wake-up, claim).
+        "stages_p50_ms": {
+            name: _percentile([row[name] for row in stages], 50) / 1000 for name in ("to_queued", "to_sent")
+        },
+        "stages_p99_ms": {
+            name: _percentile([row[name] for row in stages], 99) / 1000 for name in ("to_queued", "to_sent")
+        },
     }
+
+
+_STAGES = """
+SELECT (extract(epoch FROM d.created_at - t.created_at) * 1000)::float8 AS to_queued,
+       (extract(epoch FROM a.sent_at - d.created_at) * 1000)::float8 AS to_sent
+FROM notifier.webhook_deliveries d
+JOIN ticketing.tickets t ON t.id = d.ticket_id
+JOIN notifier.webhook_attempts a ON a.delivery_id = d.id
+WHERE d.webhook_id = $1
+"""
 
 
 def _percentile(values: list[float], percent: int) -> float:
@@ -484,6 +503,13 @@ def render_report(report: dict[str, Any]) -> str:
         f"ticket created -> webhook at the receiver, {latency['tickets']} at "
         f"{latency['offered_per_second']:g}/s: "
         f"p50 {latency['p50_ms']:.1f} ms, p99 {latency['p99_ms']:.1f} ms, max {latency['max_ms']:.1f} ms"
+    )
+    lines.append(
+        "  stages p50 / p99 (ms): "
+        + ", ".join(
+            f"{name} {latency['stages_p50_ms'][name]:.1f} / {latency['stages_p99_ms'][name]:.1f}"
+            for name in latency["stages_p50_ms"]
+        )
     )
     for target in report["targets"]:
         lines.append(f"{'PASS' if target['passed'] else 'FAIL'}  {target['title']}: {target['measured']}")
