@@ -1,5 +1,6 @@
 """The webhook worker loop (role `webhook-worker`): claims due deliveries, sends each signed through
-the address guard, and records the attempt with the delivery's next state.
+the address guard, and records the attempt with the delivery's next state (the answers that come in
+together in one transaction, `Recorder`).
 
 Not losing a delivery. A delivery is claimed (`sending`, committed, under a lease) before its request
 leaves. A worker that dies mid-send leaves it `sending`; once the lease runs out any worker takes it
@@ -12,6 +13,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -50,31 +52,60 @@ class DeliveryWorker:
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.recorder = Recorder(self)
         self._secrets: dict[bytes, str] = {}
+        self._next_recovery = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Up to a batch's worth of deliveries in flight at once, topped up as answers are recorded
+        rather than batch after batch (one slow receiver does not hold up the rest); what is in
+        flight when `stop` is set is finished and recorded."""
+        limit = self.settings.webhook_batch_size
+        # A claim is a transaction: taken once at least this many deliveries have room.
+        refill = max(limit // 2, 1)
+        in_flight: set[asyncio.Task[None]] = set()
+        room = asyncio.Event()
+
+        def finished(task: asyncio.Task[None]) -> None:
+            in_flight.discard(task)
+            if limit - len(in_flight) >= refill:
+                room.set()
+
         async with open_session(self.policy, connections=self.settings.webhook_connections) as http:
             while not stop.is_set():
-                try:
-                    async with self.sessions() as session, session.begin():
-                        await recover_abandoned(session)
-                    busy = await self.send_due(http)
-                except Exception:
-                    log.exception("the webhook worker's round failed; trying again")
-                    busy = 0
-                if not busy:
+                room.clear()  # before the claim: an answer recorded meanwhile sets it again
+                free = limit - len(in_flight)
+                claimed: list[Row[Any]] = []
+                if free >= refill:
+                    claimed = await self._claim(free)
+                    for delivery in claimed:
+                        task = asyncio.create_task(self._attempt(http, delivery))
+                        in_flight.add(task)
+                        task.add_done_callback(finished)
+                if len(claimed) == free or free < refill:
+                    await _wait_any(stop, room)  # more may be due: claimed as soon as there is room
+                else:
                     await _woken(stop, self.settings.webhook_poll_seconds)
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
 
-    async def send_due(self, http: aiohttp.ClientSession) -> int:
-        """One batch of due deliveries, sent side by side; how many were claimed."""
-        async with self.sessions() as session, session.begin():
-            claimed = await claim_due(
-                session,
-                holder=self.holder,
-                lease_seconds=self.settings.webhook_lease_seconds,
-                limit=self.settings.webhook_batch_size,
-            )
-        await asyncio.gather(*(self._attempt(http, delivery) for delivery in claimed))
-        return len(claimed)
+    async def _claim(self, limit: int) -> list[Row[Any]]:
+        """Due deliveries, now this worker's; abandoned ones (a dead worker's) are made due first, at
+        most once per poll interval."""
+        try:
+            now = time.monotonic()
+            if now >= self._next_recovery:
+                self._next_recovery = now + self.settings.webhook_poll_seconds
+                async with self.sessions() as session, session.begin():
+                    await recover_abandoned(session)
+            async with self.sessions() as session, session.begin():
+                return await claim_due(
+                    session,
+                    holder=self.holder,
+                    lease_seconds=self.settings.webhook_lease_seconds,
+                    limit=limit,
+                )
+        except Exception:
+            log.exception("the webhook worker could not claim deliveries; trying again")
+            return []
 
     async def _attempt(self, http: aiohttp.ClientSession, delivery: Row[Any]) -> None:
         sent_at = datetime.now(UTC)
@@ -155,11 +186,19 @@ class Recorder:
 
 
 async def _woken(stop: asyncio.Event, seconds: float) -> None:
+    """Until the poll interval ends or a delivery is queued in this process."""
     waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(consumers.queued.wait())]
     await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
     for wait in waits:
         wait.cancel()
     consumers.queued.clear()
+
+
+async def _wait_any(stop: asyncio.Event, room: asyncio.Event) -> None:
+    waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(room.wait())]
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for wait in waits:
+        wait.cancel()
 
 
 async def send_webhooks(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
