@@ -148,6 +148,7 @@ async def measure(
     count: int,
 ) -> dict[str, Any]:
     await receiver.ready()
+    load_at_start = os.getloadavg()
     settings = NotifierSettings()
     admin = await stack.admin()
     enabled = await admin.put(
@@ -187,6 +188,8 @@ async def measure(
     return {
         "benchmark": "webhooks",
         "machine": machine_info(),
+        # The machine is shared: its load (1, 5, 15 min) when the measurements began and ended.
+        "load_average_at_start": load_at_start,
         "load_average": os.getloadavg(),
         "deliveries_per_run": count,
         "webhooks": WEBHOOKS,
@@ -475,10 +478,15 @@ def _targets(runs: dict[str, Any], raw: dict[int, Any], latency: dict[str, Any])
     ]
 
 
+def _load(averages: list[float]) -> str:
+    return " / ".join(f"{average:.2f}" for average in averages)
+
+
 def render_report(report: dict[str, Any]) -> str:
     lines = [
         f"{report['deliveries_per_run']} deliveries per run over {report['webhooks']} webhooks; "
-        f"batch {report['batch_size']}; load average {', '.join(f'{x:.2f}' for x in report['load_average'])}",
+        f"batch {report['batch_size']}; load average at start {_load(report['load_average_at_start'])}, "
+        f"at end {_load(report['load_average'])}",
     ]
     for name, raw in report["raw_client"].items():
         lines.append(
