@@ -1,8 +1,9 @@
 // The department dialog's one form: every section edits its part of it, and the body the API takes
 // is made here, so a later section adds its fields in this one place. The mailbox's part goes to the
-// mail gateway (mailbox.ts), the rest to ticketing.
+// mail gateway (mailbox.ts), the notifications' to the notifier (notifications.ts), the rest to ticketing.
 import type { Schemas } from '@/api/client'
 import { type MailboxForm, mailboxFormOf } from './mailbox'
+import { type NotificationsForm, notificationsFormOf } from './notifications'
 
 export type Department = Schemas['ticketing__DepartmentOut']
 export type DepartmentBody = Schemas['ticketing__DepartmentCreate']
@@ -18,6 +19,7 @@ export interface DepartmentForm {
   member_ids: string[]
   cleanup: Required<Cleanup>
   mailbox: MailboxForm
+  notifications: NotificationsForm
 }
 
 export function emptyCleanup(): Required<Cleanup> {
@@ -35,6 +37,7 @@ export function formOf(department: Department | null, customerId: string | null 
       member_ids: [],
       cleanup: emptyCleanup(),
       mailbox: mailboxFormOf(null),
+      notifications: notificationsFormOf(null),
     }
   }
   return {
@@ -46,12 +49,13 @@ export function formOf(department: Department | null, customerId: string | null 
     member_ids: department.members.map((member) => member.id),
     cleanup: { ...emptyCleanup(), ...department.cleanup, close_statuses: [...(department.cleanup.close_statuses ?? [])] },
     mailbox: mailboxFormOf(null),
+    notifications: notificationsFormOf(null),
   }
 }
 
 /** The body for create and edit alike; `withCustomer` is false when the operator cannot see customers,
  * so an edit never clears a link they were not shown. */
 export function bodyOf(form: DepartmentForm, withCustomer: boolean): DepartmentBody {
-  const { customer_id, mailbox: _mailbox, ...rest } = form
+  const { customer_id, mailbox: _mailbox, notifications: _notifications, ...rest } = form
   return { ...rest, cleanup: { ...form.cleanup }, ...(withCustomer ? { customer_id } : {}) }
 }

@@ -1,5 +1,5 @@
 // The department dialog's sections (10.10), in the manual's order. Each is one component taking the
-// dialog's form; a later issue adds its section (Time Tracking, Notifications, Webhooks) as a file
+// dialog's form; a later issue adds its section (Time Tracking) as a file
 // here and one entry in this list.
 import type { Component } from 'vue'
 import AutoReplySection from './AutoReplySection.vue'
@@ -7,6 +7,8 @@ import CleanupSection from './CleanupSection.vue'
 import FollowUpSection from './FollowUpSection.vue'
 import GeneralSection from './GeneralSection.vue'
 import MembersSection from './MembersSection.vue'
+import NotificationsSection from './NotificationsSection.vue'
+import WebhooksSection from './WebhooksSection.vue'
 
 const MAILBOX_FIELDS = [
   'auth_method', 'imap_host', 'imap_port', 'imap_tls', 'imap_username', 'imap_password', 'imap_folder', 'smtp_host',
@@ -47,5 +49,7 @@ export const SECTIONS: readonly DepartmentSection[] = [
     component: CleanupSection,
     fields: ['cleanup', 'close_inactive_days', 'close_statuses', 'close_note', 'delete_closed_after_days', 'delete_attachment_files'],
   },
+  { key: 'notifications', title: 'Notifications', component: NotificationsSection, fields: ['recipients', 'events'] },
+  { key: 'webhooks', title: 'Webhooks', component: WebhooksSection, fields: [] },
   { key: 'members', title: 'Members', component: MembersSection, fields: ['member_ids'] },
 ]
