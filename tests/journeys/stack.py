@@ -159,4 +159,6 @@ async def _all_ready(
             def alive(name: str = name) -> None:
                 assert stack.processes[name].poll() is None, (log_dir / f"{name}.log").read_text()[-3000:]
 
-            await eventually(ready, within=60, what=f"{name} ready", check=alive)
+            # Every process imports the whole platform at once; on a machine shared with other runs
+            # that alone can take minutes.
+            await eventually(ready, within=240, what=f"{name} ready", check=alive)
