@@ -1,5 +1,6 @@
 """The console in Debian's Chromium (Playwright's own download cannot work here), against a real
-stack: gateway serving the built console, ticketing, SLA engine, mail gateway, NATS and PostgreSQL.
+stack: gateway serving the built console, ticketing, SLA engine, mail gateway, notifier (with its
+webhook workers), NATS and PostgreSQL.
 One stack per test module; each test makes its own operators and records."""
 
 from __future__ import annotations
@@ -28,6 +29,16 @@ MAIL_ON_LOOPBACK = {
     "HELPDESK_SEND_RETRY_FIRST_SECONDS": "1",
     "HELPDESK_SEND_RETRY_LONGEST_SECONDS": "2",
     "HELPDESK_SEND_POLL_SECONDS": "0.5",
+}
+# The tests' webhook receivers listen on loopback, which the address guard refuses unless admitted;
+# a failed request is tried again within seconds, and a webhook failing a few seconds is flagged.
+WEBHOOKS_ON_LOOPBACK = {
+    "HELPDESK_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
+    "HELPDESK_WEBHOOK_TIMEOUT_SECONDS": "5",
+    "HELPDESK_WEBHOOK_RETRY_FIRST_SECONDS": "1",
+    "HELPDESK_WEBHOOK_RETRY_LONGEST_SECONDS": "2",
+    "HELPDESK_WEBHOOK_POLL_SECONDS": "0.3",
+    "HELPDESK_WEBHOOK_FAILING_AFTER_SECONDS": "3",
 }
 # Two cores run the stack, the browser and the test at once: answers may take seconds, not moments.
 expect.set_options(timeout=15_000)
@@ -69,9 +80,9 @@ async def console(servers: TestServers, tmp_path_factory: pytest.TempPathFactory
         servers,
         database,
         tmp_path_factory.mktemp("console"),
-        upstreams=("ticketing", "sla-engine", "mail-gateway"),
+        upstreams=("ticketing", "sla-engine", "mail-gateway", "notifier"),
         gateway_env={"HELPDESK_CONSOLE_DIR": str(CONSOLE_DIST)},
-        service_env=MAIL_ON_LOOPBACK,
+        service_env={**MAIL_ON_LOOPBACK, **WEBHOOKS_ON_LOOPBACK},
     )
     try:
         admin = await stack.admin()
