@@ -110,8 +110,8 @@ async def test_webhooks_are_managed_tested_and_their_deliveries_redelivered(
         # New webhooks start with 10.16's default body and headers.
         await expect(dialog.locator("#webhook-body")).to_contain_text('"ticket_number": "{{ticket_number}}"')
         await expect(dialog.locator("#webhook-headers")).to_contain_text('"Content-Type": "application/json"')
-        await dialog.get_by_label("Name").fill("Chat relay")
-        await dialog.get_by_label("URL").fill("http://169.254.169.254/latest/meta-data")
+        await dialog.get_by_label("Name", exact=True).fill("Chat relay")
+        await dialog.get_by_label("URL", exact=True).fill("http://169.254.169.254/latest/meta-data")
         await dialog.get_by_label("Ticket Created").check()
         # A placeholder typed at the cursor, before the opening brace: no longer JSON.
         await dialog.get_by_role("button", name="Insert {{priority}}").click()
@@ -129,7 +129,7 @@ async def test_webhooks_are_managed_tested_and_their_deliveries_redelivered(
         await expect(dialog.locator("#webhook-body-error")).to_be_empty()
         await screenshot(page, "webhook-form-refused-url")
 
-        await dialog.get_by_label("URL").fill(receiver.url)
+        await dialog.get_by_label("URL", exact=True).fill(receiver.url)
         await dialog.get_by_role("button", name="Create").click()
         dialog = page.get_by_role("dialog", name=f"Webhooks of {name}")
         secret_box = dialog.get_by_label("Signing secret")
@@ -210,14 +210,14 @@ async def test_webhooks_are_managed_tested_and_their_deliveries_redelivered(
     # Rotation shows the new secret once; the old one signs nothing from now on.
     await dialog.get_by_role("button", name="Edit Chat relay").click()
     form = page.get_by_role("dialog", name="Edit webhook Chat relay")
-    await expect(form.get_by_label("URL")).to_have_value(receiver.url)
+    await expect(form.get_by_label("URL", exact=True)).to_have_value(receiver.url)
     await expect(form.get_by_label("Ticket Created")).to_be_checked()
     await form.get_by_role("button", name="Rotate secret").click()
     await _confirm(page, "Rotate secret")
     rotated = await form.get_by_label("Signing secret").input_value()
     assert rotated.startswith("whsec_") and rotated != secret
     # Closed and opened again: no secret anywhere, and the API never returns one either.
-    await form.get_by_role("button", name="Close").click()
+    await form.get_by_role("button", name="Close", exact=True).click()
     await expect(page.get_by_role("dialog", name="Edit webhook Chat relay")).to_have_count(0)
     await department_dialog.get_by_role("button", name="Manage Webhooks").click()
     dialog = page.get_by_role("dialog", name=f"Webhooks of {name}")
