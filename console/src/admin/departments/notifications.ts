@@ -17,6 +17,8 @@ export interface NotificationsForm {
   /** Why the stored settings could not be read: the fields are then not offered, so a save cannot
    * overwrite settings nobody was shown. */
   unreadable: Problem | null
+  /** While the stored settings are being read the fields wait, so nothing typed is overwritten. */
+  loading: boolean
 }
 
 function noEvents(): NotificationEvents {
@@ -32,6 +34,7 @@ export function notificationsFormOf(stored: NotificationSettings | null): Notifi
     events: { ...noEvents(), ...stored?.events },
     stored,
     unreadable: null,
+    loading: false,
   }
 }
 
@@ -41,7 +44,7 @@ export function notificationsBodyOf(form: NotificationsForm): NotificationBody {
 
 /** Whether saving has anything to tell the notifier: settings were saved before, or a field moved. */
 export function notificationsTouched(form: NotificationsForm): boolean {
-  if (form.unreadable) return false
+  if (form.unreadable || form.loading) return false
   if (form.stored?.updated_at) return true
   return JSON.stringify(notificationsBodyOf(form)) !== JSON.stringify(notificationsBodyOf(notificationsFormOf(null)))
 }
