@@ -127,6 +127,7 @@ async def test_webhooks_are_managed_tested_and_their_deliveries_redelivered(
         await dialog.get_by_role("button", name="Create").click()
         await expect(dialog.locator("#webhook-url-error")).to_contain_text("not allowed")
         await expect(dialog.locator("#webhook-body-error")).to_be_empty()
+        await dialog.get_by_label("URL", exact=True).scroll_into_view_if_needed()
         await screenshot(page, "webhook-form-refused-url")
 
         await dialog.get_by_label("URL", exact=True).fill(receiver.url)
