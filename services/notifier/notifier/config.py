@@ -8,9 +8,10 @@ from typing import Self
 from pydantic import Field, model_validator
 
 from helpdesk_common.config import HelpdeskSettings
+from notifier.live.config import LiveSettings
 
 
-class NotifierSettings(HelpdeskSettings):
+class NotifierSettings(HelpdeskSettings, LiveSettings):
     service_name: str = "notifier"
     # Where operators open a ticket (HELPDESK_CONSOLE_URL, the console's public address): a webhook's
     # {{url}} and a notification e-mail's link are `ticket_url(number)`.

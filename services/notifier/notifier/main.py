@@ -1,5 +1,5 @@
 """The notifier service: e-mail notifications per department (notifications/), webhooks per
-department, their deliveries and the delivery log (live updates follow). Its tables live in the
+department, their deliveries and the delivery log, live updates (live/). Its tables live in the
 `notifier` schema, reached with the role `helpdesk_notifier` only: the notification and webhook APIs
 (notifications/, webhooks/, deliveries/routes.py), the projections of ticketing's departments and
 module switch (projections.py), the notification e-mails (the `consumers` role), and the webhook
@@ -20,6 +20,7 @@ from notifier.deliveries.consumers import ticket_events_consumer
 from notifier.deliveries.routes import router as deliveries_router
 from notifier.deliveries.worker import send_webhooks
 from notifier.jobs import jobs
+from notifier.live import routes as live_routes
 from notifier.notifications.routes import router as notifications_router
 from notifier.tables import metadata
 from notifier.webhooks.routes import router as webhooks_router
@@ -29,6 +30,7 @@ def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
     app.include_router(webhooks_router)
     app.include_router(deliveries_router)
     app.include_router(notifications_router)
+    live_routes.install(app, runtime)
 
 
 service = ServiceDefinition(
