@@ -61,7 +61,9 @@ async def apply_ticket_event(session: AsyncSession, event: Any) -> None:
         changed_at=event.time,
     )
     newer = row.changed_at <= new.excluded.changed_at
-    later_attention = new.excluded.attention_at > func.coalesce(row.attention_at, literal("-infinity"))
+    later_attention = new.excluded.attention_at.is_not(None) & (
+        row.attention_at.is_(None) | (new.excluded.attention_at > row.attention_at)
+    )
     await session.execute(
         new.on_conflict_do_update(
             index_elements=["ticket_id"],
