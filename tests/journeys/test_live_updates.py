@@ -1,0 +1,105 @@
+"""Live updates end to end: the real gateway streams the notifier's event stream (no buffering, no read
+timeout) while a ticket is created and answered through ticketing, and resumes it with Last-Event-ID."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from helpdesk_common.testing.infrastructure import TestServers
+from helpdesk_common.testing.plugin import TestDatabase
+from tests.backbone.harness import eventually
+from tests.journeys.stack import RunningStack, start_stack
+
+WAIT = 15.0
+
+
+@pytest.fixture
+async def stack_with_notifier(
+    servers: TestServers, database: TestDatabase, jetstream: object, tmp_path: Path
+) -> AsyncIterator[RunningStack]:
+    # Heartbeats more often than the gateway's read timeout would allow for a normal answer.
+    running = await start_stack(
+        servers,
+        database,
+        tmp_path,
+        upstreams=("ticketing", "notifier"),
+        service_env={"HELPDESK_LIVE_HEARTBEAT_SECONDS": "0.5"},
+    )
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+async def _events(lines: AsyncIterator[str]) -> AsyncIterator[tuple[str, dict[str, object], int | None]]:
+    kind, data, event_id = "message", "", None
+    async for line in lines:
+        if line == "":
+            if data:
+                yield kind, orjson.loads(data), event_id
+            kind, data, event_id = "message", "", None
+        elif line.startswith("event: "):
+            kind = line[7:]
+        elif line.startswith("data: "):
+            data += line[6:]
+        elif line.startswith("id: "):
+            event_id = int(line[4:])
+
+
+async def _next_ticket_event(
+    events: AsyncIterator[tuple[str, dict[str, object], int | None]],
+) -> tuple[str, dict[str, object], int]:
+    async def search() -> tuple[str, dict[str, object], int]:
+        async for kind, data, event_id in events:
+            if event_id is not None:
+                return kind, data, event_id
+        raise EOFError("the stream ended")
+
+    return await asyncio.wait_for(search(), WAIT)
+
+
+async def test_a_ticket_and_its_reply_arrive_on_the_stream_through_the_gateway(
+    stack_with_notifier: RunningStack,
+) -> None:
+    stack = stack_with_notifier
+    admin = await stack.admin()
+    await admin.put(
+        "/api/tickets/settings",
+        json={"ticket_system_enabled": True, "ticket_number_prefix": "TKT", "blocked_extensions": []},
+    )
+
+    async def enabled() -> bool:
+        return (await admin.get("/api/tickets/labels")).status_code == 200
+
+    await eventually(enabled, within=WAIT, what="the Ticket System switch")
+    async with admin.stream("GET", "/api/notifications/live", timeout=None) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = _events(response.aiter_lines())
+        kind, _, _ = await asyncio.wait_for(anext(events), WAIT)
+        assert kind == "unread"
+        created = await admin.post("/api/tickets", json={"title": "Live from the gateway"})
+        assert created.status_code == 201, created.text
+        ticket = created.json()
+        kind, data, created_id = await _next_ticket_event(events)
+        assert kind == "ticket_created"
+        assert data["ticket"]["number"] == ticket["number"]  # type: ignore[index]
+        # A pause longer than a normal answer may take at the gateway: the stream stays open.
+        await asyncio.sleep(2)
+    # Meanwhile an answer is written; the reconnect resumes from the last id it saw.
+    reply = await admin.post(
+        f"/api/tickets/{ticket['number']}/comments", json={"body": "<p>On it</p>", "direction": "internal"}
+    )
+    assert reply.status_code in (200, 201), reply.text
+    headers = {"Last-Event-ID": str(created_id)}
+    async with admin.stream("GET", "/api/notifications/live", headers=headers, timeout=None) as response:
+        events = _events(response.aiter_lines())
+        kind, data, resumed_id = await _next_ticket_event(events)
+    assert kind == "comment_added"
+    assert resumed_id > created_id
+    assert data["comment"]["direction"] == "internal"  # type: ignore[index]
