@@ -366,6 +366,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/notifications/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The operator's live updates (text/event-stream)
+         * @description Events `ticket_created`, `ticket_updated`, `ticket_assigned`, `ticket_closed`,
+         *     `ticket_deleted`, `comment_added` (with the comment's direction), `sla_warning`, `sla_breached`,
+         *     `auto_closed` on tickets the operator may see, each with its id; `unread` (the counter),
+         *     `presence` (another operator viewing, composing or gone from a ticket) and `resync` (reload
+         *     everything: the events since Last-Event-ID are gone, or the client fell too far behind). Send the
+         *     last id seen as `Last-Event-ID` to resume without gaps.
+         */
+        get: operations["notifier__live_stream_live_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/live/presence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Viewing, composing on, or leaving a ticket */
+        post: operations["notifier__announce_presence_live_presence_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/live/unread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The unread counter */
+        get: operations["notifier__unread_live_unread_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/operators": {
         parameters: {
             query?: never;
@@ -1922,6 +1981,28 @@ export interface components {
              */
             updated_at: string | null;
         };
+        /**
+         * PresenceIn
+         * @description Sent when the operator opens a ticket, starts or stops writing, and again as a heartbeat.
+         */
+        notifier__PresenceIn: {
+            state: components["schemas"]["notifier__PresenceState"];
+            /**
+             * Ticket Id
+             * Format: uuid
+             */
+            ticket_id: string;
+        };
+        /** PresenceOut */
+        notifier__PresenceOut: {
+            /** Ttl Seconds */
+            ttl_seconds: number;
+        };
+        /**
+         * PresenceState
+         * @enum {string}
+         */
+        notifier__PresenceState: "viewing" | "composing" | "left";
         /** SecretOut */
         notifier__SecretOut: {
             /**
@@ -1929,6 +2010,11 @@ export interface components {
              * @description The new signing secret (whsec_...): shown this once, never again.
              */
             secret: string;
+        };
+        /** UnreadOut */
+        notifier__UnreadOut: {
+            /** Count */
+            count: number;
         };
         /** WebhookIn */
         notifier__WebhookIn: {
@@ -5529,6 +5615,238 @@ export interface operations {
             };
             /** @description The request is not valid: `errors` names each field that is wrong and why. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    notifier__live_stream_live_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    notifier__announce_presence_live_presence_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["notifier__PresenceIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["notifier__PresenceOut"];
+                };
+            };
+            /** @description The body cannot be read as the type it declares (e.g. not UTF-8). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    notifier__unread_live_unread_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["notifier__UnreadOut"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
