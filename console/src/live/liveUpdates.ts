@@ -46,8 +46,13 @@ export const live = reactive({
   presence: {} as Record<string, Record<string, OnTicket>>,
 })
 
+// EventSource retries a dropped stream by itself, but gives up on an answer that is not a stream
+// (a 503 while the notifier restarts): then the console opens a new one after this pause.
+const REOPEN_MS = 5_000
+
 const listeners = new Set<Listener>()
 let source: EventSource | null = null
+let reopen: ReturnType<typeof setTimeout> | null = null
 
 /** Called with each ticket event (and 'resync'); returns what stops it. */
 export function onLiveEvent(listener: Listener): () => void {
@@ -60,10 +65,18 @@ function tell(event: LiveTicketEvent | 'resync'): void {
 }
 
 export function startLive(): void {
+  if (reopen) clearTimeout(reopen)
+  reopen = null
   if (source) return
   source = new EventSource('/api/notifications/live')
   source.onopen = () => (live.connected = true)
-  source.onerror = () => (live.connected = false)
+  source.onerror = () => {
+    live.connected = false
+    if (source?.readyState === EventSource.CLOSED) {
+      source = null
+      reopen = setTimeout(startLive, REOPEN_MS)
+    }
+  }
   for (const name of TICKET_EVENTS) {
     source.addEventListener(name, (message) => tell({ type: name, ...JSON.parse((message as MessageEvent).data) }))
   }
@@ -85,6 +98,8 @@ export function startLive(): void {
 }
 
 export function stopLive(): void {
+  if (reopen) clearTimeout(reopen)
+  reopen = null
   source?.close()
   source = null
   live.connected = false

@@ -96,11 +96,13 @@ async def stack(database: TestDatabase, servers: TestServers, jetstream: JetStre
 async def notifier(stack: Stack, **settings: Any) -> AsyncIterator[Notifier]:
     url = stack.database.url_for(service)
     configured = service.settings_class(
-        service_name="notifier",
-        database_url=url,
-        internal_token_public_key=stack.public_key,
-        nats_url=stack.servers.nats_url,
-        **settings,
+        **{
+            "service_name": "notifier",
+            "database_url": url,
+            "internal_token_public_key": stack.public_key,
+            "nats_url": stack.servers.nats_url,
+            **settings,
+        }
     )
     engine = create_engine(url, schema=service.schema, pool_size=4)
     app = build_app(service, ServiceRuntime(configured, engine, create_session_factory(engine)))
@@ -515,3 +517,13 @@ async def _eventually(condition: Callable[[], Any], within: float = WAIT) -> Non
     while not await condition():
         assert asyncio.get_running_loop().time() < deadline, "timed out"
         await asyncio.sleep(0.05)
+
+
+async def test_without_the_bus_the_stream_is_a_503_not_a_hanging_request(stack: Stack) -> None:
+    from helpdesk_common.embedded import free_port
+
+    async with notifier(stack, nats_url=f"nats://127.0.0.1:{free_port()}") as app, app.client(ADA) as ada:
+        answer = await ada.get("/live")
+    assert answer.status_code == 503
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["retry-after"] == "5"

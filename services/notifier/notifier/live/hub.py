@@ -9,6 +9,7 @@ import contextlib
 import logging
 from dataclasses import dataclass
 
+import nats.errors
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.errors import NotFoundError
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk_common.auth import Operator
 from helpdesk_common.bus.connection import connect
+from helpdesk_common.errors import HelpdeskError
 from helpdesk_common.periodic import sleep_unless_stopped
 from notifier.live.config import LiveSettings
 from notifier.live.connection import TICKET_STREAM, LiveConnection
@@ -23,6 +25,17 @@ from notifier.live.presence import PRESENCE_SUBJECT, Presence, PresenceBoard, pa
 from notifier.live.unread import unread_ticket_ids
 
 log = logging.getLogger(__name__)
+
+
+# A request waits this long for NATS before it is answered 503: the api role serves without NATS
+# otherwise, and a browser's EventSource must not hang on a request that cannot be served.
+CONNECT_SECONDS = 5.0
+
+
+class LiveUnavailable(HelpdeskError):
+    status_code = 503
+    problem_type = "urn:helpdesk:problem:live-unavailable"
+    title = "Live updates unavailable"
 
 
 @dataclass(frozen=True)
@@ -50,7 +63,15 @@ class LiveHub:
     async def bus(self) -> Client:
         async with self._starting:
             if self._client is None:
-                client = await connect(self._nats_url, name="notifier-live")
+                try:
+                    client = await asyncio.wait_for(
+                        connect(self._nats_url, name="notifier-live"), CONNECT_SECONDS
+                    )
+                except (TimeoutError, OSError, nats.errors.Error) as error:
+                    raise LiveUnavailable(
+                        "Live updates cannot reach the message bus; the queue refreshes on its own.",
+                        headers={"Retry-After": "5"},
+                    ) from error
                 await client.subscribe(PRESENCE_SUBJECT, cb=self._on_presence)
                 self._lapsing = asyncio.create_task(self._lapse(), name="live-presence-lapse")
                 self._client = client
