@@ -4,6 +4,7 @@ timeout) while a ticket is created and answered through ticketing, and resumes i
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from helpdesk_common.testing.infrastructure import TestServers
 from helpdesk_common.testing.plugin import TestDatabase
 from tests.backbone.harness import eventually
-from tests.journeys.stack import RunningStack, start_stack
+from tests.journeys.stack import PASSWORD, RunningStack, start_stack
 
 WAIT = 15.0
 
@@ -103,3 +104,59 @@ async def test_a_ticket_and_its_reply_arrive_on_the_stream_through_the_gateway(
     assert kind == "comment_added"
     assert resumed_id > created_id
     assert data["comment"]["direction"] == "internal"  # type: ignore[index]
+
+
+async def test_an_operator_of_one_department_hears_of_its_tickets_only(
+    stack_with_notifier: RunningStack,
+) -> None:
+    """Visibility from the gateway's own token: the departments ticketing's memberships say."""
+    stack = stack_with_notifier
+    admin = await stack.admin()
+    await admin.put(
+        "/api/tickets/settings",
+        json={"ticket_system_enabled": True, "ticket_number_prefix": "TKT", "blocked_extensions": []},
+    )
+
+    async def enabled() -> bool:
+        return (await admin.get("/api/tickets/labels")).status_code == 200
+
+    await eventually(enabled, within=WAIT, what="the Ticket System switch")
+    theirs = (await admin.post("/api/tickets/departments", json={"name": "Support"})).json()
+    other = (await admin.post("/api/tickets/departments", json={"name": "Billing"})).json()
+    username = f"op{uuid.uuid4().hex[:8]}"
+    created = await admin.post(
+        "/api/operators",
+        json={
+            "username": username,
+            "email": f"{username}@example.com",
+            "display_name": username,
+            "password": PASSWORD,
+            "flags": ["tickets_enabled"],
+        },
+    )
+    assert created.status_code == 201, created.text
+
+    async def member() -> bool:
+        answer = await admin.patch(
+            f"/api/tickets/departments/{theirs['id']}", json={"member_ids": [created.json()["id"]]}
+        )
+        return answer.status_code == 200
+
+    await eventually(member, within=WAIT, what="ticketing to know the operator")
+    operator = await stack.bearer(username)
+    probe = await admin.post("/api/tickets", json={"title": "Probe", "department_id": theirs["id"]})
+
+    async def sees_department() -> bool:
+        queue = (await operator.get("/api/tickets", params={"tab": "all"})).json()
+        return any(row["number"] == probe.json()["number"] for row in queue.get("rows", []))
+
+    await eventually(sees_department, within=WAIT, what="the operator's token to name the department")
+    async with operator.stream("GET", "/api/notifications/live", timeout=None) as response:
+        events = _events(response.aiter_lines())
+        await asyncio.wait_for(anext(events), WAIT)
+        hidden = await admin.post("/api/tickets", json={"title": "Elsewhere", "department_id": other["id"]})
+        shown = await admin.post("/api/tickets", json={"title": "Ours", "department_id": theirs["id"]})
+        assert hidden.status_code == shown.status_code == 201
+        kind, data, _ = await _next_ticket_event(events)
+    assert kind == "ticket_created"
+    assert data["ticket"]["number"] == shown.json()["number"]  # type: ignore[index]
