@@ -290,7 +290,8 @@ async def test_all_departments_flag_sees_every_ticket(stack: Stack) -> None:
 
 
 async def test_a_reconnect_with_last_event_id_resumes_without_gaps(stack: Stack) -> None:
-    async with notifier(stack) as app, app.client(ADA) as ada:
+    # The ids are the ticket stream's sequences: another replica resumes where the first left off.
+    async with notifier(stack) as app, notifier(stack) as replica, app.client(ADA) as ada:
         before = [snapshot(SUPPORT) for _ in range(2)]
         async with live(ada) as stream:
             await publish(stack, *(created(ticket) for ticket in before))
@@ -302,7 +303,7 @@ async def test_a_reconnect_with_last_event_id_resumes_without_gaps(stack: Stack)
         for ticket in away:
             events += [created(ticket), created(snapshot(BILLING)), inbound(ticket)]
         sequences = await publish(stack, *events)
-        async with live(ada, last_id) as stream:
+        async with replica.client(ADA) as again, live(again, last_id) as stream:
             resumed = await stream.ticket_events(10)
             after = snapshot(SUPPORT)
             await publish(stack, created(after))
