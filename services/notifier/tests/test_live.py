@@ -22,6 +22,7 @@ from nats.js import JetStreamContext
 
 from helpdesk_common.auth import INTERNAL_TOKEN_HEADER, Operator, generate_key_pair, mint_internal_token
 from helpdesk_common.contracts.envelope import EventEnvelope
+from helpdesk_common.contracts.ticketing import TicketSettingsChanged, TicketSettingsData
 from helpdesk_common.contracts.tickets import (
     CommentAdded,
     CommentAddedData,
@@ -42,6 +43,7 @@ from helpdesk_common.testing.infrastructure import TestServers
 from helpdesk_common.testing.plugin import TestDatabase
 from notifier.live.projection import tickets_consumer
 from notifier.main import service
+from notifier.projections import module_switch_projection
 
 SUPPORT = uuid.uuid4()
 BILLING = uuid.uuid4()
@@ -87,13 +89,31 @@ BOB = operator("bob", BILLING)
 
 @pytest.fixture
 async def stack(database: TestDatabase, servers: TestServers, jetstream: JetStreamContext) -> Stack:
-    await database.add_service(service)
+    url = await database.add_service(service)
     private_key, public_key = generate_key_pair()
+    await switch_module(url, enabled=True)
     return Stack(database, servers, jetstream, private_key, public_key)
 
 
+async def switch_module(url: str, *, enabled: bool) -> None:
+    """As the notifier's projection applies ticketing's event."""
+    event = TicketSettingsChanged.build(
+        source="ticketing",
+        subject="settings",
+        data=TicketSettingsData(
+            ticket_system_enabled=enabled, ticket_number_prefix="TKT", blocked_extensions=[]
+        ),
+    )
+    engine = create_engine(url, schema=service.schema, pool_size=1)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            await module_switch_projection.changed(session, event)
+    finally:
+        await engine.dispose()
+
+
 @contextlib.asynccontextmanager
-async def notifier(stack: Stack, **settings: Any) -> AsyncIterator[Notifier]:
+async def notifier_process(stack: Stack, **settings: Any) -> AsyncIterator[Notifier]:
     url = stack.database.url_for(service)
     configured = service.settings_class(
         **{
@@ -248,7 +268,7 @@ async def live(client: httpx.AsyncClient, last_event_id: int | None = None) -> A
 
 
 async def test_an_operator_sees_events_of_tickets_in_their_departments_only(stack: Stack) -> None:
-    async with notifier(stack) as app, app.client(ADA) as ada, live(ada) as stream:
+    async with notifier_process(stack) as app, app.client(ADA) as ada, live(ada) as stream:
         theirs, elsewhere, nowhere = snapshot(SUPPORT), snapshot(BILLING), snapshot(None)
         moved_away = snapshot(BILLING)
         await publish(
@@ -282,7 +302,7 @@ async def test_an_operator_sees_events_of_tickets_in_their_departments_only(stac
 
 async def test_all_departments_flag_sees_every_ticket(stack: Stack) -> None:
     everyone = operator("eve", flags=("tickets_enabled", "tickets_view_all_departments"))
-    async with notifier(stack) as app, app.client(everyone) as eve, live(eve) as stream:
+    async with notifier_process(stack) as app, app.client(everyone) as eve, live(eve) as stream:
         tickets = [snapshot(SUPPORT), snapshot(BILLING), snapshot(None)]
         await publish(stack, *(created(ticket) for ticket in tickets))
         seen = await stream.ticket_events(3)
@@ -291,7 +311,7 @@ async def test_all_departments_flag_sees_every_ticket(stack: Stack) -> None:
 
 async def test_a_reconnect_with_last_event_id_resumes_without_gaps(stack: Stack) -> None:
     # The ids are the ticket stream's sequences: another replica resumes where the first left off.
-    async with notifier(stack) as app, notifier(stack) as replica, app.client(ADA) as ada:
+    async with notifier_process(stack) as app, notifier_process(stack) as replica, app.client(ADA) as ada:
         before = [snapshot(SUPPORT) for _ in range(2)]
         async with live(ada) as stream:
             await publish(stack, *(created(ticket) for ticket in before))
@@ -318,7 +338,7 @@ async def test_a_reconnect_with_last_event_id_resumes_without_gaps(stack: Stack)
 
 
 async def test_a_last_event_id_the_stream_no_longer_has_asks_for_a_resync(stack: Stack) -> None:
-    async with notifier(stack) as app, app.client(ADA) as ada:
+    async with notifier_process(stack) as app, app.client(ADA) as ada:
         async with ada.stream("GET", "/live", headers={"Last-Event-ID": "999999"}) as response:
             reader = EventReader(response)
             first = await reader.next()
@@ -329,7 +349,7 @@ async def test_a_last_event_id_the_stream_no_longer_has_asks_for_a_resync(stack:
 
 
 async def test_a_client_that_stops_reading_is_told_to_resync_and_cut_off(stack: Stack) -> None:
-    async with notifier(stack, live_queue_size=4, live_behind_seconds=0.5) as app:
+    async with notifier_process(stack, live_queue_size=4, live_behind_seconds=0.5) as app:
         hub = app.app.state.live_hub
         token = mint_internal_token(ADA, private_key_pem=stack.private_key, ttl_seconds=600)
         host, port = app.url.removeprefix("http://").split(":")
@@ -384,8 +404,8 @@ async def test_presence_reaches_operators_who_see_the_ticket_across_two_notifier
     ticket = snapshot(SUPPORT)
     async with (
         projection(stack),
-        notifier(stack) as first,
-        notifier(stack) as second,
+        notifier_process(stack) as first,
+        notifier_process(stack) as second,
         first.client(ADA) as ada,
         second.client(GRACE) as grace,
         first.client(BOB) as bob,
@@ -424,7 +444,7 @@ async def test_a_presence_not_renewed_lapses(stack: Stack) -> None:
     ticket = snapshot(SUPPORT)
     async with (
         projection(stack),
-        notifier(stack, live_presence_ttl_seconds=1.0) as app,
+        notifier_process(stack, live_presence_ttl_seconds=1.0) as app,
         app.client(ADA) as ada,
         app.client(GRACE) as grace,
     ):
@@ -443,7 +463,7 @@ async def test_the_unread_counter_counts_new_customer_activity_until_the_ticket_
         snapshot(SUPPORT),
         snapshot(SUPPORT, source=TicketSource.MANUAL, created_by_id=ADA.id),
     )
-    async with projection(stack), notifier(stack) as app, app.client(ADA) as ada:
+    async with projection(stack), notifier_process(stack) as app, app.client(ADA) as ada:
         async with live(ada) as stream:
 
             def count(r: Received) -> bool:
@@ -483,7 +503,7 @@ async def test_the_unread_counter_counts_new_customer_activity_until_the_ticket_
 
 async def test_every_live_endpoint_needs_the_tickets_flag(stack: Stack) -> None:
     without = operator("mallory", SUPPORT, flags=())
-    async with notifier(stack) as app, app.client(without) as client:
+    async with notifier_process(stack) as app, app.client(without) as client:
         answers = [
             await client.get("/live"),
             await client.get("/live/unread"),
@@ -496,8 +516,20 @@ async def test_every_live_endpoint_needs_the_tickets_flag(stack: Stack) -> None:
     assert unauthenticated.status_code == 401
 
 
+async def test_the_live_endpoints_are_closed_while_the_ticket_system_is_switched_off(stack: Stack) -> None:
+    await switch_module(stack.database.url_for(service), enabled=False)
+    async with notifier_process(stack) as app, app.client(ADA) as ada:
+        answers = [
+            await ada.get("/live"),
+            await ada.get("/live/unread"),
+            await ada.post("/live/presence", json={"ticket_id": str(uuid.uuid4()), "state": "viewing"}),
+        ]
+    assert [a.status_code for a in answers] == [403, 403, 403]
+    assert {a.json()["reason"] for a in answers} == {"module_disabled"}
+
+
 async def test_bad_presence_is_a_422_naming_the_field(stack: Stack) -> None:
-    async with notifier(stack) as app, app.client(ADA) as ada:
+    async with notifier_process(stack) as app, app.client(ADA) as ada:
         answer = await ada.post("/live/presence", json={"ticket_id": str(uuid.uuid4()), "state": "dancing"})
     assert answer.status_code == 422
     assert "state" in answer.text
@@ -523,7 +555,10 @@ async def _eventually(condition: Callable[[], Any], within: float = WAIT) -> Non
 async def test_without_the_bus_the_stream_is_a_503_not_a_hanging_request(stack: Stack) -> None:
     from helpdesk_common.embedded import free_port
 
-    async with notifier(stack, nats_url=f"nats://127.0.0.1:{free_port()}") as app, app.client(ADA) as ada:
+    async with (
+        notifier_process(stack, nats_url=f"nats://127.0.0.1:{free_port()}") as app,
+        app.client(ADA) as ada,
+    ):
         answer = await ada.get("/live")
     assert answer.status_code == 503
     assert answer.headers["content-type"] == "application/problem+json"

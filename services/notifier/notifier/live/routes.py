@@ -1,6 +1,7 @@
 """HTTP for live updates: the operator's event stream, presence on a ticket, the unread counter. Each
-needs `tickets_enabled`, the flag the ticket queue itself needs; what the stream shows is limited to
-the tickets the operator may see."""
+is behind the Ticket System's gate (`tickets_enabled`, the flag the ticket queue itself needs, and the
+module switch) and needs no flag of its own; what the stream shows is limited to the tickets the
+operator may see."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from typing import Annotated, cast
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpdesk_common.auth import Operator, require
+from helpdesk_common.auth import Operator
 from helpdesk_common.errors import NotFound, ValidationFailed
 from helpdesk_common.service import ServiceRuntime
+from helpdesk_common.ticket_module import module_access
 from notifier.live.config import LiveSettings
 from notifier.live.frames import frame
 from notifier.live.hub import LiveHub
@@ -21,11 +23,10 @@ from notifier.live.schemas import PresenceIn, PresenceOut, UnreadOut
 from notifier.live.stream import EventStream
 from notifier.live.unread import mark_read, ticket_department, unread_ticket_ids
 from notifier.live.visibility import may_see
-
-LIVE_FLAG = "tickets_enabled"
+from notifier.tables import module_switch
 
 router = APIRouter(prefix="/live", tags=["live"])
-LiveOperator = Annotated[Operator, Depends(require(LIVE_FLAG))]
+LiveOperator = Annotated[Operator, Depends(module_access(module_switch.c.ticket_system_enabled))]
 
 
 class TicketUnknown(NotFound):
