@@ -33,8 +33,10 @@ class EventStream(Response):
     def __init__(
         self, hub: LiveHub, connection: LiveConnection, first: list[bytes], settings: LiveSettings
     ) -> None:
+        # What Response's own attributes would be, for anything that reads them (no body of its own).
         self.status_code = 200
         self.background = None
+        self.raw_headers = list(HEADERS)
         self.hub = hub
         self.connection = connection
         self.first = first
@@ -44,7 +46,7 @@ class EventStream(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         watching = asyncio.create_task(self._watch(receive), name="live-disconnect")
         try:
-            await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
             # The browser waits this long (ms) before it reconnects.
             await self._write(send, b"retry: 2000\n\n" + b"".join(self.first))
             await self._run(send)
