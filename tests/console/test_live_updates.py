@@ -55,6 +55,7 @@ async def test_a_new_ticket_and_a_reply_toast_on_the_queue_and_stay_unread_until
 ) -> None:
     username = await console.operator(*SEES_ALL)
     await sign_in(page, console, username, at="/tickets")
+    await expect(page.locator("[data-live=connected]")).to_have_count(1)
     badge = page.get_by_test_id("unread-badge")
     await expect(badge).to_have_count(0)
 
@@ -83,6 +84,7 @@ async def test_the_ticket_dialog_shows_who_else_views_and_replies(
     grace = await console.operator(*SEES_ALL)
     await sign_in(page, console, ada, at=f"/tickets/{ticket['number']}")
     await expect(page.get_by_role("dialog")).to_be_visible()
+    await expect(page.locator("[data-live=connected]")).to_have_count(1)
 
     context = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
     try:

@@ -75,7 +75,12 @@ async def test_a_ticket_and_its_reply_arrive_on_the_stream_through_the_gateway(
     )
 
     async def enabled() -> bool:
-        return (await admin.get("/api/tickets/labels")).status_code == 200
+        # Ticketing's switch, and the notifier's copy of it (its projection follows the event).
+        labels = await admin.get("/api/tickets/labels")
+        return (
+            labels.status_code == 200
+            and (await admin.get("/api/notifications/live/unread")).status_code == 200
+        )
 
     await eventually(enabled, within=WAIT, what="the Ticket System switch")
     async with admin.stream("GET", "/api/notifications/live", timeout=None) as response:
@@ -118,7 +123,12 @@ async def test_an_operator_of_one_department_hears_of_its_tickets_only(
     )
 
     async def enabled() -> bool:
-        return (await admin.get("/api/tickets/labels")).status_code == 200
+        # Ticketing's switch, and the notifier's copy of it (its projection follows the event).
+        labels = await admin.get("/api/tickets/labels")
+        return (
+            labels.status_code == 200
+            and (await admin.get("/api/notifications/live/unread")).status_code == 200
+        )
 
     await eventually(enabled, within=WAIT, what="the Ticket System switch")
     theirs = (await admin.post("/api/tickets/departments", json={"name": "Support"})).json()
