@@ -2,14 +2,14 @@
 operator last opened.
 
 Revision ID: 0050
-Revises: 0004
+Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0050"
-down_revision = "0004"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
