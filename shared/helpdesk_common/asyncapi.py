@@ -71,10 +71,7 @@ def build_document(version: str = "0.1.0") -> dict[str, Any]:
         "channels": channels,
         "operations": operations,
         "components": {"messages": messages, "schemas": schemas},
-        "x-streams": [
-            {"name": s.name, "subjects": s.subjects, "retention": "limits"}
-            for s in STREAMS
-        ],
+        "x-streams": [{"name": s.name, "subjects": s.subjects, "retention": "limits"} for s in STREAMS],
         "x-consumers": [
             {"durable": c.durable, "stream": c.stream, "filter_subject": c.filter_subject}
             for c in CONSUMERS.values()

@@ -1,5 +1,5 @@
 """The live updates' tables: each ticket as the unread counter needs it, and when each operator last
-opened it. Declared on the notifier's metadata; migrations/0050_live.py builds them."""
+opened it. Declared on the notifier's metadata; migrations/0006_live.py builds them."""
 
 from __future__ import annotations
 

@@ -1,15 +1,15 @@
 """The live updates' tables (live/tables.py): tickets as the unread counter needs them, and what each
 operator last opened.
 
-Revision ID: 0050
-Revises: 0010
+Revision ID: 0006
+Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0050"
-down_revision = "0010"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Each department's e-mail notification settings, as tables/notifications.py declared them when this
 revision was written.
 
-Revision ID: 0010
+Revision ID: 0005
 Revises: 0004
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0010"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
