@@ -22,12 +22,13 @@ from tests.console.harness import CONSOLE_DIST, Console, console_build_problem
 from tests.journeys.stack import start_stack
 
 CHROMIUM = Path(os.environ.get("HELPDESK_CHROMIUM", "/usr/bin/chromium"))
-# The tests' SMTP sink listens on loopback in plain text, and a greylisted reply is retried in a
-# second rather than a minute.
+# The tests' SMTP sink listens on loopback in plain text, and a greylisted reply is retried in
+# seconds rather than a minute: long enough that a loaded machine reloads the page and reads the
+# "retrying" state before the retry starts, which a one-second wait did not always allow.
 MAIL_ON_LOOPBACK = {
     "HELPDESK_MAIL_ALLOW_PLAINTEXT": "true",
-    "HELPDESK_SEND_RETRY_FIRST_SECONDS": "1",
-    "HELPDESK_SEND_RETRY_LONGEST_SECONDS": "2",
+    "HELPDESK_SEND_RETRY_FIRST_SECONDS": "10",
+    "HELPDESK_SEND_RETRY_LONGEST_SECONDS": "10",
     "HELPDESK_SEND_POLL_SECONDS": "0.5",
 }
 # The tests' webhook receivers listen on loopback, which the address guard refuses unless admitted;
