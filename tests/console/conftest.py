@@ -1,7 +1,8 @@
 """The console in Debian's Chromium (Playwright's own download cannot work here), against a real
 stack: gateway serving the built console, ticketing, SLA engine, mail gateway, notifier (with its
 webhook workers), NATS and PostgreSQL.
-One stack per test module; each test makes its own operators and records."""
+One stack for the session, since starting it is most of a module's time; each module starts from the
+Ticket System settings below, and each test makes its own operators, departments and records."""
 
 from __future__ import annotations
 
@@ -64,8 +65,15 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
     return {**browser_context_args, "viewport": {"width": 1440, "height": 900}, "locale": "en-GB"}
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def console(servers: TestServers, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Console]:
+# The Ticket System settings every module starts from: a module that changes them restores nothing
+# the next one relies on, because the next one sets them again.
+CONSOLE_SETTINGS = {"ticket_system_enabled": True, "ticket_number_prefix": "TKT", "blocked_extensions": []}
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def console_stack(
+    servers: TestServers, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Console]:
     problem = console_build_problem()
     if problem:
         _missing(problem)
@@ -87,13 +95,15 @@ async def console(servers: TestServers, tmp_path_factory: pytest.TempPathFactory
     )
     try:
         admin = await stack.admin()
-        switched = await admin.put(
-            "/api/tickets/settings",
-            json={"ticket_system_enabled": True, "ticket_number_prefix": "TKT", "blocked_extensions": []},
-        )
-        assert switched.status_code == 200, switched.text
         yield Console(stack=stack, admin=admin)
         await admin.aclose()
     finally:
         stack.stop()
         await drop_test_database(database)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def console(console_stack: Console) -> Console:
+    switched = await console_stack.admin.put("/api/tickets/settings", json=CONSOLE_SETTINGS)
+    assert switched.status_code == 200, switched.text
+    return console_stack
