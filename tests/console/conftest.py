@@ -6,6 +6,7 @@ Ticket System settings below, and each test makes its own operators, departments
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest_asyncio
 from playwright.async_api import expect
 
 from helpdesk_common.bus.topology import ensure_streams
+from helpdesk_common.embedded import EmbeddedNats, free_port
 from helpdesk_common.testing.infrastructure import TestServers
 from helpdesk_common.testing.plugin import drop_test_database, new_test_database
 from tests.console.harness import CONSOLE_DIST, Console, console_build_problem
@@ -77,18 +79,26 @@ async def console_stack(
     problem = console_build_problem()
     if problem:
         _missing(problem)
+    # A NATS of its own: the stack lives all session, beside other tests whose services bind the same
+    # durable consumers and whose fixtures reset the streams of the session's NATS.
+    work_dir = tmp_path_factory.mktemp("console")
+    own_nats = EmbeddedNats(work_dir / "nats", free_port()).start(log_file=work_dir / "nats.log")
+    try:
+        async for console in _console_on(dataclasses.replace(servers, nats_url=own_nats.url), work_dir):
+            yield console
+    finally:
+        own_nats.stop()
+
+
+async def _console_on(servers: TestServers, work_dir: Path) -> AsyncIterator[Console]:
     database = new_test_database(servers)
     client = await nats.connect(servers.nats_url)
-    js = client.jetstream()
-    for stream in await js.streams_info():
-        if stream.config.name:
-            await js.delete_stream(stream.config.name)
-    await ensure_streams(js)
+    await ensure_streams(client.jetstream())
     await client.close()
     stack = await start_stack(
         servers,
         database,
-        tmp_path_factory.mktemp("console"),
+        work_dir,
         upstreams=("ticketing", "sla-engine", "mail-gateway", "notifier"),
         gateway_env={"HELPDESK_CONSOLE_DIR": str(CONSOLE_DIST)},
         service_env={**MAIL_ON_LOOPBACK, **WEBHOOKS_ON_LOOPBACK},
