@@ -72,6 +72,22 @@ async def _seed_one_of_each(
     )
     sla = await _created(admin, "/api/sla/definitions", {"name": f"SLA {suffix}", "response_hours": 4})
     keep("definition_id", sla["id"])
+    calendar = await _created(
+        admin,
+        "/api/sla/calendars",
+        {
+            "name": f"Calendar {suffix}",
+            "time_zone": "Europe/Berlin",
+            "working_hours": [{"weekday": 0, "start": "09:00", "end": "17:00"}],
+        },
+    )
+    keep("calendar_id", calendar["id"])
+    holiday = await _created(
+        admin,
+        f"/api/sla/calendars/{calendar['id']}/holidays",
+        {"date": "2025-12-25", "recurring": True, "name": f"Christmas {suffix}"},
+    )
+    keep("holiday_id", holiday["id"])
     customer = await _created(admin, "/api/tickets/customers", {"company_name": f"Customer {suffix}"})
     keep("customer_id", customer["id"])
     department = await _department(admin, f"Department {suffix}", member_id=admin_id)

@@ -1,16 +1,24 @@
-"""Tables of the `sla` schema: SLA definitions, per-ticket timers, and the Ticket System switch as
-ticketing announces it; the outbox, inbox and dead letters come from helpdesk_common.
+"""Tables of the `sla` schema: SLA definitions, business calendars with their working hours and
+holidays, per-ticket timers, and the Ticket System switch as ticketing announces it; the outbox, inbox
+and dead letters come from helpdesk_common.
 """
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     Table,
     Text,
+    UniqueConstraint,
+    extract,
+    false,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -37,6 +45,59 @@ sla_definitions = Table(
     ),
 )
 Index("sla_definitions_name_key", func.lower(sla_definitions.c.name), unique=True)
+
+# The working time an SLA may count instead of the wall clock (issue 18).
+calendars = Table(
+    "calendars",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", Text, nullable=False),
+    # An IANA zone name; the periods and holidays are in its local time.
+    Column("time_zone", Text, nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+Index("calendars_name_key", func.lower(calendars.c.name), unique=True)
+
+# Minutes since local midnight, so that the end of a day (1440, "24:00") is a value like any other.
+calendar_periods = Table(
+    "calendar_periods",
+    metadata,
+    Column("calendar_id", UUID(as_uuid=True), ForeignKey("calendars.id", ondelete="CASCADE"), nullable=False),
+    # 0 is Monday, as Python's date.weekday() counts.
+    Column("weekday", Integer, nullable=False),
+    Column("start_minute", Integer, nullable=False),
+    Column("end_minute", Integer, nullable=False),
+    PrimaryKeyConstraint("calendar_id", "weekday", "start_minute", name="calendar_periods_pkey"),
+    CheckConstraint("weekday BETWEEN 0 AND 6", name="calendar_periods_weekday"),
+    CheckConstraint(
+        "start_minute >= 0 AND end_minute > start_minute AND end_minute <= 1440",
+        name="calendar_periods_minutes",
+    ),
+)
+
+# No two holidays of a calendar fall on the same day of any year (the service checks that a one-off
+# day is not one a recurring holiday covers, and the reverse); the constraints hold the rest.
+calendar_holidays = Table(
+    "calendar_holidays",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("calendar_id", UUID(as_uuid=True), ForeignKey("calendars.id", ondelete="CASCADE"), nullable=False),
+    # As entered; a recurring holiday keeps the year it was entered with, and only its month and day count.
+    Column("day", Date, nullable=False),
+    Column("recurring", Boolean, nullable=False, server_default=false()),
+    Column("name", Text, nullable=False),
+    UniqueConstraint("calendar_id", "day", name="calendar_holidays_day_key"),
+)
+Index(
+    "calendar_holidays_recurring_key",
+    calendar_holidays.c.calendar_id,
+    extract("month", calendar_holidays.c.day),
+    extract("day", calendar_holidays.c.day),
+    unique=True,
+    postgresql_where=calendar_holidays.c.recurring,
+)
 
 # A projection of ticketing's module settings: the SLA endpoints are part of the Ticket System and
 # are switched off with it. One row once ticketing has announced its settings; none reads as off.

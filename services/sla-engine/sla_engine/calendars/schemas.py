@@ -1,0 +1,177 @@
+"""Bodies of the business calendars API: a calendar with its weekly working hours, and its holidays."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime
+from functools import cache
+from itertools import pairwise
+from typing import Annotated
+from zoneinfo import available_timezones
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from helpdesk_common.inputs import NotNull, RequestModel
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Several split shifts a day on every day of the week, with room to spare.
+MAX_PERIODS = 100
+START_PATTERN = r"^(?:[01]\d|2[0-3]):[0-5]\d$"
+END_PATTERN = r"^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$"
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Description = Annotated[str, Field(max_length=4000)]
+Weekday = Annotated[int, Field(strict=True, ge=0, le=6, description="0 is Monday, 6 is Sunday.")]
+Start = Annotated[str, Field(pattern=START_PATTERN, description="Local time, HH:MM.", examples=["09:00"])]
+End = Annotated[
+    str, Field(pattern=END_PATTERN, description="Local time, HH:MM; 24:00 is midnight at the day's end.")
+]
+
+
+def _date_text(value: object) -> object:
+    # Bodies reach the model parsed, so a strict date would refuse the text; lax would take timestamps.
+    if not isinstance(value, str) or DATE.fullmatch(value) is None:
+        raise PydanticCustomError("date_format", "Input should be a date as YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_date_text)]
+# The date type under a name of its own: the holiday's field is called `date`.
+CalendarDate = date
+Recurring = Annotated[bool, Field(strict=True, description="Every year on the same month and day.")]
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    # "localtime" names whatever zone the host is set to, not a zone of the IANA database.
+    return frozenset(available_timezones() - {"localtime"})
+
+
+def _known_time_zone(value: str) -> str:
+    if value not in _time_zones():
+        raise ValueError("not a time zone of the IANA database, such as Europe/Berlin")
+    return value
+
+
+TimeZone = Annotated[
+    str,
+    Field(min_length=1, max_length=64, description="An IANA time zone.", examples=["Europe/Berlin"]),
+    AfterValidator(_known_time_zone),
+]
+
+
+def minutes(clock: str) -> int:
+    hours, mins = clock.split(":")
+    return int(hours) * 60 + int(mins)
+
+
+def clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+class WorkingPeriodIn(RequestModel):
+    """A stretch of working hours on one weekday; one past midnight is two, one on each day."""
+
+    weekday: Weekday
+    start: Start
+    end: End
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, value: str, info: ValidationInfo) -> str:
+        start = info.data.get("start")
+        if start is not None and minutes(value) <= minutes(start):
+            raise ValueError(
+                f"must be after the start ({start}); a period past midnight is two, one each day"
+            )
+        return value
+
+
+def _without_overlaps(periods: list[WorkingPeriodIn]) -> list[WorkingPeriodIn]:
+    ordered = sorted(periods, key=lambda period: (period.weekday, minutes(period.start)))
+    for earlier, later in pairwise(ordered):
+        if earlier.weekday == later.weekday and minutes(later.start) < minutes(earlier.end):
+            raise ValueError(
+                f"{WEEKDAYS[later.weekday]} {later.start}-{later.end} overlaps "
+                f"{WEEKDAYS[earlier.weekday]} {earlier.start}-{earlier.end}"
+            )
+    return periods
+
+
+WorkingHours = Annotated[
+    list[WorkingPeriodIn],
+    Field(
+        min_length=1,
+        max_length=MAX_PERIODS,
+        description="The weekly working hours, at least one period (without any, no deadline is ever "
+        "reached); periods of one weekday may touch but not overlap.",
+    ),
+    AfterValidator(_without_overlaps),
+]
+
+
+class CalendarCreate(RequestModel):
+    name: Name
+    time_zone: TimeZone
+    description: Description = ""
+    working_hours: WorkingHours
+
+
+class CalendarUpdate(RequestModel):
+    """Only the fields sent change; `working_hours`, when sent, replaces them all. None of them is ever
+    null."""
+
+    name: Annotated[Name | None, NotNull] = None
+    time_zone: Annotated[TimeZone | None, NotNull] = None
+    description: Annotated[Description | None, NotNull] = None
+    working_hours: Annotated[WorkingHours | None, NotNull] = None
+
+
+class WorkingPeriodOut(BaseModel):
+    weekday: int
+    start: str
+    end: str
+
+
+class CalendarOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    time_zone: str
+    description: str
+    working_hours: list[WorkingPeriodOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+HOLIDAY_DATE_HELP = (
+    "YYYY-MM-DD. A recurring holiday counts every year on this month and day (29 February only in leap "
+    "years). No two holidays of a calendar may fall on the same day of any year."
+)
+
+ENTERED_HELP = "As entered; for a recurring holiday, the year it was entered with."
+
+
+class HolidayCreate(RequestModel):
+    date: Day = Field(description=HOLIDAY_DATE_HELP)
+    recurring: Recurring = False
+    name: Name
+
+
+class HolidayUpdate(RequestModel):
+    """Only the fields sent change; none of them is ever null."""
+
+    date: Annotated[Day | None, NotNull] = Field(default=None, description=HOLIDAY_DATE_HELP)
+    recurring: Annotated[Recurring | None, NotNull] = None
+    name: Annotated[Name | None, NotNull] = None
+
+
+class HolidayOut(BaseModel):
+    id: uuid.UUID
+    date: CalendarDate = Field(description=ENTERED_HELP)
+    recurring: bool
+    name: str
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
