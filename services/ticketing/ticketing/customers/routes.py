@@ -72,7 +72,7 @@ async def read(customer_id: uuid.UUID, operator: Manager, session: Session) -> C
 async def edit(
     customer_id: uuid.UUID, data: CustomerUpdate, operator: Manager, session: Session
 ) -> CustomerOut:
-    changed = await update_customer(session, customer_id=customer_id, data=data)
+    changed = await update_customer(session, actor=operator, customer_id=customer_id, data=data)
     await session.commit()
     return changed
 

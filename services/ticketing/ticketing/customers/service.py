@@ -27,6 +27,7 @@ from ticketing.departments.service import list_departments, publish_removed
 from ticketing.tables.contacts import contact_devices, contacts
 from ticketing.tables.customers import customers
 from ticketing.tables.projections import devices, sla_definitions, tenants
+from ticketing.tickets.customer_sla import follow_customer
 from ticketing.tickets.queue import read_queue
 from ticketing.tickets.schemas import QueueQuery
 
@@ -42,8 +43,9 @@ async def create_customer(session: AsyncSession, *, data: CustomerCreate) -> Cus
 
 
 async def update_customer(
-    session: AsyncSession, *, customer_id: uuid.UUID, data: CustomerUpdate
+    session: AsyncSession, *, actor: Operator, customer_id: uuid.UUID, data: CustomerUpdate
 ) -> CustomerOut:
+    """The SLA sent reaches the customer's open tickets in the same transaction (tickets/customer_sla.py)."""
     current = await get_customer(session, customer_id)
     values: dict[str, Any] = data.model_dump(exclude_unset=True)
     await _check(
@@ -57,6 +59,9 @@ async def update_customer(
         await _refuse_if_devices_linked(session, customer_id)
     values["updated_at"] = datetime.now(UTC)
     await session.execute(update(customers).where(customers.c.id == customer_id).values(**values))
+    # Not compared with `current`, read unlocked: a change committed since would be missed.
+    if "sla_id" in values:
+        await follow_customer(session, customer_id=customer_id, sla_id=values["sla_id"], actor=actor)
     return await get_customer(session, customer_id)
 
 

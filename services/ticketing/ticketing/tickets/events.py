@@ -23,7 +23,7 @@ from helpdesk_common.contracts.tickets import (
     TicketSnapshot,
     TicketUpdated,
 )
-from helpdesk_common.outbox import add_event
+from helpdesk_common.outbox import add_event, add_events
 from ticketing.tables.tickets import tickets
 from ticketing.tickets.reading import labels_of, ticket_out, ticket_query
 from ticketing.tickets.schemas import TicketOut
@@ -75,6 +75,18 @@ async def publish_created(session: AsyncSession, ticket: TicketOut, actor_id: uu
     await add_event(session, created(ticket, actor_id))
 
 
+def updated(ticket: TicketOut, changes: Changes, actor_id: uuid.UUID | None) -> TicketUpdated:
+    data = _change_data(ticket, changes, actor_id)
+    return TicketUpdated.build(source=SOURCE, subject=str(ticket.id), data=data)
+
+
+async def publish_updates(
+    session: AsyncSession, updates: list[tuple[TicketOut, Changes]], actor_id: uuid.UUID | None
+) -> None:
+    """ticket_updated for each of many tickets changed at once, in one outbox insert."""
+    await add_events(session, [updated(ticket, changes, actor_id) for ticket, changes in updates])
+
+
 async def publish_changes(
     session: AsyncSession, ticket: TicketOut, changes: Changes, actor_id: uuid.UUID | None
 ) -> None:
@@ -84,8 +96,7 @@ async def publish_changes(
     edits = {k: v for k, v in changes.items() if k != "assignee_id"}
     subject = str(ticket.id)
     if edits:
-        data = _change_data(ticket, edits, actor_id)
-        await add_event(session, TicketUpdated.build(source=SOURCE, subject=subject, data=data))
+        await add_event(session, updated(ticket, edits, actor_id))
     if assignment:
         data = _change_data(ticket, assignment, actor_id)
         await add_event(session, TicketAssigned.build(source=SOURCE, subject=subject, data=data))

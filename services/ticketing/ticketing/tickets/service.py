@@ -15,12 +15,14 @@ from helpdesk_common.auth import Operator
 from helpdesk_common.contracts.tickets import TicketPriority
 from helpdesk_common.errors import PermissionMissing, ValidationFailed
 from ticketing.tables.contacts import contacts
+from ticketing.tables.customers import customers
 from ticketing.tables.departments import department_members, departments
 from ticketing.tables.labels import labels, ticket_types
 from ticketing.tables.projections import operators, sla_definitions
 from ticketing.tables.tickets import read_markers, ticket_labels, tickets
 from ticketing.tickets import events, history, messages
 from ticketing.tickets.creation import PRIORITY_RANK
+from ticketing.tickets.customer_sla import followed_sla
 from ticketing.tickets.reading import (
     TicketNotFound,
     find_ticket,
@@ -98,6 +100,7 @@ async def apply_changes(
         values.update(await _contact_columns(session, requested))
         if "contact_name" in requested and values["contact_id"] is None:
             values["contact_name"] = requested["contact_name"]
+    await _follow_customer(session, row, values, changes)
     if "status" in values:
         values["closed_at"] = now if values["status"] == "closed" else None
     values.update(updated_at=now, last_activity_at=now)
@@ -109,6 +112,18 @@ async def apply_changes(
     await history.record(session, row.id, actor_of(operator), await _readable(session, changes))
     await events.publish_changes(session, after, changes, operator.id if operator else None)
     return after
+
+
+async def _follow_customer(
+    session: AsyncSession, row: Any, values: dict[str, Any], changes: dict[str, tuple[Any, Any]]
+) -> None:
+    """Issue 18: the customer comes with the contact, and an open ticket's SLA with its customer."""
+    if values.get("customer_id", row.customer_id) != row.customer_id:
+        changes["customer_id"] = (row.customer_id, values["customer_id"])
+    sla = await followed_sla(session, row, values)
+    if sla is not None:
+        values["sla_id"] = sla[1]
+        changes["sla_id"] = sla
 
 
 async def close_ticket(session: AsyncSession, *, operator: Operator, number: str, comment: str) -> TicketOut:
@@ -257,12 +272,15 @@ async def _diff(session: AsyncSession, row: Any, requested: dict[str, Any]) -> d
 
 
 async def _readable(session: AsyncSession, changes: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:
-    """History shows names, not ids: the department, the assignee's username, the type, the labels."""
+    """History shows names, not ids: the department, the assignee's username, the type, the labels,
+    the customer, the SLA."""
     lookups = {
         "department_id": ("department", departments.c.id, departments.c.name),
         "assignee_id": ("assignee", operators.c.id, operators.c.username),
         "type_id": ("type", ticket_types.c.id, ticket_types.c.name),
         "contact_id": ("contact", contacts.c.id, contacts.c.email),
+        "customer_id": ("customer", customers.c.id, customers.c.company_name),
+        "sla_id": ("sla", sla_definitions.c.id, sla_definitions.c.name),
         "label_ids": ("labels", labels.c.id, labels.c.name),
     }
     readable: dict[str, tuple[Any, Any]] = {}

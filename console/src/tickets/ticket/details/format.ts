@@ -15,6 +15,8 @@ const FIELD_NAMES: Record<string, string> = {
   department: 'Department',
   contact: 'Contact',
   contact_email: 'Contact Email',
+  customer: 'Customer',
+  sla: 'SLA',
   type: 'Type',
   labels: 'Labels',
 }
