@@ -2445,6 +2445,17 @@ export interface components {
         /** SlaDefinitionCreate */
         "sla-engine__SlaDefinitionCreate": {
             /**
+             * Calendar Id
+             * @description The business calendar whose working hours the SLA counts; null for wall-clock hours.
+             */
+            calendar_id?: string | null;
+            /**
+             * Critical Share
+             * @description The share of the window still left below which the chip turns critical.
+             * @default 0.2
+             */
+            critical_share: number;
+            /**
              * Description
              * @default
              */
@@ -2452,28 +2463,51 @@ export interface components {
             /** Name */
             name: string;
             /**
+             * On Reopen
+             * @description keep_deadlines: a reopened ticket keeps the deadlines set at its creation (seed 10.15); restart_from_reopen: both windows count again from the reopening.
+             * @default keep_deadlines
+             * @enum {string}
+             */
+            on_reopen: "keep_deadlines" | "restart_from_reopen";
+            /**
+             * Pause While Waiting
+             * @description Whether both clocks stop while the ticket is Waiting, the deadlines moving by as much.
+             * @default false
+             */
+            pause_while_waiting: boolean;
+            /**
              * Priority Override
              * @description The minimum priority of tickets under this SLA; null for none.
              */
             priority_override?: ("low" | "medium" | "high" | "critical") | null;
             /**
              * Resolution Hours
-             * @description Wall-clock hours from the ticket's creation; null for no deadline.
+             * @description Hours from the ticket's creation, counted in wall-clock time or in the calendar's working hours; null for no deadline.
              */
             resolution_hours?: number | null;
             /**
              * Response Hours
-             * @description Wall-clock hours from the ticket's creation; null for no deadline.
+             * @description Hours from the ticket's creation, counted in wall-clock time or in the calendar's working hours; null for no deadline.
              */
             response_hours?: number | null;
+            /**
+             * Warning Share
+             * @description The share of the window still left at which sla_warning fires and the chip turns warning.
+             * @default 0.5
+             */
+            warning_share: number;
         };
         /** SlaDefinitionOut */
         "sla-engine__SlaDefinitionOut": {
+            /** Calendar Id */
+            calendar_id: string | null;
             /**
              * Created At
              * Format: date-time
              */
             created_at: string;
+            /** Critical Share */
+            critical_share: number;
             /** Description */
             description: string;
             /**
@@ -2483,6 +2517,13 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+            /**
+             * On Reopen
+             * @enum {string}
+             */
+            on_reopen: "keep_deadlines" | "restart_from_reopen";
+            /** Pause While Waiting */
+            pause_while_waiting: boolean;
             /** Priority Override */
             priority_override: ("low" | "medium" | "high" | "critical") | null;
             /** Resolution Hours */
@@ -2494,17 +2535,40 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /** Warning Share */
+            warning_share: number;
         };
         /**
          * SlaDefinitionUpdate
-         * @description Only the fields sent change; null clears the hours or the override. Name and description are
-         *     never null (the name is required, an empty description is "").
+         * @description Only the fields sent change; null clears the hours, the override or the calendar. The others
+         *     are never null. A share sent alone is checked against the stored other one (service.py).
          */
         "sla-engine__SlaDefinitionUpdate": {
+            /**
+             * Calendar Id
+             * @description The business calendar whose working hours the SLA counts; null for wall-clock hours.
+             */
+            calendar_id?: string | null;
+            /**
+             * Critical Share
+             * @description The share of the window still left below which the chip turns critical.
+             */
+            critical_share?: number;
             /** Description */
             description?: string;
             /** Name */
             name?: string;
+            /**
+             * On Reopen
+             * @description keep_deadlines: a reopened ticket keeps the deadlines set at its creation (seed 10.15); restart_from_reopen: both windows count again from the reopening.
+             * @enum {string}
+             */
+            on_reopen?: "keep_deadlines" | "restart_from_reopen";
+            /**
+             * Pause While Waiting
+             * @description Whether both clocks stop while the ticket is Waiting, the deadlines moving by as much.
+             */
+            pause_while_waiting?: boolean;
             /**
              * Priority Override
              * @description The minimum priority of tickets under this SLA; null for none.
@@ -2512,14 +2576,19 @@ export interface components {
             priority_override?: ("low" | "medium" | "high" | "critical") | null;
             /**
              * Resolution Hours
-             * @description Wall-clock hours from the ticket's creation; null for no deadline.
+             * @description Hours from the ticket's creation, counted in wall-clock time or in the calendar's working hours; null for no deadline.
              */
             resolution_hours?: number | null;
             /**
              * Response Hours
-             * @description Wall-clock hours from the ticket's creation; null for no deadline.
+             * @description Hours from the ticket's creation, counted in wall-clock time or in the calendar's working hours; null for no deadline.
              */
             response_hours?: number | null;
+            /**
+             * Warning Share
+             * @description The share of the window still left at which sla_warning fires and the chip turns warning.
+             */
+            warning_share?: number;
         };
         /**
          * WorkingPeriodIn
@@ -3315,17 +3384,32 @@ export interface components {
         };
         /** Sla */
         ticketing__Sla: {
+            /**
+             * Paused Since
+             * @description While the ticket waits under an SLA that pauses then.
+             */
+            paused_since?: string | null;
             /** Resolution Due At */
             resolution_due_at: string | null;
+            /**
+             * Resolution Outcome
+             * @description Set once the ticket was resolved: before or after its deadline.
+             */
+            resolution_outcome?: ("met" | "breached") | null;
             /** Response Due At */
             response_due_at: string | null;
+            /**
+             * Response Outcome
+             * @description Set once the first response was sent: before or after its deadline.
+             */
+            response_outcome?: ("met" | "breached") | null;
             /** Sla Id */
             sla_id: string | null;
             /**
              * State
              * @enum {string}
              */
-            state: "none" | "ok" | "warning" | "critical" | "breached";
+            state: "none" | "ok" | "warning" | "critical" | "breached" | "met" | "paused";
         };
         /**
          * SlaChoice
@@ -3586,7 +3670,7 @@ export interface components {
              * Sla State
              * @enum {string}
              */
-            sla_state: "none" | "ok" | "warning" | "critical" | "breached";
+            sla_state: "none" | "ok" | "warning" | "critical" | "breached" | "met" | "paused";
             status: components["schemas"]["ticketing__TicketStatus"];
             /** Title */
             title: string;
@@ -7259,6 +7343,15 @@ export interface operations {
             };
             /** @description Nothing is there, or the caller may not see it. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An SLA counts in this calendar. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     extract,
     false,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -36,8 +38,22 @@ sla_definitions = Table(
     Column("resolution_hours", Integer),
     Column("priority_override", Text),
     Column("description", Text, nullable=False, server_default=""),
+    # Shares of the window still left at which the SLA warns and turns critical (contracts/sla.py).
+    Column("warning_share", Float, nullable=False, server_default=text("0.5")),
+    Column("critical_share", Float, nullable=False, server_default=text("0.2")),
+    # Null counts wall-clock hours; a calendar counts its working hours only.
+    Column("calendar_id", UUID(as_uuid=True), ForeignKey("calendars.id", ondelete="RESTRICT")),
+    Column("pause_while_waiting", Boolean, nullable=False, server_default=text("false")),
+    Column("on_reopen", Text, nullable=False, server_default="keep_deadlines"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint(
+        "0 < critical_share AND critical_share < warning_share AND warning_share < 1",
+        name="sla_definitions_shares",
+    ),
+    CheckConstraint(
+        "on_reopen IN ('keep_deadlines', 'restart_from_reopen')", name="sla_definitions_on_reopen"
+    ),
     CheckConstraint("response_hours > 0", name="sla_definitions_response_hours"),
     CheckConstraint("resolution_hours > 0", name="sla_definitions_resolution_hours"),
     CheckConstraint(
@@ -112,7 +128,7 @@ ticket_timers = Table(
     # The newest TicketSnapshot seen (by its updated_at): what sla_warning and sla_breached carry.
     Column("ticket", JSONB, nullable=False),
     Column("ticket_updated_at", DateTime(timezone=True), nullable=False),
-    # The ticket's creation: both windows start there (wall-clock hours, seed 10.15).
+    # The ticket's creation (or its reopening, under restart_from_reopen): both windows start there.
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("sla_id", UUID(as_uuid=True)),
     Column("response_due_at", DateTime(timezone=True)),
@@ -124,6 +140,20 @@ ticket_timers = Table(
     Column("response_breached_at", DateTime(timezone=True)),
     Column("resolution_warned_at", DateTime(timezone=True)),
     Column("resolution_breached_at", DateTime(timezone=True)),
+    # Where the SLA's warning and critical shares fall in each window, as its clock counts.
+    Column("response_warning_due_at", DateTime(timezone=True)),
+    Column("response_critical_at", DateTime(timezone=True)),
+    Column("resolution_warning_due_at", DateTime(timezone=True)),
+    Column("resolution_critical_at", DateTime(timezone=True)),
+    # While the ticket waits under an SLA that pauses then; the working seconds paused so far move
+    # every deadline later by as much.
+    Column("paused_since", DateTime(timezone=True)),
+    Column("paused_seconds", Float, nullable=False, server_default=text("0")),
+    # Met or breached, once known: a resolved ticket keeps what happened to its promise.
+    Column("response_outcome", Text),
+    Column("resolution_outcome", Text),
+    # Counts each sla_deadlines_set of the ticket (SlaDeadlines.revision).
+    Column("revision", Integer, nullable=False, server_default=text("0")),
     # The earliest moment an alert may fall due; null when none can (no SLA, stopped, all sent).
     Column("next_check_at", DateTime(timezone=True)),
     # Set by ticket_deleted: the row stays as a tombstone, so a late event of the ticket (several

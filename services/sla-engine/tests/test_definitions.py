@@ -117,6 +117,12 @@ async def test_an_sla_is_created_listed_read_changed_and_deleted_with_an_event_e
         "resolution_hours": 24,
         "priority_override": "high",
         "description": "Key accounts",
+        # The defaults, published so that every reader counts the same way.
+        "warning_share": 0.5,
+        "critical_share": 0.2,
+        "calendar_id": None,
+        "pause_while_waiting": False,
+        "on_reopen": "keep_deadlines",
     }
     assert events[2]["data"]["sla"]["response_hours"] is None
     assert events[2]["data"]["sla"]["description"] == "All accounts"
@@ -201,3 +207,63 @@ async def test_null_for_a_name_or_description_is_refused(
         f"/definitions/{created['id']}", json={"response_hours": None}, headers=headers
     )
     assert cleared.status_code == 200 and cleared.json()["name"] == "Gold"
+
+
+async def test_thresholds_calendar_pause_and_reopen_rule_are_kept_and_refused_under_their_field(
+    sla_client: httpx.AsyncClient, as_operator: Headers, switch_module: Switch, sql: Sql
+) -> None:
+    await switch_module(True)
+    headers = as_operator(*MANAGER)
+    office = await sla_client.post(
+        "/calendars",
+        json={
+            "name": "Office",
+            "time_zone": "Europe/Berlin",
+            "working_hours": [{"weekday": day, "start": "09:00", "end": "17:00"} for day in range(5)],
+        },
+        headers=headers,
+    )
+    assert office.status_code == 201, office.text
+    calendar_id = office.json()["id"]
+    business = await create(
+        sla_client,
+        headers,
+        name="Business",
+        resolution_hours=8,
+        warning_share=0.4,
+        critical_share=0.1,
+        calendar_id=calendar_id,
+        pause_while_waiting=True,
+        on_reopen="restart_from_reopen",
+    )
+    assert {k: business[k] for k in ("warning_share", "critical_share", "calendar_id")} == {
+        "warning_share": 0.4,
+        "critical_share": 0.1,
+        "calendar_id": calendar_id,
+    }
+    assert business["pause_while_waiting"] is True and business["on_reopen"] == "restart_from_reopen"
+    published = (await outbox(sql))[-1]["data"]["sla"]
+    assert (published["calendar_id"], published["warning_share"]) == (calendar_id, 0.4)
+
+    async def refused(method: str, path: str, body: dict[str, Any]) -> str:
+        answer = await sla_client.request(method, path, json=body, headers=headers)
+        assert answer.status_code == 422, answer.text
+        return str(answer.json()["errors"][0]["field"])
+
+    assert await refused("POST", "/definitions", {"name": "X", "critical_share": 0.6}) == "critical_share"
+    assert await refused("POST", "/definitions", {"name": "X", "warning_share": 1}) == "warning_share"
+    assert (
+        await refused("POST", "/definitions", {"name": "X", "calendar_id": str(uuid.uuid4())})
+        == "calendar_id"
+    )
+    assert await refused("POST", "/definitions", {"name": "X", "on_reopen": "never"}) == "on_reopen"
+    # A share sent alone is checked against the one stored.
+    path = f"/definitions/{business['id']}"
+    assert await refused("PATCH", path, {"warning_share": 0.05}) == "critical_share"
+    assert await refused("PATCH", path, {"pause_while_waiting": None}) == "pause_while_waiting"
+
+    in_use = await sla_client.delete(f"/calendars/{calendar_id}", headers=headers)
+    assert in_use.status_code == 409 and "Business" in in_use.json()["detail"], in_use.text
+    cleared = await sla_client.patch(path, json={"calendar_id": None}, headers=headers)
+    assert cleared.status_code == 200 and cleared.json()["calendar_id"] is None
+    assert (await sla_client.delete(f"/calendars/{calendar_id}", headers=headers)).status_code == 204

@@ -206,6 +206,14 @@ async def test_two_engines_set_deadlines_and_publish_each_alert_once(
     assert set(counted) == expected and set(counted.values()) == {1}, counted
 
     deadlines = [e for e in await stream_events(jetstream, "SLA") if e["type"] == "sla_deadlines_set"]
+    # One per ticket under an SLA, and one more for the answered ticket: its response target met.
     assert sorted(e["data"]["ticket_number"] for e in deadlines) == sorted(
-        e.data.ticket.number for e in created if e.data.ticket.sla_id is not None
+        [
+            *(e.data.ticket.number for e in created if e.data.ticket.sla_id is not None),
+            replied.data.ticket.number,
+        ]
     )
+    outcomes = [
+        e["data"]["response_outcome"] for e in deadlines if e["subject"] == str(replied.data.ticket.id)
+    ]
+    assert sorted(outcomes, key=str) == [None, "met"]

@@ -8,7 +8,7 @@ import asyncio
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -27,6 +27,8 @@ from helpdesk_common.contracts.tickets import (
     TicketUpdated,
 )
 from helpdesk_common.db import create_engine, create_session_factory
+from sla_engine.calendars.schemas import CalendarCreate, HolidayCreate
+from sla_engine.calendars.service import create_calendar, create_holiday
 from sla_engine.definitions.schemas import SlaDefinitionCreate, SlaDefinitionUpdate
 from sla_engine.definitions.service import create_definition, update_definition
 from sla_engine.timers.consumers import ticket_events_consumer
@@ -160,8 +162,17 @@ async def test_a_ticket_created_under_an_sla_gets_deadlines_counted_from_its_cre
         "ticket_number": "TKT-000001",
         "department_id": str(DESK),
         "sla_id": str(gold),
-        "response_due_at": (created_at + 4 * HOUR).isoformat().replace("+00:00", "Z"),
-        "resolution_due_at": (created_at + 24 * HOUR).isoformat().replace("+00:00", "Z"),
+        "response_due_at": iso(created_at + 4 * HOUR),
+        "resolution_due_at": iso(created_at + 24 * HOUR),
+        # The default thresholds: warning with half the window left, critical with a fifth.
+        "response_warning_at": iso(created_at + 2 * HOUR),
+        "response_critical_at": iso(created_at + 4 * HOUR * 0.8),
+        "resolution_warning_at": iso(created_at + 12 * HOUR),
+        "resolution_critical_at": iso(created_at + 24 * HOUR * 0.8),
+        "response_outcome": None,
+        "resolution_outcome": None,
+        "paused_since": None,
+        "revision": 1,
     }
 
 
@@ -221,7 +232,9 @@ async def test_events_arriving_out_of_order_keep_the_newest_ticket_and_the_first
     assert orjson.loads(kept["ticket"])["status"] == "resolved"
     assert kept["responded_at"] == created_at + timedelta(minutes=20)
     assert kept["response_due_at"] == created_at + 4 * HOUR
-    assert len(await published(sql, "sla_deadlines_set")) == 1
+    assert (kept["response_outcome"], kept["resolution_outcome"]) == ("met", "met")
+    revisions = [d["revision"] for d in await deadline_events(sql)]
+    assert revisions == [1, 2], "the deadlines with the resolution's outcome, then the response's"
 
 
 async def test_first_response_resolution_and_reopening_stop_and_resume_the_clocks(
@@ -376,3 +389,162 @@ async def test_a_deleted_ticket_raises_no_more_alerts_and_a_late_event_does_not_
     assert {number for number, _, _ in await alerts(sql)} == {"TKT-000001"}, (
         "only the ticket that still exists is warned about"
     )
+
+
+async def sla_with(sessions: Sessions, name: str, **fields: Any) -> uuid.UUID:
+    async with sessions() as session, session.begin():
+        return (await create_definition(session, data=SlaDefinitionCreate(name=name, **fields))).id
+
+
+async def test_an_slas_own_thresholds_decide_when_it_warns_and_where_the_chip_turns(
+    sessions: Sessions, sql: Sql, now: datetime
+) -> None:
+    early = await sla_with(sessions, "Early", resolution_hours=10, warning_share=0.8, critical_share=0.3)
+    ticket_id = uuid.uuid4()
+    start = now - 90 * timedelta(minutes=1)
+    await apply(sessions, created(snapshot(ticket_id, created_at=start, sla_id=early)))
+
+    kept = await timer(sql, ticket_id)
+    assert kept["resolution_warning_due_at"] == start + 2 * HOUR, "80 % of ten hours left"
+    assert kept["resolution_critical_at"] == start + 7 * HOUR, "30 % left"
+    (deadlines,) = [e["data"] for e in await published(sql, "sla_deadlines_set")]
+    assert deadlines["resolution_warning_at"] == (start + 2 * HOUR).isoformat().replace("+00:00", "Z")
+    assert deadlines["resolution_critical_at"] == (start + 7 * HOUR).isoformat().replace("+00:00", "Z")
+    assert deadlines["revision"] == 1
+
+    await sweep_once(sessions, now=start + 119 * timedelta(minutes=1))
+    assert await alerts(sql) == [], "not before its own threshold"
+    await sweep_once(sessions, now=start + 2 * HOUR)
+    assert await alerts(sql) == [("TKT-000001", "resolution", "sla_warning")]
+
+
+async def test_an_sla_that_pauses_while_waiting_moves_its_deadlines_by_the_time_waited(
+    sessions: Sessions, sql: Sql, now: datetime
+) -> None:
+    patient = await sla_with(
+        sessions, "Patient", response_hours=2, resolution_hours=4, pause_while_waiting=True
+    )
+    ticket_id = uuid.uuid4()
+    start = now - 5 * HOUR
+    ticket = snapshot(ticket_id, created_at=start, sla_id=patient)
+    waiting = ticket.model_copy(update={"status": TicketStatus.WAITING, "updated_at": start + HOUR})
+    back = ticket.model_copy(update={"status": TicketStatus.OPEN, "updated_at": start + 3 * HOUR})
+    await apply(sessions, created(ticket), updated(waiting, status=("open", "waiting")))
+
+    paused = await timer(sql, ticket_id)
+    assert paused["paused_since"] == start + HOUR and paused["next_check_at"] is None, "no alert while paused"
+    await sweep_once(sessions, now=start + 150 * timedelta(minutes=1))
+    assert await alerts(sql) == [], "the response deadline passed on the wall, not on the SLA's clock"
+
+    await apply(sessions, updated(back, status=("waiting", "open")))
+    resumed = await timer(sql, ticket_id)
+    assert resumed["paused_since"] is None and resumed["paused_seconds"] == 2 * 3600
+    assert resumed["response_due_at"] == start + 4 * HOUR, "two hours later, as long as it waited"
+    assert resumed["resolution_due_at"] == start + 6 * HOUR
+    assert resumed["response_warning_due_at"] == start + 3 * HOUR
+    states = [(d["paused_since"] is not None, d["response_due_at"]) for d in await deadline_events(sql)]
+    assert states == [
+        (False, iso(start + 2 * HOUR)),
+        (True, iso(start + 2 * HOUR)),
+        (False, iso(start + 4 * HOUR)),
+    ], "each change of what the chip shows is published"
+
+
+async def test_outcomes_say_whether_each_target_was_met_or_breached(
+    sessions: Sessions, sql: Sql, now: datetime
+) -> None:
+    gold = await sla(sessions, "Gold", 1, 4)
+    in_time, too_late = uuid.uuid4(), uuid.uuid4()
+    start = now - 6 * HOUR
+    minute = timedelta(minutes=1)
+    quick = snapshot(in_time, created_at=start, sla_id=gold)
+    slow = snapshot(too_late, created_at=start, sla_id=gold, number="TKT-000002")
+    await apply(
+        sessions,
+        created(quick),
+        created(slow),
+        commented(quick, "outbound", start + 30 * minute),
+        commented(slow, "outbound", start + 90 * minute),
+    )
+    # The sweep has not yet said "breached" when the slow ticket is resolved: the times decide.
+    await apply(
+        sessions,
+        updated(quick.model_copy(update={"status": TicketStatus.RESOLVED, "updated_at": start + 3 * HOUR})),
+        updated(slow.model_copy(update={"status": TicketStatus.RESOLVED, "updated_at": start + 5 * HOUR})),
+    )
+    met, breached = await timer(sql, in_time), await timer(sql, too_late)
+    assert (met["response_outcome"], met["resolution_outcome"]) == ("met", "met")
+    assert (breached["response_outcome"], breached["resolution_outcome"]) == ("breached", "breached")
+    newest = {d["ticket_id"]: d for d in await deadline_events(sql)}
+    assert newest[str(too_late)]["resolution_outcome"] == "breached"
+    assert newest[str(in_time)]["resolution_outcome"] == "met"
+
+    reopened = quick.model_copy(update={"status": TicketStatus.OPEN, "updated_at": start + 5 * HOUR})
+    await apply(sessions, updated(reopened, status=("resolved", "open")))
+    again = await timer(sql, in_time)
+    assert again["resolution_outcome"] is None and again["response_outcome"] == "met"
+    assert again["resolution_due_at"] == start + 4 * HOUR, "a ticket keeps the deadlines set at creation"
+
+
+async def test_an_sla_that_restarts_on_reopening_counts_again_from_the_reopen_time(
+    sessions: Sessions, sql: Sql, now: datetime
+) -> None:
+    fresh = await sla_with(
+        sessions, "Fresh", response_hours=1, resolution_hours=4, on_reopen="restart_from_reopen"
+    )
+    ticket_id = uuid.uuid4()
+    start = now - 10 * HOUR
+    ticket = snapshot(ticket_id, created_at=start, sla_id=fresh)
+    resolved = ticket.model_copy(update={"status": TicketStatus.RESOLVED, "updated_at": start + 5 * HOUR})
+    reopened = ticket.model_copy(update={"status": TicketStatus.OPEN, "updated_at": start + 8 * HOUR})
+    await apply(sessions, created(ticket), updated(resolved), updated(reopened))
+    await sweep_once(sessions, now=start + 8 * HOUR)
+
+    kept = await timer(sql, ticket_id)
+    assert kept["started_at"] == start + 8 * HOUR
+    assert (kept["response_due_at"], kept["resolution_due_at"]) == (start + 9 * HOUR, start + 12 * HOUR)
+    assert kept["resolution_outcome"] is None and kept["response_breached_at"] is None
+    assert await alerts(sql) == [], "the old window's breach is not raised for the new one"
+
+
+async def test_an_sla_counting_a_business_calendar_skips_evenings_weekends_and_holidays(
+    sessions: Sessions, sql: Sql
+) -> None:
+    async with sessions() as session, session.begin():
+        office = await create_calendar(
+            session,
+            data=CalendarCreate.model_validate(
+                {
+                    "name": "Berlin office",
+                    "time_zone": "Europe/Berlin",
+                    "working_hours": [{"weekday": day, "start": "09:00", "end": "17:00"} for day in range(5)],
+                }
+            ),
+        )
+        await create_holiday(
+            session,
+            calendar_id=office.id,
+            data=HolidayCreate.model_validate({"date": "2026-06-08", "name": "Company day"}),
+        )
+    business = await sla_with(sessions, "Business", response_hours=2, calendar_id=office.id)
+    ticket_id = uuid.uuid4()
+    # Friday 16:00 in Berlin (summer time, UTC+2): one working hour that day, Monday off.
+    friday = datetime(2026, 6, 5, 14, 0, tzinfo=UTC)
+    await apply(sessions, created(snapshot(ticket_id, created_at=friday, sla_id=business)))
+
+    kept = await timer(sql, ticket_id)
+    assert kept["response_due_at"] == datetime(2026, 6, 9, 8, 0, tzinfo=UTC), "Tuesday 10:00 in Berlin"
+    assert kept["response_warning_due_at"] == datetime(2026, 6, 5, 15, 0, tzinfo=UTC), "half: Friday 17:00"
+    assert kept["response_critical_at"] == datetime(2026, 6, 9, 7, 36, tzinfo=UTC), "a fifth left: 09:36"
+    await sweep_once(sessions, now=datetime(2026, 6, 9, 7, 59, tzinfo=UTC))
+    assert await alerts(sql) == [("TKT-000001", "response", "sla_warning")], "not breached over the weekend"
+    await sweep_once(sessions, now=datetime(2026, 6, 9, 8, 0, tzinfo=UTC))
+    assert (await alerts(sql))[-1] == ("TKT-000001", "response", "sla_breached")
+
+
+async def deadline_events(sql: Sql) -> list[dict[str, Any]]:
+    return [e["data"] for e in await published(sql, "sla_deadlines_set")]
+
+
+def iso(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")

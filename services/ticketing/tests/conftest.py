@@ -92,8 +92,10 @@ class Ticketing(ServiceApp):
         sla_id: uuid.UUID | None,
         response_due_at: datetime | None,
         resolution_due_at: datetime | None,
+        **rest: Any,
     ) -> None:
-        """The SLA engine's answer to a ticket (`sla_deadlines_set`), applied by the real handler."""
+        """The SLA engine's answer to a ticket (`sla_deadlines_set`), applied by the real handler; `rest`
+        are its other fields (thresholds, outcomes, pause, revision)."""
         event = SlaDeadlinesSet.build(
             source="sla-engine",
             subject=ticket["id"],
@@ -104,6 +106,7 @@ class Ticketing(ServiceApp):
                 sla_id=sla_id,
                 response_due_at=response_due_at,
                 resolution_due_at=resolution_due_at,
+                **rest,
             ),
         )
         async with self.session_factory() as session, session.begin():

@@ -11,6 +11,15 @@ from pydantic import BaseModel, ConfigDict
 
 from helpdesk_common.contracts.envelope import EventEnvelope
 
+# The share of a window still left at which an SLA warns (sla_warning, the warning chip) and at which
+# its chip turns critical, unless the SLA sets its own (docs/sla.md).
+DEFAULT_WARNING_SHARE = 0.5
+DEFAULT_CRITICAL_SHARE = 0.2
+# What reopening does to the deadlines: tickets keep those set at creation (seed 10.15); incidents
+# count again from the reopen time.
+ReopenRule = Literal["keep_deadlines", "restart_from_reopen"]
+Outcome = Literal["met", "breached"]
+
 
 class SlaDefinitionSnapshot(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -21,6 +30,12 @@ class SlaDefinitionSnapshot(BaseModel):
     resolution_hours: int | None = None
     priority_override: Literal["low", "medium", "high", "critical"] | None = None
     description: str = ""
+    warning_share: float = DEFAULT_WARNING_SHARE
+    critical_share: float = DEFAULT_CRITICAL_SHARE
+    # Null: continuous wall-clock hours; else the business calendar the hours are counted in.
+    calendar_id: uuid.UUID | None = None
+    pause_while_waiting: bool = False
+    on_reopen: ReopenRule = "keep_deadlines"
 
 
 class SlaDefinitionData(BaseModel):
@@ -60,7 +75,9 @@ SLA_DEFINITION_EVENTS: tuple[type[_SlaDefinitionEvent], ...] = (SlaDefinitionUps
 
 class SlaDeadlines(BaseModel):
     """A ticket's deadlines as the engine computed them; null where the SLA sets no time, or the ticket
-    has no SLA any more."""
+    has no SLA any more. The warning and critical instants are where the SLA's shares of the window
+    fall in its clock (a business calendar, pauses), so a reader compares them with the time and
+    never computes shares itself; the outcomes are set once a target is met or breached."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -70,6 +87,17 @@ class SlaDeadlines(BaseModel):
     sla_id: uuid.UUID | None
     response_due_at: datetime | None
     resolution_due_at: datetime | None
+    response_warning_at: datetime | None = None
+    response_critical_at: datetime | None = None
+    resolution_warning_at: datetime | None = None
+    resolution_critical_at: datetime | None = None
+    response_outcome: Outcome | None = None
+    resolution_outcome: Outcome | None = None
+    # Set while the ticket waits under an SLA that pauses then: its deadlines move when it resumes.
+    paused_since: datetime | None = None
+    # Counts up with each change of one ticket's deadlines: a reader applies only a higher one, since
+    # consumers in several processes may apply them out of order. 0 before revisions were counted.
+    revision: int = 0
 
 
 class SlaDeadlinesSet(EventEnvelope[Any]):

@@ -48,7 +48,9 @@ async def update_calendar(
     return changed
 
 
-@router.delete("/{calendar_id}", status_code=204)
+@router.delete(
+    "/{calendar_id}", status_code=204, responses={409: {"description": "An SLA counts in this calendar."}}
+)
 async def delete_calendar(calendar_id: uuid.UUID, operator: SlaManager, session: Session) -> None:
     await service.delete_calendar(session, calendar_id=calendar_id)
     await session.commit()

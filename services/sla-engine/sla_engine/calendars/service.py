@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Row, and_, delete, extract, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpdesk_common.errors import NotFound, ValidationFailed
+from helpdesk_common.errors import Conflict, NotFound, ValidationFailed
 from helpdesk_common.records import ensure_unique
 from sla_engine.calendars.business_time import BusinessCalendar, Holiday, WorkingPeriod
 from sla_engine.calendars.schemas import (
@@ -27,7 +27,7 @@ from sla_engine.calendars.schemas import (
     clock,
     minutes,
 )
-from sla_engine.tables import calendar_holidays, calendar_periods, calendars
+from sla_engine.tables import calendar_holidays, calendar_periods, calendars, sla_definitions
 
 
 class CalendarNotFound(NotFound):
@@ -79,8 +79,28 @@ async def update_calendar(
     return await read_calendar(session, calendar_id)
 
 
+class CalendarInUse(Conflict):
+    pass
+
+
 async def delete_calendar(session: AsyncSession, *, calendar_id: uuid.UUID) -> None:
-    """Hard delete, with the calendar's working hours and holidays."""
+    """Hard delete, with the calendar's working hours and holidays; refused while an SLA counts in it,
+    since its tickets' deadlines would lose their clock."""
+    users = (
+        (
+            await session.execute(
+                select(sla_definitions.c.name)
+                .where(sla_definitions.c.calendar_id == calendar_id)
+                .order_by("name")
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if users:
+        raise CalendarInUse(
+            f"The calendar is used by the SLA {', '.join(users)}: choose another clock there first."
+        )
     deleted = await session.execute(
         delete(calendars).where(calendars.c.id == calendar_id).returning(calendars.c.id)
     )

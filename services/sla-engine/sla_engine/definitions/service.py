@@ -16,11 +16,11 @@ from helpdesk_common.contracts.sla import (
     SlaDefinitionSnapshot,
     SlaDefinitionUpserted,
 )
-from helpdesk_common.errors import NotFound
+from helpdesk_common.errors import NotFound, ValidationFailed
 from helpdesk_common.outbox import add_event
 from helpdesk_common.records import ensure_unique
 from sla_engine.definitions.schemas import SlaDefinitionCreate, SlaDefinitionOut, SlaDefinitionUpdate
-from sla_engine.tables import sla_definitions
+from sla_engine.tables import calendars, sla_definitions
 
 SOURCE = "sla-engine"
 
@@ -44,6 +44,7 @@ async def read_definition(session: AsyncSession, definition_id: uuid.UUID) -> Sl
 
 async def create_definition(session: AsyncSession, *, data: SlaDefinitionCreate) -> SlaDefinitionOut:
     await _ensure_unique_name(session, data.name)
+    await _check_clock(session, data.model_dump())
     definition_id = uuid.uuid4()
     await session.execute(insert(sla_definitions).values(id=definition_id, **data.model_dump()))
     created = await read_definition(session, definition_id)
@@ -55,12 +56,13 @@ async def update_definition(
     session: AsyncSession, *, definition_id: uuid.UUID, data: SlaDefinitionUpdate
 ) -> SlaDefinitionOut:
     """Existing tickets keep their deadlines: a ticket's promise is made when it is created."""
-    await read_definition(session, definition_id)
+    stored = await read_definition(session, definition_id)
     values: dict[str, Any] = data.model_dump(exclude_unset=True)
     if not values:
-        return await read_definition(session, definition_id)
+        return stored
     if "name" in values:
         await _ensure_unique_name(session, values["name"], except_id=definition_id)
+    await _check_clock(session, {**stored.model_dump(), **values})
     await session.execute(
         update(sla_definitions)
         .where(sla_definitions.c.id == definition_id)
@@ -76,6 +78,17 @@ async def delete_definition(session: AsyncSession, *, definition_id: uuid.UUID) 
     doomed = await read_definition(session, definition_id)
     await session.execute(delete(sla_definitions).where(sla_definitions.c.id == definition_id))
     await _publish(session, SlaDefinitionRemoved, doomed)
+
+
+async def _check_clock(session: AsyncSession, definition: dict[str, Any]) -> None:
+    """The thresholds in order, and a calendar that exists (the database enforces both too)."""
+    if definition["critical_share"] >= definition["warning_share"]:
+        raise ValidationFailed("critical_share", "critical_share must be below warning_share.")
+    calendar_id = definition["calendar_id"]
+    if calendar_id is not None:
+        found = await session.scalar(select(calendars.c.id).where(calendars.c.id == calendar_id))
+        if found is None:
+            raise ValidationFailed("calendar_id", f"The calendar {calendar_id} does not exist.")
 
 
 async def _ensure_unique_name(

@@ -156,14 +156,7 @@ def last_contact(row: Any) -> LastContact | None:
 
 
 def chip(row: Any, now: datetime) -> Any:
-    return sla_state(
-        now=now,
-        created_at=row.created_at,
-        status=row.status,
-        response_due_at=row.response_due_at,
-        first_response_at=row.first_response_at,
-        resolution_due_at=row.resolution_due_at,
-    )
+    return sla_state(row, now)
 
 
 def linked_devices(found: str | None) -> list[LinkedDevice]:
@@ -190,6 +183,9 @@ def ticket_out(row: Any, labels_by_ticket: dict[uuid.UUID, list[LabelRef]]) -> T
             sla_id=row.sla_id,
             response_due_at=row.response_due_at,
             resolution_due_at=row.resolution_due_at,
+            response_outcome=row.response_outcome,
+            resolution_outcome=row.resolution_outcome,
+            paused_since=row.sla_paused_since,
             state=chip(row, datetime.now(UTC)),
         ),
         last_contact=last_contact(row),

@@ -14,7 +14,9 @@ from helpdesk_common.contracts.tickets import TicketPriority, TicketSource, Tick
 from helpdesk_common.inputs import BodyText, NotNull, RequestModel
 from ticketing.contacts.schemas import LinkedDevice
 
-SlaState = Literal["none", "ok", "warning", "critical", "breached"]
+# "met" and "breached" on a resolved or closed ticket say what became of its targets; "paused" is a
+# ticket waiting under an SLA that stops its clocks then.
+SlaState = Literal["none", "ok", "warning", "critical", "breached", "met", "paused"]
 
 
 class MessageBody(RequestModel):
@@ -142,6 +144,15 @@ class Sla(BaseModel):
     sla_id: uuid.UUID | None
     response_due_at: datetime | None
     resolution_due_at: datetime | None
+    response_outcome: Literal["met", "breached"] | None = Field(
+        default=None, description="Set once the first response was sent: before or after its deadline."
+    )
+    resolution_outcome: Literal["met", "breached"] | None = Field(
+        default=None, description="Set once the ticket was resolved: before or after its deadline."
+    )
+    paused_since: datetime | None = Field(
+        default=None, description="While the ticket waits under an SLA that pauses then."
+    )
     state: SlaState
 
 
