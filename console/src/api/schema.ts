@@ -609,6 +609,23 @@ export interface paths {
         patch: operations["sla-engine__update_holiday_calendars__calendar_id__holidays__holiday_id__patch"];
         trace?: never;
     };
+    "/api/sla/compliance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Compliance */
+        get: operations["sla-engine__read_compliance_compliance_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sla/definitions": {
         parameters: {
             query?: never;
@@ -2384,6 +2401,49 @@ export interface components {
              */
             working_hours?: components["schemas"]["sla-engine__WorkingPeriodIn"][];
         };
+        /** ComplianceReport */
+        "sla-engine__ComplianceReport": {
+            /** By Customer */
+            by_customer: components["schemas"]["sla-engine__GroupCompliance"][];
+            /** By Department */
+            by_department: components["schemas"]["sla-engine__GroupCompliance"][];
+            /** By Operator */
+            by_operator: components["schemas"]["sla-engine__GroupCompliance"][];
+            /**
+             * Computed At
+             * Format: date-time
+             * @description Open targets past their deadline count as breached then.
+             */
+            computed_at: string;
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            total: components["schemas"]["sla-engine__GroupCompliance"];
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+        };
+        /** GroupCompliance */
+        "sla-engine__GroupCompliance": {
+            /**
+             * Id
+             * @description The department, customer or operator; null for none.
+             */
+            id: string | null;
+            /**
+             * Name
+             * @description The operator's username, where known.
+             */
+            name?: string | null;
+            resolution: components["schemas"]["sla-engine__TargetCompliance"];
+            response: components["schemas"]["sla-engine__TargetCompliance"];
+            /** Tickets */
+            tickets: number;
+        };
         /** HolidayCreate */
         "sla-engine__HolidayCreate": {
             /**
@@ -2589,6 +2649,32 @@ export interface components {
              * @description The share of the window still left at which sla_warning fires and the chip turns warning.
              */
             warning_share?: number;
+        };
+        /**
+         * TargetCompliance
+         * @description One target (response or resolution) over the tickets of a group.
+         */
+        "sla-engine__TargetCompliance": {
+            /**
+             * Breached
+             * @description Targets done after their deadline, or still open past it.
+             */
+            breached: number;
+            /**
+             * Compliance
+             * @description met / (met + breached); null when none is decided.
+             */
+            compliance: number | null;
+            /**
+             * Met
+             * @description Targets done by their deadline.
+             */
+            met: number;
+            /**
+             * Pending
+             * @description Targets still open, their deadline ahead: not counted in the rate.
+             */
+            pending: number;
         };
         /**
          * WorkingPeriodIn
@@ -7853,6 +7939,87 @@ export interface operations {
             };
             /** @description The body is larger than this operation accepts. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "sla-engine__read_compliance_compliance_get": {
+        parameters: {
+            query?: {
+                /** @description Tickets created from this moment; 30 days before `until` if left out. */
+                since?: string | null;
+                /** @description Tickets created before this moment; now if left out. */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["sla-engine__ComplianceReport"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

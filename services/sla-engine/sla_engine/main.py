@@ -1,7 +1,7 @@
 """The SLA engine: SLA definitions (seed 10.15), business calendars with their holidays (issue 18), a
 timer per ticket kept from the ticket events, the deadlines it sets on tickets (`sla_deadlines_set`),
-and the sweep that publishes `sla_warning` and `sla_breached`. Deadlines still count wall-clock hours
-(no SLA names a calendar yet); escalation policies are not built."""
+and the sweep that publishes `sla_warning` and `sla_breached`, and the compliance read. Escalation policies
+are not built."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from helpdesk_common.service import ServiceDefinition, ServiceRuntime
 from sla_engine.calendars.routes import router as calendars_router
+from sla_engine.compliance.routes import router as compliance_router
 from sla_engine.config import SlaEngineSettings
 from sla_engine.definitions.routes import router as definitions_router
 from sla_engine.projections import ticket_settings_consumer
@@ -22,6 +23,7 @@ from sla_engine.timers.sweep import sla_sweep_job
 def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
     app.include_router(definitions_router)
     app.include_router(calendars_router)
+    app.include_router(compliance_router)
 
 
 service = ServiceDefinition(

@@ -166,3 +166,9 @@ Index(
     ticket_timers.c.next_check_at,
     postgresql_where=ticket_timers.c.next_check_at.isnot(None),
 )
+# The compliance read: tickets under an SLA by when their windows started.
+Index(
+    "ticket_timers_started",
+    ticket_timers.c.started_at,
+    postgresql_where=ticket_timers.c.sla_id.isnot(None),
+)

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -540,6 +541,77 @@ async def test_an_sla_counting_a_business_calendar_skips_evenings_weekends_and_h
     assert await alerts(sql) == [("TKT-000001", "response", "sla_warning")], "not breached over the weekend"
     await sweep_once(sessions, now=datetime(2026, 6, 9, 8, 0, tzinfo=UTC))
     assert (await alerts(sql))[-1] == ("TKT-000001", "response", "sla_breached")
+
+
+async def test_compliance_counts_each_target_met_breached_or_pending_per_department_customer_and_operator(
+    sessions: Sessions,
+    sla_client: httpx.AsyncClient,
+    as_operator: Callable[..., dict[str, str]],
+    switch_module: Callable[[bool], Awaitable[None]],
+    now: datetime,
+) -> None:
+    """The read the statistics page and the ITSM report use (docs/sla.md defines each count)."""
+    await switch_module(True)
+    gold = await sla(sessions, "Gold", 1, 8)
+    other_desk, acme, ada = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    start = now - 3 * HOUR
+    minute = timedelta(minutes=1)
+
+    def ticket(number: int, **fields: Any) -> TicketSnapshot:
+        base = snapshot(uuid.uuid4(), created_at=start, sla_id=gold, number=f"TKT-{number:06d}")
+        return base.model_copy(update=fields)
+
+    answered_in_time = ticket(1, customer_id=acme, assignee_id=ada, assignee_username="ada")
+    answered_late = ticket(2, customer_id=acme)
+    unanswered = ticket(3, department_id=other_desk)
+    resolved_in_time = ticket(4, assignee_id=ada, assignee_username="ada")
+    young = snapshot(uuid.uuid4(), created_at=now - 10 * minute, sla_id=gold, number="TKT-000005")
+    before_the_range = snapshot(uuid.uuid4(), created_at=now - 50 * HOUR, sla_id=gold, number="TKT-000006")
+    without_sla = snapshot(uuid.uuid4(), created_at=start, number="TKT-000007")
+    await apply(
+        sessions,
+        *(created(t) for t in (answered_in_time, answered_late, unanswered, resolved_in_time, young)),
+        created(before_the_range),
+        created(without_sla),
+        commented(answered_in_time, "outbound", start + 20 * minute),
+        commented(answered_late, "outbound", start + 90 * minute),
+        commented(resolved_in_time, "outbound", start + 5 * minute),
+        updated(
+            resolved_in_time.model_copy(update={"status": TicketStatus.RESOLVED, "updated_at": start + HOUR})
+        ),
+    )
+    headers = as_operator("tickets_enabled", "tickets_view_statistics", "tickets_view_all_departments")
+    since = (now - 24 * HOUR).isoformat()
+    answer = await sla_client.get("/compliance", params={"since": since}, headers=headers)
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    total = report["total"]
+    assert total["tickets"] == 5, "created in the range under an SLA"
+    assert total["response"] == {"met": 2, "breached": 2, "pending": 1, "compliance": 0.5}, (
+        "late answer and no answer past the hour breach; the young ticket is pending"
+    )
+    assert total["resolution"] == {"met": 1, "breached": 0, "pending": 4, "compliance": 1.0}
+    departments = {g["id"]: g for g in report["by_department"]}
+    assert departments[str(other_desk)]["response"]["breached"] == 1
+    assert departments[str(DESK)]["tickets"] == 4
+    customers = {g["id"]: g for g in report["by_customer"]}
+    assert customers[str(acme)]["response"] == {"met": 1, "breached": 1, "pending": 0, "compliance": 0.5}
+    operators = {g["id"]: g for g in report["by_operator"]}
+    assert operators[str(ada)]["name"] == "ada" and operators[str(ada)]["response"]["met"] == 2
+    assert report["by_operator"][-1]["id"] is None, "the unassigned last"
+
+    # Department visibility as on the queue; the statistics flag; a range that makes sense.
+    own_desk = as_operator("tickets_enabled", "tickets_view_statistics", departments=(other_desk,))
+    seen = (await sla_client.get("/compliance", params={"since": since}, headers=own_desk)).json()
+    assert seen["total"]["tickets"] == 1
+    refused = await sla_client.get("/compliance", headers=as_operator("tickets_enabled"))
+    assert refused.status_code == 403
+    backwards = await sla_client.get(
+        "/compliance", params={"since": now.isoformat(), "until": since}, headers=headers
+    )
+    assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "since"
+    naive = await sla_client.get("/compliance", params={"since": "2026-01-01T00:00:00"}, headers=headers)
+    assert naive.status_code == 422
 
 
 async def deadline_events(sql: Sql) -> list[dict[str, Any]]:
