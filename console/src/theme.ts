@@ -1,7 +1,15 @@
 // Aura with colours that pass WCAG AA contrast where Aura's own fail it (axe-core in the browser
-// tests): a darker primary under white text, and unpressed toggle text (SelectButton) one shade darker.
+// tests): a darker primary under white text, unpressed toggle text (SelectButton) and the text of
+// messages and toasts one shade darker.
 import { definePreset } from '@primeuix/themes'
 import Aura from '@primeuix/themes/aura'
+
+const SEVERITY_TEXT = {
+  info: { color: '{blue.700}' },
+  success: { color: '{green.700}' },
+  warn: { color: '{yellow.700}' },
+  error: { color: '{red.700}' },
+}
 
 export const HelpdeskTheme = definePreset(Aura, {
   semantic: {
@@ -33,6 +41,10 @@ export const HelpdeskTheme = definePreset(Aura, {
         },
       },
     },
+    // Messages (a refused delete, a created record) and toasts in the 700 shade: Aura's 600 on their
+    // pale backgrounds fails AA contrast (axe-core).
+    message: { colorScheme: { light: SEVERITY_TEXT } },
+    toast: { colorScheme: { light: SEVERITY_TEXT } },
     togglebutton: {
       colorScheme: { light: { root: { color: '{surface.600}' }, icon: { color: '{surface.600}' } } },
     },

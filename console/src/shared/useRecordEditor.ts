@@ -55,8 +55,9 @@ export function useRecordRemoval(problem: Ref<Problem | null>) {
   return async (question: DeleteQuestion, call: () => Promise<Outcome<unknown>>, after: () => Promise<void> | void) => {
     if (!(await confirmDelete(question))) return false
     const answer = await call()
-    if (!answer.ok) problem.value = answer.problem
+    // After the list is read again, whose answer would otherwise clear the refusal's words.
     await after()
+    if (!answer.ok) problem.value = answer.problem
     return answer.ok
   }
 }
