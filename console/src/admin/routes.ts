@@ -26,6 +26,8 @@ export const adminRoutes: RouteRecordRaw[] = [
   ticketAdmin('/tickets/templates', 'tickets_manage_templates', 'Templates', 'pi pi-file-edit', 40, () => import('./templates/TemplatesPage.vue')),
   ticketAdmin('/tickets/labels-types', 'tickets_manage_labels_types', 'Labels & Types', 'pi pi-tags', 50, () => import('./labels/LabelsTypesPage.vue')),
   ticketAdmin('/tickets/sla', 'tickets_manage_sla', 'SLA', 'pi pi-clock', 60, () => import('./sla/SlaPage.vue')),
+  // The business calendars an SLA may count in (issue 18), beside it and under its flag.
+  ticketAdmin('/tickets/sla/calendars', 'tickets_manage_sla', 'Calendars', 'pi pi-calendar', 65, () => import('./calendars/CalendarsPage.vue')),
   {
     path: '/settings/ticket-system',
     component: () => import('./settings/TicketSystemPage.vue'),
