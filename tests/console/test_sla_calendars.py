@@ -255,7 +255,7 @@ async def test_an_sla_counts_in_a_calendar_which_cannot_be_deleted_until_the_sla
     await dialog.get_by_role("button", name="Create").click()
     # Not below the warning: refused under the critical share, everything typed kept.
     await expect(dialog.locator("#sla-critical-error")).to_contain_text(
-        "critical_share must be below warning_share"
+        "The critical share must be below the warning share"
     )
     await expect(dialog.locator("#sla-warning-error")).to_be_empty()
     await expect(dialog.locator(".problem-message")).to_have_count(0)

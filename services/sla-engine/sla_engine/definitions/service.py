@@ -83,7 +83,11 @@ async def delete_definition(session: AsyncSession, *, definition_id: uuid.UUID) 
 async def _check_clock(session: AsyncSession, definition: dict[str, Any]) -> None:
     """The thresholds in order, and a calendar that exists (the database enforces both too)."""
     if definition["critical_share"] >= definition["warning_share"]:
-        raise ValidationFailed("critical_share", "critical_share must be below warning_share.")
+        raise ValidationFailed(
+            "critical_share",
+            "The critical share must be below the warning share: "
+            "less of the window is left when it turns critical.",
+        )
     calendar_id = definition["calendar_id"]
     if calendar_id is not None:
         found = await session.scalar(select(calendars.c.id).where(calendars.c.id == calendar_id))
