@@ -77,6 +77,30 @@ async def test_event_filters_and_disabled_webhooks_choose_who_is_called(
     assert receiver.at("/disabled") == [] and receiver.at("/sales") == []
 
 
+async def test_a_disabled_webhooks_pending_delivery_waits_and_goes_once_it_is_enabled_again(
+    notifier: Any, receiver: Any, workers: Any, new_ticket_created: Any
+) -> None:
+    created = await notifier.create(url=receiver.url())
+    receiver.answer("/hook", 503)
+    workers.start()
+    await workers.publish(new_ticket_created(notifier.department_id))
+    await workers.settled(created["id"], "retrying")
+
+    async def enabled(value: bool) -> None:
+        path = notifier.path(f"/{created['id']}")
+        answer = await notifier.client.patch(path, json={"enabled": value}, headers=notifier.manager())
+        assert answer.status_code == 200, answer.text
+
+    await enabled(False)
+    # Well past the shortened retry: nothing more is sent while the webhook is disabled.
+    await asyncio.sleep(2.0)
+    assert len(receiver.received) == 1
+    assert [d["state"] for d in await workers.deliveries(created["id"])] == ["retrying"]
+    await enabled(True)
+    [delivery] = await workers.settled(created["id"], "delivered")
+    assert [attempt["status"] for attempt in delivery["attempt_log"]] == [503, 200]
+
+
 async def test_an_event_delivered_again_by_the_bus_is_one_delivery(
     notifier: Any, receiver: Any, workers: Any, new_ticket_created: Any
 ) -> None:

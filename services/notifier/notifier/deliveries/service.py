@@ -97,10 +97,16 @@ async def claim_due(
     session: AsyncSession, *, holder: str, lease_seconds: float, limit: int
 ) -> list[Row[Any]]:
     """Due deliveries, now `sending` and held by `holder` until the lease ends; other workers skip
-    them. Each comes with its webhook's request settings and sealed secret."""
+    them. Each comes with its webhook's request settings and sealed secret. A disabled webhook's
+    deliveries wait, as they are, until it is enabled again: disabling means nothing more is sent."""
+    enabled = select(webhooks.c.id).where(webhooks.c.enabled)
     due = (
         select(_table.c.id)
-        .where(_table.c.state.in_(("queued", "retrying")), _table.c.next_attempt_at <= func.now())
+        .where(
+            _table.c.state.in_(("queued", "retrying")),
+            _table.c.next_attempt_at <= func.now(),
+            _table.c.webhook_id.in_(enabled.scalar_subquery()),
+        )
         .order_by(_table.c.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
