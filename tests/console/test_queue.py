@@ -7,6 +7,7 @@ tickets other tests of the module made never change what it counts."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 from typing import Any
@@ -430,3 +431,67 @@ async def test_the_background_refresh_keeps_the_selection_and_the_scroll(
     for number in chosen:
         await expect(rows(page).filter(has_text=number).get_by_role("checkbox")).to_be_checked()
     assert await page.evaluate("() => window.scrollY") == scrolled
+
+
+async def test_the_sla_chip_shows_a_pause_and_a_promise_met(page: Page, console: Console) -> None:
+    """The engine's word on the chip (issue 18): a ticket waiting under an SLA that pauses then, and a
+    ticket resolved in time, through the real engine and ticketing."""
+    mark = token()
+    sla = await console.admin.post(
+        "/api/sla/definitions",
+        json={
+            "name": f"Patient {mark}",
+            "response_hours": 4,
+            "resolution_hours": 8,
+            "pause_while_waiting": True,
+        },
+    )
+    assert sla.status_code == 201, sla.text
+
+    async def customer_with_sla() -> dict[str, Any] | None:
+        answer = await console.admin.post(
+            "/api/tickets/customers", json={"company_name": f"Initech {mark}", "sla_id": sla.json()["id"]}
+        )
+        return answer.json() if answer.status_code == 201 else None
+
+    customer = await _eventually_value(customer_with_sla, "the SLA to reach ticketing")
+    contact = await console.admin.post(
+        "/api/tickets/contacts", json={"email": f"{mark}@initech.example", "customer_id": customer["id"]}
+    )
+    assert contact.status_code == 201, contact.text
+    waiting = await console.ticket(f"{mark} waits for the customer", contact_id=contact.json()["id"])
+    resolved = await console.ticket(f"{mark} fixed at once", contact_id=contact.json()["id"])
+    for ticket in (waiting, resolved):
+        await _eventually_value(lambda t=ticket: _deadline_of(console, t), "the engine's deadlines")
+    await set_status(console, waiting, "waiting")
+    await set_status(console, resolved, "resolved")
+
+    username = await console.operator(*SEES_ALL)
+    await sign_in(page, console, username, at=f"/tickets?status=all&search={mark}")
+    await expect(rows(page)).to_have_count(2)
+    # The engine publishes the pause and the outcome moments after the change; the queue's own
+    # refresh (or a reload) shows them.
+    for _ in range(20):
+        texts = await rows(page).all_inner_texts()
+        if any("Paused" in t for t in texts) and any("Met" in t for t in texts):
+            break
+        await page.wait_for_timeout(500)
+        await page.reload()
+    await expect(rows(page).filter(has_text=waiting["number"]).locator(".sla-paused")).to_have_text("Paused")
+    await expect(rows(page).filter(has_text=resolved["number"]).locator(".sla-met")).to_have_text("Met")
+    await assert_accessible(page, "queue with paused and met SLA chips")
+    await screenshot(page, "queue-sla-paused-and-met")
+
+
+async def _deadline_of(console: Console, ticket: dict[str, Any]) -> str | None:
+    detail = (await console.admin.get(f"/api/tickets/{ticket['number']}")).json()
+    return detail["sla"]["resolution_due_at"]
+
+
+async def _eventually_value(probe: Any, what: str, within: float = 60.0) -> Any:
+    for _ in range(int(within / 0.5)):
+        value = await probe()
+        if value:
+            return value
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"timed out after {within:.0f}s waiting for {what}")
