@@ -25,7 +25,9 @@ async def test_a_ticket_event_arrives_signed_with_its_placeholders_escaped(
 ) -> None:
     created = await notifier.create(url=receiver.url())
     workers.start()
-    event = new_ticket_created(notifier.department_id, title=HOSTILE)
+    event = new_ticket_created(
+        notifier.department_id, title=HOSTILE, customer_id=uuid.uuid4(), customer_name='Acme "Rockets"'
+    )
     await workers.publish(event)
     [delivery] = await workers.settled(created["id"], "delivered")
     [request] = receiver.received
@@ -36,7 +38,7 @@ async def test_a_ticket_event_arrives_signed_with_its_placeholders_escaped(
         "status": "open",
         "priority": "high",
         "assigned_to": "ada",
-        "customer": "",
+        "customer": 'Acme "Rockets"',
         "department": 'Support "EU"',
         "timestamp": event.time.isoformat(),
         "url": "https://desk.example.com/tickets/TKT-1042",

@@ -59,6 +59,8 @@ class TicketSnapshot(_Data):
     contact_email: str | None = None
     contact_name: str | None = None
     customer_id: uuid.UUID | None = None
+    # The customer's company name as of the change, for readers that show it (webhooks' {{customer}}).
+    customer_name: str | None = None
     sla_id: uuid.UUID | None = None
     type_id: uuid.UUID | None = None
     label_ids: list[uuid.UUID] = []

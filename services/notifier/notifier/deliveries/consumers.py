@@ -74,8 +74,7 @@ async def placeholder_values(session: AsyncSession, event: Any, ticket: TicketSn
         "status": ticket.status.value,
         "priority": ticket.priority.value,
         "assigned_to": ticket.assignee_username or "",
-        # The snapshot names the customer by id only (its company name is not part of the contract).
-        "customer": str(ticket.customer_id) if ticket.customer_id else "",
+        "customer": ticket.customer_name or "",
         "department": department,
         "event": event.type,
         "timestamp": event.time.isoformat(),

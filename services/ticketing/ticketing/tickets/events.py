@@ -47,6 +47,7 @@ def snapshot(ticket: TicketOut) -> TicketSnapshot:
         contact_email=ticket.contact.email,
         contact_name=ticket.contact.name,
         customer_id=ticket.customer.id if ticket.customer else None,
+        customer_name=ticket.customer.name if ticket.customer else None,
         sla_id=ticket.sla.sla_id,
         type_id=ticket.type.id if ticket.type else None,
         label_ids=[label.id for label in ticket.labels],
