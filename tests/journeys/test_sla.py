@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 import asyncpg
+from nats.js import JetStreamContext
 
 from tests.backbone.harness import eventually
 from tests.journeys.stack import RunningStack
@@ -88,3 +90,94 @@ async def test_an_sla_made_through_the_gateway_gives_a_customers_ticket_its_dead
     )
     queue = (await admin.get("/api/tickets", params={"tab": "all"})).json()
     assert [row["sla_state"] for row in queue["rows"] if row["number"] == ticket["number"]] == ["ok"]
+
+
+async def test_a_new_engine_learns_its_timers_from_ticketing_without_replaying_the_events(
+    stack_with_sla: RunningStack, jetstream: JetStreamContext
+) -> None:
+    """A first deploy and a lost database at once (docs/sla.md, "How a new engine starts"): no timers,
+    no durable consumer; the engine asks ticketing for the tickets as they are now."""
+    admin = await stack_with_sla.admin()
+    settings = await admin.put(
+        "/api/tickets/settings",
+        json={"ticket_system_enabled": True, "ticket_number_prefix": "TKT", "blocked_extensions": []},
+    )
+    assert settings.status_code == 200, settings.text
+
+    made: dict[str, Any] = {}
+
+    async def sla_created() -> bool:
+        answer = await admin.post("/api/sla/definitions", json={"name": "Silver", "response_hours": 8})
+        made["sla"] = answer.json()
+        return answer.status_code == 201
+
+    await eventually(sla_created, within=60, what="the module switch to reach the SLA engine")
+
+    async def customer_created() -> bool:
+        body = {"company_name": "Acme", "sla_id": made["sla"]["id"]}
+        answer = await admin.post("/api/tickets/customers", json=body)
+        made["customer"] = answer.json()
+        return answer.status_code == 201
+
+    await eventually(customer_created, within=60, what="the SLA to reach ticketing")
+    customer = made["customer"]
+    contact = await admin.post(
+        "/api/tickets/contacts", json={"email": "wile@acme.example", "customer_id": customer["id"]}
+    )
+    assert contact.status_code == 201, contact.text
+    desk = await admin.post("/api/tickets/departments", json={"name": "Desk"})
+    assert desk.status_code == 201, desk.text
+    body = {"contact_email": "wile@acme.example", "department_id": desk.json()["id"]}
+    tickets = [
+        (await admin.post("/api/tickets", json={"title": f"Anvil {n}", **body})).json() for n in range(3)
+    ]
+    plain = (await admin.post("/api/tickets", json={"title": "No SLA here"})).json()
+    answered = await admin.post(
+        f"/api/tickets/{tickets[0]['number']}/comments", json={"body": "On our way.", "direction": "outbound"}
+    )
+    assert answered.status_code == 201, answered.text
+
+    async def timers() -> dict[str, Any]:
+        connection = await asyncpg.connect(stack_with_sla.database.url)
+        try:
+            rows = await connection.fetch(
+                "SELECT ticket_id, response_due_at, responded_at FROM sla.ticket_timers"
+            )
+            return {str(row["ticket_id"]): row for row in rows}
+        finally:
+            await connection.close()
+
+    async def all_known() -> bool:
+        known = await timers()
+        return all(t["id"] in known for t in tickets) and known[tickets[0]["id"]]["responded_at"] is not None
+
+    await eventually(all_known, within=90, what="the engine's timers from the events")
+    before = await timers()
+    stack_with_sla.stop_worker("sla-engine")
+    connection = await asyncpg.connect(stack_with_sla.database.url)
+    try:
+        await connection.execute("TRUNCATE sla.ticket_timers, sla.timer_bootstrap")
+    finally:
+        await connection.close()
+    await jetstream.delete_consumer("TICKET_EVENTS", "sla-engine-tickets")
+
+    await stack_with_sla.start_worker("sla-engine", "jobs", "sla-engine-jobs")
+    await stack_with_sla.start_worker("sla-engine", "consumers", "sla-engine-consumers")
+
+    async def learnt() -> bool:
+        connection = await asyncpg.connect(stack_with_sla.database.url)
+        try:
+            return bool(await connection.fetchval("SELECT tickets FROM sla.timer_bootstrap"))
+        finally:
+            await connection.close()
+
+    await eventually(learnt, within=60, what="the engine to learn its timers from ticketing")
+    after = await timers()
+    for ticket in tickets:
+        assert after[ticket["id"]]["response_due_at"] == before[ticket["id"]]["response_due_at"]
+    assert after[tickets[0]["id"]]["responded_at"] == before[tickets[0]["id"]]["responded_at"]
+    assert plain["id"] not in after, "a ticket without an SLA is not asked for"
+    # No ticket event was published since the engine came back: a consumer that replayed the stream
+    # would have delivered every earlier one.
+    consumer = await jetstream.consumer_info("TICKET_EVENTS", "sla-engine-tickets")
+    assert consumer.delivered.consumer_seq == 0 and consumer.num_pending == 0, consumer

@@ -172,3 +172,14 @@ Index(
     ticket_timers.c.started_at,
     postgresql_where=ticket_timers.c.sla_id.isnot(None),
 )
+
+# One row once the timers were learnt from ticketing's ticket states (timers/bootstrap.py): an engine
+# without it (a first deploy, a lost database) learns them before anything else of the past.
+timer_bootstrap = Table(
+    "timer_bootstrap",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Column("tickets", Integer, nullable=False),
+    CheckConstraint("id = 1", name="timer_bootstrap_one_row"),
+)

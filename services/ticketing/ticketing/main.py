@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from helpdesk_common.attachment_store import AttachmentStorage
-from helpdesk_common.service import ServiceDefinition, ServiceRuntime
+from helpdesk_common.service import ServiceDefinition, ServiceRuntime, WorkerRole
 from ticketing.attachments.routes import router as attachments_router
 from ticketing.comments.routes import router as comments_router
 from ticketing.config import TicketingSettings
@@ -27,6 +27,7 @@ from ticketing.settings.routes import router as settings_router
 from ticketing.tables import metadata
 from ticketing.templates.routes import router as templates_router
 from ticketing.tickets.routes import router as tickets_router
+from ticketing.tickets.states import serve_ticket_states
 
 
 def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
@@ -65,6 +66,8 @@ service = ServiceDefinition(
     ],
     extensions=("pg_trgm",),
     jobs=[cleanup_job, settle_counts_job],
+    # The tickets as they are now, for a service starting without their history (the SLA engine).
+    worker_roles=[WorkerRole("ticket-states", tasks=[serve_ticket_states], uses_bus=True)],
     settings_class=TicketingSettings,
     larger_bodies=lambda settings: {r"^/[^/]+/attachments$": settings.attachment_max_bytes},  # type: ignore[attr-defined]
 )

@@ -66,6 +66,9 @@ class ConsumerSpec:
     ack_wait_seconds: float = 30.0
     max_ack_pending: int = 2048
     description: str = ""
+    # First created at the stream's end rather than its start: for a service that learns the past
+    # another way (the SLA engine asks ticketing for the tickets as they are now).
+    deliver_new: bool = False
 
     def config(self) -> ConsumerConfig:
         # No server-side max_deliver: the server would silently stop delivering a message after
@@ -76,7 +79,7 @@ class ConsumerSpec:
             description=self.description or None,
             filter_subject=self.filter_subject,
             ack_policy=AckPolicy.EXPLICIT,
-            deliver_policy=DeliverPolicy.ALL,
+            deliver_policy=DeliverPolicy.NEW if self.deliver_new else DeliverPolicy.ALL,
             ack_wait=self.ack_wait_seconds,
             max_ack_pending=self.max_ack_pending,
             max_deliver=-1,

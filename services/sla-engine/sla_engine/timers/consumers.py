@@ -28,6 +28,8 @@ ticket_events_consumer = EventConsumer(
             stream="TICKET_EVENTS",
             filter_subject="ticket.>",
             description="SLA timers per ticket: deadlines, first response, resolution, reopening.",
+            # The tickets before it came into being come from ticketing's states (timers/bootstrap.py).
+            deliver_new=True,
         )
     )
 )
