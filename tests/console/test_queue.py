@@ -10,10 +10,13 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import nats
 from playwright.async_api import Locator, Page, expect
 
+from helpdesk_common.contracts.tickets import TicketChangeData, TicketSnapshot, TicketUpdated
 from tests.console.harness import Console, assert_accessible, screenshot, sign_in
 
 SEES_ALL = ("tickets_enabled", "tickets_view_all_departments")
@@ -495,3 +498,50 @@ async def _eventually_value(probe: Any, what: str, within: float = 60.0) -> Any:
             return value
         await asyncio.sleep(0.5)
     raise AssertionError(f"timed out after {within:.0f}s waiting for {what}")
+
+
+async def test_a_ticket_resolved_after_its_deadline_shows_breached(page: Page, console: Console) -> None:
+    """An SLA's hours cannot pass within a test, so the engine hears of a ticket that is already late:
+    the event ticketing publishes when an SLA reaches a resolved ticket (its customer's SLA changed),
+    its creation three hours back, published on the stack's bus as ticketing's relay would."""
+    mark = token()
+    sla = await console.admin.post(
+        "/api/sla/definitions", json={"name": f"Hour {mark}", "resolution_hours": 1}
+    )
+    assert sla.status_code == 201, sla.text
+    ticket = await console.ticket(f"{mark} fixed too late")
+    await set_status(console, ticket, "resolved")
+    resolved = (await console.admin.get(f"/api/tickets/{ticket['number']}")).json()
+    now = datetime.now(UTC)
+    snapshot = TicketSnapshot.model_validate(
+        {
+            **resolved,
+            "department_id": None,
+            "sla_id": sla.json()["id"],
+            "created_at": now - timedelta(hours=3),
+            "updated_at": now,
+        }
+    )
+    data = TicketChangeData.model_validate(
+        {"ticket": snapshot, "changes": {"sla_id": {"old": None, "new": sla.json()["id"]}}}
+    )
+    event = TicketUpdated.build(source="ticketing", subject=str(snapshot.id), data=data)
+    client = await nats.connect(console.stack.environments["sla-engine"]["HELPDESK_NATS_URL"])
+    try:
+        await client.jetstream().publish(
+            event.bus_subject(), event.to_json(), headers={"Nats-Msg-Id": str(event.id)}
+        )
+    finally:
+        await client.close()
+
+    async def outcome() -> str | None:
+        detail = (await console.admin.get(f"/api/tickets/{ticket['number']}")).json()
+        return detail["sla"]["resolution_outcome"]
+
+    assert await _eventually_value(outcome, "the engine's outcome on the ticket") == "breached"
+    username = await console.operator(*SEES_ALL)
+    await sign_in(page, console, username, at=f"/tickets?status=all&search={mark}")
+    await expect(rows(page).filter(has_text=ticket["number"]).locator(".sla-breached")).to_have_text(
+        "Breached"
+    )
+    await screenshot(page, "queue-sla-resolved-breached")
