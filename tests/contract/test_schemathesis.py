@@ -15,8 +15,8 @@ from tests.contract.fuzzer import configuration, fuzz
 from tests.contract.records import seed
 from tests.journeys.stack import RunningStack, start_stack
 
-# The whole run, both invocations; generous, since the other pytest worker shares the two cores (alone,
-# about three minutes for every operation).
+# The whole run, both invocations; generous, since the other pytest worker shares the two cores
+# (the suite's time: docs/performance.md).
 WITHIN_SECONDS = 480.0
 
 
