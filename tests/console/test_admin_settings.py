@@ -261,7 +261,11 @@ async def test_an_sla_is_refused_under_its_field_then_created_edited_and_hard_de
     await assert_accessible(page, "sla field error")
     await screenshot(page, "sla-field-error")
 
-    await dialog.get_by_label("Response Time (hours)").fill("4")
+    response = dialog.get_by_label("Response Time (hours)")
+    await response.fill("4")
+    # Still in the field, the form already holds the number: the thresholds' example reads it.
+    await expect(response).to_be_focused()
+    await expect(dialog).to_contain_text("For a response time of 4 h")
     await dialog.get_by_label("Priority Override").click()
     await page.get_by_role("option", name="High").click()
     await dialog.get_by_role("button", name="Create").click()
