@@ -9,6 +9,7 @@ import { onSessionExpired } from './api/client'
 import { router } from './router'
 import { HelpdeskTheme } from './theme'
 import { forgetSession, session } from './session/session'
+import { keepFocusInOpeningDialogs } from './shared/dialogFocus'
 import './styles.css'
 
 // An expired session goes back to sign-in, which returns the operator to where they were.
@@ -17,6 +18,8 @@ onSessionExpired(() => {
   const here = router.currentRoute.value
   if (!here.meta.public && !session.signedOut) void router.push({ path: '/sign-in', query: { redirect: here.fullPath, expired: '1' } })
 })
+
+keepFocusInOpeningDialogs(document)
 
 createApp(App)
   .use(router)

@@ -251,6 +251,9 @@ async def test_an_sla_is_refused_under_its_field_then_created_edited_and_hard_de
     await page.get_by_role("button", name="New SLA").click()
     dialog = page.get_by_role("dialog", name="New SLA")
     await dialog.get_by_label("Name").fill(name)
+    # Typing began while the dialog was still opening; its end does not take the focus away.
+    await page.wait_for_function("() => !document.querySelector('.p-dialog-enter-active')")
+    await expect(dialog.get_by_label("Name")).to_be_focused()
     await dialog.get_by_label("Response Time (hours)").fill("-4")
     await dialog.get_by_label("Resolution Time (hours)").fill("24")
     await dialog.get_by_label("Description").fill("Our best customers")
