@@ -59,6 +59,9 @@ class HelpdeskSettings(BaseSettings):
 
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)
 
+    # Tests only (helpdesk_common/clock.py): a file holding seconds added to the system's time.
+    test_clock_file: str = ""
+
 
 @lru_cache
 def get_settings() -> HelpdeskSettings:

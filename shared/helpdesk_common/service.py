@@ -31,6 +31,7 @@ from helpdesk_common.bus.dead_letters import RetryPolicy
 from helpdesk_common.bus.publisher import AckedPublisher
 from helpdesk_common.bus.relay import OutboxRelay
 from helpdesk_common.bus.topology import declare_when_available
+from helpdesk_common.clock import Clock, clock_from
 from helpdesk_common.config import HelpdeskSettings
 from helpdesk_common.db import create_engine, create_session_factory
 from helpdesk_common.http.app import ReadinessCheck, create_app
@@ -55,6 +56,8 @@ class ServiceRuntime:
     session_factory: async_sessionmaker[AsyncSession]
     # The NATS connection of the relay and consumers; the api role needs none (it writes the outbox).
     bus: Client | None = None
+    # The time routes and jobs go by (helpdesk_common/clock.py); tests set it.
+    clock: Clock = field(default_factory=Clock)
 
 
 Job = Callable[[ServiceRuntime, asyncio.Event], Coroutine[Any, Any, None]]
@@ -137,7 +140,9 @@ async def run_service(
     engine = create_engine(
         settings.database_url, schema=definition.schema, pool_size=settings.database_pool_size
     )
-    runtime = ServiceRuntime(settings, engine, create_session_factory(engine))
+    runtime = ServiceRuntime(
+        settings, engine, create_session_factory(engine), clock=clock_from(settings.test_clock_file)
+    )
     stop = asyncio.Event()
     with _stop_on_signals(stop):
         try:
@@ -225,6 +230,7 @@ def build_app(definition: ServiceDefinition, runtime: ServiceRuntime, *, with_ap
     )
     app.state.session_factory = runtime.session_factory
     app.state.runtime = runtime
+    app.state.clock = runtime.clock
     if with_api and definition.configure_api is not None:
         definition.configure_api(app, runtime)
     return app

@@ -13,6 +13,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from helpdesk_common.auth import INTERNAL_TOKEN_HEADER, Operator, generate_key_pair, mint_internal_token
+from helpdesk_common.clock import Clock
 from helpdesk_common.db import create_engine, create_session_factory
 from helpdesk_common.service import ServiceDefinition, ServiceRuntime, build_app
 from helpdesk_common.testing.infrastructure import TestServers
@@ -48,9 +49,15 @@ class ServiceApp:
 
 @asynccontextmanager
 async def service_app(
-    definition: ServiceDefinition, database: TestDatabase, servers: TestServers, **settings: Any
+    definition: ServiceDefinition,
+    database: TestDatabase,
+    servers: TestServers,
+    *,
+    clock: Clock | None = None,
+    **settings: Any,
 ) -> AsyncIterator[ServiceApp]:
-    """`settings` overrides the service's own settings (its settings class, from HELPDESK_* else)."""
+    """`settings` overrides the service's own settings (its settings class, from HELPDESK_* else);
+    `clock` the system clock (a `SettableClock`)."""
     url = await database.add_service(definition)
     private_key, public_key = generate_key_pair()
     configured = definition.settings_class(
@@ -62,7 +69,7 @@ async def service_app(
     )
     engine = create_engine(url, schema=definition.schema, pool_size=4)
     sessions = create_session_factory(engine)
-    app = build_app(definition, ServiceRuntime(configured, engine, sessions))
+    app = build_app(definition, ServiceRuntime(configured, engine, sessions, clock=clock or Clock()))
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=f"http://{definition.name}") as client:
