@@ -1,15 +1,22 @@
 """The rules every request model of every service shares: unknown members refused, text trimmed,
 NUL characters refused in text (PostgreSQL cannot store them) and stripped from message bodies, and
-PATCH fields that may be left out but never cleared."""
+PATCH fields that may be left out but never cleared; and the values several services read the same
+way (IANA time zones, dates as YYYY-MM-DD, local clock times as HH:MM)."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
+from functools import cache
 from typing import Annotated, Any
+from zoneinfo import available_timezones
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     GetJsonSchemaHandler,
     StringConstraints,
     field_validator,
@@ -109,3 +116,41 @@ def _refuse_null(value: Any) -> Any:
 
 # For PATCH models: `title: Annotated[str | None, NotNull] = Field(default=None, ...)`.
 NotNull = _NotNull()
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    # "localtime" names whatever zone the host is set to, not a zone of the IANA database.
+    return frozenset(available_timezones() - {"localtime"})
+
+
+def known_time_zone(value: str) -> str:
+    """A name of the IANA database as the process knows it (the tzdata package where the system has
+    none), checked against the list rather than opened, so no name reaches the file system."""
+    if value not in _time_zones():
+        raise ValueError("not a time zone of the IANA database, such as Europe/Berlin")
+    return value
+
+
+TimeZone = Annotated[
+    str,
+    Field(min_length=1, max_length=64, description="An IANA time zone.", examples=["Europe/Berlin"]),
+    AfterValidator(known_time_zone),
+]
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date_text(value: object) -> object:
+    # Bodies reach the model parsed, so a strict date would refuse the text; lax would take timestamps.
+    if not isinstance(value, str) or _DATE.fullmatch(value) is None:
+        raise PydanticCustomError("date_format", "Input should be a date as YYYY-MM-DD")
+    return value
+
+
+# A calendar date written YYYY-MM-DD, and nothing else (no timestamps, no datetimes).
+Day = Annotated[date, BeforeValidator(_date_text)]
+
+# A local time of day, HH:MM on the 24-hour clock; an end may be 24:00, midnight at the day's end.
+CLOCK_TIME_PATTERN = r"^(?:[01]\d|2[0-3]):[0-5]\d$"
+CLOCK_END_PATTERN = r"^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$"

@@ -2,65 +2,40 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date, datetime
-from functools import cache
 from itertools import pairwise
 from typing import Annotated
-from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_validator
 
-from helpdesk_common.inputs import NotNull, RequestModel
+from helpdesk_common.inputs import (
+    CLOCK_END_PATTERN,
+    CLOCK_TIME_PATTERN,
+    Day,
+    NotNull,
+    RequestModel,
+    TimeZone,
+)
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # Several split shifts a day on every day of the week, with room to spare.
 MAX_PERIODS = 100
-START_PATTERN = r"^(?:[01]\d|2[0-3]):[0-5]\d$"
-END_PATTERN = r"^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$"
-DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Description = Annotated[str, Field(max_length=4000)]
 Weekday = Annotated[int, Field(strict=True, ge=0, le=6, description="0 is Monday, 6 is Sunday.")]
-Start = Annotated[str, Field(pattern=START_PATTERN, description="Local time, HH:MM.", examples=["09:00"])]
+Start = Annotated[
+    str, Field(pattern=CLOCK_TIME_PATTERN, description="Local time, HH:MM.", examples=["09:00"])
+]
 End = Annotated[
-    str, Field(pattern=END_PATTERN, description="Local time, HH:MM; 24:00 is midnight at the day's end.")
+    str,
+    Field(pattern=CLOCK_END_PATTERN, description="Local time, HH:MM; 24:00 is midnight at the day's end."),
 ]
 
-
-def _date_text(value: object) -> object:
-    # Bodies reach the model parsed, so a strict date would refuse the text; lax would take timestamps.
-    if not isinstance(value, str) or DATE.fullmatch(value) is None:
-        raise PydanticCustomError("date_format", "Input should be a date as YYYY-MM-DD")
-    return value
-
-
-Day = Annotated[date, BeforeValidator(_date_text)]
 # The date type under a name of its own: the holiday's field is called `date`.
 CalendarDate = date
 Recurring = Annotated[bool, Field(strict=True, description="Every year on the same month and day.")]
-
-
-@cache
-def _time_zones() -> frozenset[str]:
-    # "localtime" names whatever zone the host is set to, not a zone of the IANA database.
-    return frozenset(available_timezones() - {"localtime"})
-
-
-def _known_time_zone(value: str) -> str:
-    if value not in _time_zones():
-        raise ValueError("not a time zone of the IANA database, such as Europe/Berlin")
-    return value
-
-
-TimeZone = Annotated[
-    str,
-    Field(min_length=1, max_length=64, description="An IANA time zone.", examples=["Europe/Berlin"]),
-    AfterValidator(_known_time_zone),
-]
 
 
 def minutes(clock: str) -> int:
