@@ -1,21 +1,25 @@
 """The gate in front of every endpoint of the Ticket System module (seed 10.2), in each service that
-serves a part of it (ticketing; the SLA engine): the `tickets_enabled` flag, the module switch, then
-the endpoint's own flags. Each service reads the switch from its own schema (ticketing owns it; the
-others keep a projection of `ticket_settings_changed`)."""
+serves a part of it (ticketing; the SLA engine, the notifier, time tracking): the `tickets_enabled`
+flag, the module switch, then the endpoint's own flags. Each service reads the switch from its own
+schema (ticketing owns it; the others keep a projection of `ticket_settings_changed`). And which
+tickets an operator may see, as ticketing decides it (ticketing/tickets/reading.py, `visible_to`),
+from the flags and departments the gateway's token names."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from cachetools import TTLCache
 from fastapi import Request
-from sqlalchemy import Column, select
+from sqlalchemy import Column, and_, false, select
 
 from helpdesk_common.auth import Operator, current_operator
 from helpdesk_common.errors import Forbidden, PermissionMissing
 
 MODULE_FLAG = "tickets_enabled"
+ALL_DEPARTMENTS_FLAG = "tickets_view_all_departments"
 # How long a process trusts its last reading of the switch; a change reaches every replica within it.
 SWITCH_CACHE_SECONDS = 1.0
 
@@ -63,3 +67,19 @@ def module_access(
         return operator
 
     return dependency
+
+
+def may_see(operator: Operator, department_id: uuid.UUID | None) -> bool:
+    """A ticket of no department is seen only with the flag, as in ticketing's queue."""
+    if operator.has(ALL_DEPARTMENTS_FLAG):
+        return True
+    return department_id is not None and department_id in operator.department_ids
+
+
+def visible_departments(operator: Operator, department_column: Any) -> Any:
+    """The same rule as a WHERE clause."""
+    if operator.has(ALL_DEPARTMENTS_FLAG):
+        return and_(True)
+    if not operator.department_ids:
+        return false()
+    return department_column.in_(operator.department_ids)

@@ -29,10 +29,10 @@ from helpdesk_common.contracts.tickets import (
     TicketDeleted,
     TicketStatus,
 )
+from helpdesk_common.ticket_module import may_see
 from notifier.live.frames import frame, ticket_event_data, unread_data
 from notifier.live.presence import Presence, PresenceState
 from notifier.live.projection import attention_of
-from notifier.live.visibility import may_see
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpdesk_common.auth import Operator
 from helpdesk_common.errors import NotFound, ValidationFailed
 from helpdesk_common.service import ServiceRuntime
-from helpdesk_common.ticket_module import module_access
+from helpdesk_common.ticket_module import may_see, module_access
 from notifier.live.config import LiveSettings
 from notifier.live.frames import frame
 from notifier.live.hub import LiveHub
@@ -22,7 +22,6 @@ from notifier.live.presence import Presence, PresenceState
 from notifier.live.schemas import PresenceIn, PresenceOut, UnreadOut
 from notifier.live.stream import EventStream
 from notifier.live.unread import mark_read, ticket_department, unread_ticket_ids
-from notifier.live.visibility import may_see
 from notifier.tables import module_switch
 
 router = APIRouter(prefix="/live", tags=["live"])

@@ -11,8 +11,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.auth import Operator
+from helpdesk_common.ticket_module import visible_departments
 from notifier.live.tables import live_reads, live_tickets
-from notifier.live.visibility import visible_departments
 
 # An operator who sees every department of a large helpdesk can have a great many; the badge needs
 # no more than this many to say "many".
