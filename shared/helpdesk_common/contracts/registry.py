@@ -14,6 +14,7 @@ from helpdesk_common.contracts.mail import MAIL_EVENTS
 from helpdesk_common.contracts.sla import SLA_EVENTS
 from helpdesk_common.contracts.ticketing import TICKETING_EVENTS
 from helpdesk_common.contracts.tickets import TICKET_EVENTS
+from helpdesk_common.contracts.time import TIME_EVENTS
 
 EVENT_CONTRACTS: dict[str, type[EventEnvelope[Any]]] = {
     contract.event_type: contract
@@ -24,6 +25,7 @@ EVENT_CONTRACTS: dict[str, type[EventEnvelope[Any]]] = {
         *SLA_EVENTS,
         *MAIL_EVENTS,
         *INVENTORY_EVENTS,
+        *TIME_EVENTS,
     )
 }
 
