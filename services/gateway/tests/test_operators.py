@@ -130,7 +130,7 @@ async def test_the_permission_catalogue_names_every_flag_of_both_documents(gatew
         "service_catalog.manage",
     ):
         assert flag in catalogue
-    assert len([f for f in catalogue if f.startswith("tickets_")]) == 14
+    assert len([f for f in catalogue if f.startswith("tickets_")]) == 15
 
 
 async def test_helpdesk_admin_create_makes_an_administrator_who_can_sign_in(gateway_app: Gateway) -> None:

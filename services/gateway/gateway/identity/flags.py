@@ -11,6 +11,7 @@ TICKET_FLAGS: dict[str, str] = {
     "tickets_delete": "Delete tickets (hard delete).",
     "tickets_assign": "Change a ticket's assigned operator.",
     "tickets_view_time_tracking": "The time tracking page.",
+    "tickets_manage_time_entries": "Delete other operators' time entries.",
     "tickets_view_statistics": "The statistics page.",
     "tickets_view_all_departments": "See tickets outside the operator's own departments.",
     "tickets_manage_departments": "Manage departments.",
