@@ -22,4 +22,6 @@ service = ServiceDefinition(
     consumers=consumers,
     jobs=jobs,
     settings_class=TimetrackingSettings,
+    # The entries' exclusion constraint compares operators' uuids in a GiST index.
+    extensions=("btree_gist",),
 )
