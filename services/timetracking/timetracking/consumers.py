@@ -1,10 +1,16 @@
-"""The bus subscribers of the timetracking service: none yet. Each is an `EventConsumer` of a durable
-consumer declared with `declare_consumer` (helpdesk_common.bus.topology), with handlers typed by the
-event contract they take; each handler runs in the inbox's transaction, so a redelivered event has
-no second effect (sla_engine/projections.py is a small one)."""
+"""The bus subscribers of the timetracking service (the `consumers` role): the projections of
+ticketing's departments and Ticket System switch (projections.py) and of its tickets
+(ticket_events.py). Each handler runs in the inbox's transaction, so a redelivered event has no second
+effect."""
 
 from __future__ import annotations
 
 from helpdesk_common.bus.consumer import EventConsumer
+from timetracking.projections import departments_projection, module_switch_projection
+from timetracking.ticket_events import tickets_consumer
 
-consumers: list[EventConsumer] = []
+consumers: list[EventConsumer] = [
+    departments_projection.consumer,
+    module_switch_projection.consumer,
+    tickets_consumer,
+]

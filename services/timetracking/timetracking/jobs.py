@@ -1,10 +1,9 @@
-"""The scheduled work of the timetracking service (the `jobs` role): none yet. A job is an async
-function of the runtime and the stop event, around `helpdesk_common.periodic.every`, safe with
-several replicas (rows claimed with FOR UPDATE SKIP LOCKED, in batches that commit on their own; see
-sla_engine/timers/sweep.py)."""
+"""The scheduled work of the timetracking service (the `jobs` role): the timer sweep (timer/sweep.py),
+safe with several replicas."""
 
 from __future__ import annotations
 
 from helpdesk_common.service import Job
+from timetracking.timer.sweep import timer_sweep_job
 
-jobs: list[Job] = []
+jobs: list[Job] = [timer_sweep_job]

@@ -1,17 +1,33 @@
-"""The timetracking service: time entries, running timers, per-department time settings. Its tables
-live in the `timetracking` schema, reached with the role `helpdesk_timetracking` only. No domain
-yet: health, readiness, migrations, the outbox relay and the inbox's pruning.
+"""The timetracking service: time entries on work items (tickets now, incidents later), the auto-timer
+with one running timer per operator, per-department time settings, the day calendar and the hours
+report (seed 10.4, 10.8, 10.10; issue 19). Its tables live in the `timetracking` schema, reached with
+the role `helpdesk_timetracking` only; it keeps copies of ticketing's departments, module switch and
+tickets (the `consumers` role), sweeps abandoned timers (the `jobs` role) and publishes
+`time_entry_booked` and `time_entry_deleted` on `time.>` through its outbox. docs/timetracking.md has
+its rules.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from helpdesk_common.service import ServiceDefinition
+from fastapi import FastAPI
+
+from helpdesk_common.service import ServiceDefinition, ServiceRuntime
 from timetracking.config import TimetrackingSettings
 from timetracking.consumers import consumers
+from timetracking.entries.routes import router as entries_router
 from timetracking.jobs import jobs
+from timetracking.settings.routes import router as settings_router
 from timetracking.tables import metadata
+from timetracking.timer.routes import router as timer_router
+
+
+def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
+    app.include_router(entries_router)
+    app.include_router(timer_router)
+    app.include_router(settings_router)
+
 
 service = ServiceDefinition(
     name="timetracking",
@@ -19,6 +35,7 @@ service = ServiceDefinition(
     title="Time tracking",
     migrations_dir=Path(__file__).parent / "migrations",
     tables=metadata,
+    configure_api=configure_api,
     consumers=consumers,
     jobs=jobs,
     settings_class=TimetrackingSettings,

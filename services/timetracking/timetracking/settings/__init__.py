@@ -1,0 +1,1 @@
+"""A department's Time Tracking section (seed 10.10)."""
