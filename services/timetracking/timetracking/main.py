@@ -16,8 +16,10 @@ from fastapi import FastAPI
 from helpdesk_common.service import ServiceDefinition, ServiceRuntime
 from timetracking.config import TimetrackingSettings
 from timetracking.consumers import consumers
+from timetracking.day.routes import router as day_router
 from timetracking.entries.routes import router as entries_router
 from timetracking.jobs import jobs
+from timetracking.reports.routes import router as reports_router
 from timetracking.settings.routes import router as settings_router
 from timetracking.tables import metadata
 from timetracking.timer.routes import router as timer_router
@@ -26,7 +28,9 @@ from timetracking.timer.routes import router as timer_router
 def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
     app.include_router(entries_router)
     app.include_router(timer_router)
+    app.include_router(day_router)
     app.include_router(settings_router)
+    app.include_router(reports_router)
 
 
 service = ServiceDefinition(
