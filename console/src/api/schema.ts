@@ -1268,6 +1268,177 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/time/departments/{department_id}/time-tracking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Settings
+         * @description A department never saved reads as the defaults (auto-timer off).
+         */
+        get: operations["timetracking__read_settings_departments__department_id__time_tracking_get"];
+        /** Save Settings */
+        put: operations["timetracking__save_settings_departments__department_id__time_tracking_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/time/entries/day": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Day */
+        get: operations["timetracking__read_day_entries_day_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/time/reports/hours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Hours */
+        get: operations["timetracking__hours_reports_hours_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/time/tickets/{ticket_id}/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Entries */
+        get: operations["timetracking__list_entries_tickets__ticket_id__entries_get"];
+        put?: never;
+        /** Book Entry */
+        post: operations["timetracking__book_entry_tickets__ticket_id__entries_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/time/tickets/{ticket_id}/entries/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Entry
+         * @description Their own entries, or anyone's with tickets_manage_time_entries; a running one is a 409.
+         */
+        delete: operations["timetracking__delete_entry_tickets__ticket_id__entries__entry_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/time/tickets/{ticket_id}/timer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Timer */
+        get: operations["timetracking__read_timer_tickets__ticket_id__timer_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/time/tickets/{ticket_id}/timer/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm
+         * @description The operator still works on the ticket (the answer to the confirm prompt).
+         */
+        post: operations["timetracking__confirm_tickets__ticket_id__timer_confirm_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/time/tickets/{ticket_id}/timer/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Heartbeat
+         * @description Starts the operator's timer on this ticket if none runs (closing one on another ticket), or
+         *     keeps it going.
+         */
+        post: operations["timetracking__heartbeat_tickets__ticket_id__timer_heartbeat_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/time/tickets/{ticket_id}/timer/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop
+         * @description The operator closed the ticket: its timer's entry ends.
+         */
+        post: operations["timetracking__stop_tickets__ticket_id__timer_stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3836,6 +4007,519 @@ export interface components {
             description?: string;
             /** Name */
             name?: string;
+        };
+        /** CustomerHours */
+        timetracking__CustomerHours: {
+            /**
+             * Customer Id
+             * @description Null for tickets of no customer.
+             */
+            customer_id: string | null;
+            /** Customer Name */
+            customer_name: string;
+            /**
+             * Raw Hours
+             * @description raw_seconds in hours, to two decimals.
+             */
+            raw_hours: number;
+            /** Raw Seconds */
+            raw_seconds: number;
+            /**
+             * Rounded Hours
+             * @description rounded_seconds in hours, to two decimals.
+             */
+            rounded_hours: number;
+            /** Rounded Seconds */
+            rounded_seconds: number;
+        };
+        /** DayEntry */
+        timetracking__DayEntry: {
+            /** Billable */
+            billable: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Date
+             * Format: date
+             * @description The local date of the start.
+             */
+            date: string;
+            /**
+             * Deletable
+             * @description Whether the operator asking may delete it (a running one: no).
+             */
+            deletable: boolean;
+            /**
+             * Duration Seconds
+             * @description Exact; for a running entry, so far.
+             */
+            duration_seconds: number;
+            /**
+             * End
+             * @description Local end, HH:MM (null while running).
+             */
+            end: string | null;
+            /**
+             * Ended At
+             * @description Null while its timer runs.
+             */
+            ended_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Notes */
+            notes: string;
+            /**
+             * Origin
+             * @enum {string}
+             */
+            origin: "manual" | "automatic";
+            /**
+             * Rounded Seconds
+             * @description By the department's rounding step and mode when it was booked (null while running).
+             */
+            rounded_seconds: number | null;
+            /** Running */
+            running: boolean;
+            /**
+             * Start
+             * @description Local start, HH:MM.
+             */
+            start: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Ticket Number */
+            ticket_number: string;
+            /** Ticket Title */
+            ticket_title: string;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+            /** Username */
+            username: string;
+            /**
+             * Work Item Id
+             * Format: uuid
+             */
+            work_item_id: string;
+            /**
+             * Work Item Kind
+             * @enum {string}
+             */
+            work_item_kind: "ticket" | "incident";
+        };
+        /** DayOut */
+        timetracking__DayOut: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /**
+             * Day End
+             * Format: date-time
+             * @description The local midnight ending it.
+             */
+            day_end: string;
+            /**
+             * Day Start
+             * Format: date-time
+             * @description The local midnight starting the day.
+             */
+            day_start: string;
+            /**
+             * Entries
+             * @description Every entry overlapping the day on tickets the operator can see, by start; one that starts the day before or ends the day after keeps its own times (clip it to the day's bounds).
+             */
+            entries: components["schemas"]["timetracking__DayEntry"][];
+            /**
+             * Hours
+             * @description 24, or 23 or 25 on a day the clocks change (23.5 in a few zones).
+             */
+            hours: number;
+            /** Time Zone */
+            time_zone: string;
+        };
+        /** EntriesOut */
+        timetracking__EntriesOut: {
+            /**
+             * Entries
+             * @description Oldest first.
+             */
+            entries: components["schemas"]["timetracking__EntryOut"][];
+            /** Time Zone */
+            time_zone: string;
+            /** @description Of the booked entries (a running one counts once it is closed). */
+            totals: components["schemas"]["timetracking__Totals"];
+        };
+        /**
+         * EntryIn
+         * @description A manual entry. A local time the zone skips (clocks put forward) is refused; one it repeats
+         *     (clocks put back) is its first occurrence.
+         */
+        timetracking__EntryIn: {
+            /**
+             * Billable
+             * @default true
+             */
+            billable: boolean;
+            /**
+             * Date
+             * Format: date
+             * @description YYYY-MM-DD, at most tomorrow in the time zone.
+             */
+            date: string;
+            /**
+             * End
+             * @description After the start, on the same date; 24:00 is the midnight ending the date.
+             * @example 10:30
+             */
+            end: string;
+            /**
+             * Notes
+             * @default
+             */
+            notes: string;
+            /**
+             * Start
+             * @example 09:00
+             */
+            start: string;
+            /**
+             * Time Zone
+             * @description The IANA time zone the date and times are in (and answered in); UTC if left out.
+             * @default UTC
+             * @example Europe/Berlin
+             */
+            time_zone: string;
+        };
+        /** EntryOut */
+        timetracking__EntryOut: {
+            /** Billable */
+            billable: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Date
+             * Format: date
+             * @description The local date of the start.
+             */
+            date: string;
+            /**
+             * Deletable
+             * @description Whether the operator asking may delete it (a running one: no).
+             */
+            deletable: boolean;
+            /**
+             * Duration Seconds
+             * @description Exact; for a running entry, so far.
+             */
+            duration_seconds: number;
+            /**
+             * End
+             * @description Local end, HH:MM (null while running).
+             */
+            end: string | null;
+            /**
+             * Ended At
+             * @description Null while its timer runs.
+             */
+            ended_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Notes */
+            notes: string;
+            /**
+             * Origin
+             * @enum {string}
+             */
+            origin: "manual" | "automatic";
+            /**
+             * Rounded Seconds
+             * @description By the department's rounding step and mode when it was booked (null while running).
+             */
+            rounded_seconds: number | null;
+            /** Running */
+            running: boolean;
+            /**
+             * Start
+             * @description Local start, HH:MM.
+             */
+            start: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+            /** Username */
+            username: string;
+            /**
+             * Work Item Id
+             * Format: uuid
+             */
+            work_item_id: string;
+            /**
+             * Work Item Kind
+             * @enum {string}
+             */
+            work_item_kind: "ticket" | "incident";
+        };
+        /** Hours */
+        timetracking__Hours: {
+            /**
+             * Raw Hours
+             * @description raw_seconds in hours, to two decimals.
+             */
+            raw_hours: number;
+            /** Raw Seconds */
+            raw_seconds: number;
+            /**
+             * Rounded Hours
+             * @description rounded_seconds in hours, to two decimals.
+             */
+            rounded_hours: number;
+            /** Rounded Seconds */
+            rounded_seconds: number;
+        };
+        /** HoursReport */
+        timetracking__HoursReport: {
+            /**
+             * Customers
+             * @description By name, 'No customer' last.
+             */
+            customers: components["schemas"]["timetracking__CustomerHours"][];
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            /**
+             * Matrix
+             * @description Every operator and customer with time between them, by username, then customer.
+             */
+            matrix: components["schemas"]["timetracking__OperatorCustomerHours"][];
+            /**
+             * Operators
+             * @description By username.
+             */
+            operators: components["schemas"]["timetracking__OperatorHours"][];
+            /** Time Zone */
+            time_zone: string;
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
+            total: components["schemas"]["timetracking__Hours"];
+        };
+        /** OperatorCustomerHours */
+        timetracking__OperatorCustomerHours: {
+            /** Customer Id */
+            customer_id: string | null;
+            /** Customer Name */
+            customer_name: string;
+            /**
+             * Raw Hours
+             * @description raw_seconds in hours, to two decimals.
+             */
+            raw_hours: number;
+            /** Raw Seconds */
+            raw_seconds: number;
+            /**
+             * Rounded Hours
+             * @description rounded_seconds in hours, to two decimals.
+             */
+            rounded_hours: number;
+            /** Rounded Seconds */
+            rounded_seconds: number;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+            /** Username */
+            username: string;
+        };
+        /** OperatorHours */
+        timetracking__OperatorHours: {
+            /**
+             * Raw Hours
+             * @description raw_seconds in hours, to two decimals.
+             */
+            raw_hours: number;
+            /** Raw Seconds */
+            raw_seconds: number;
+            /**
+             * Rounded Hours
+             * @description rounded_seconds in hours, to two decimals.
+             */
+            rounded_hours: number;
+            /** Rounded Seconds */
+            rounded_seconds: number;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+            /** Username */
+            username: string;
+        };
+        /** RunningEntry */
+        timetracking__RunningEntry: {
+            /**
+             * Elapsed Seconds
+             * @description Up to now, or to the due confirmation once it is due.
+             */
+            elapsed_seconds: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Work Item Id
+             * Format: uuid
+             */
+            work_item_id: string;
+            /**
+             * Work Item Kind
+             * @enum {string}
+             */
+            work_item_kind: "ticket" | "incident";
+        };
+        /**
+         * TimeSettingsIn
+         * @description The whole section as saved; a value left out takes its default.
+         */
+        timetracking__TimeSettingsIn: {
+            /**
+             * Confirm Timeout Minutes
+             * @description Minutes after which the operator is asked to confirm they still work on the ticket; without a confirmation the entry ends when it fell due.
+             * @default 60
+             */
+            confirm_timeout_minutes: number;
+            /**
+             * Enabled
+             * @description Whether the auto-timer runs.
+             * @default false
+             */
+            enabled: boolean;
+            /**
+             * Idle Timeout Minutes
+             * @description Minutes without activity on the ticket after which the timer's entry ends at the last activity; the next interaction starts a new entry.
+             * @default 5
+             */
+            idle_timeout_minutes: number;
+            /**
+             * Rounding Minutes
+             * @description The step rounded durations snap to, in minutes; 0 is exact.
+             * @default 0
+             */
+            rounding_minutes: number;
+            /**
+             * Rounding Mode
+             * @description up: to the next whole step (a started step counts); nearest: to the closest step, half up.
+             * @default up
+             * @enum {string}
+             */
+            rounding_mode: "up" | "nearest";
+        };
+        /** TimeSettingsOut */
+        timetracking__TimeSettingsOut: {
+            /** Confirm Timeout Minutes */
+            confirm_timeout_minutes: number;
+            /**
+             * Department Id
+             * Format: uuid
+             */
+            department_id: string;
+            /** Enabled */
+            enabled: boolean;
+            /** Idle Timeout Minutes */
+            idle_timeout_minutes: number;
+            /** Rounding Minutes */
+            rounding_minutes: number;
+            /**
+             * Rounding Mode
+             * @description up: to the next whole step (a started step counts); nearest: to the closest step, half up.
+             * @enum {string}
+             */
+            rounding_mode: "up" | "nearest";
+            /**
+             * Updated At
+             * @description Null while the department's settings were never saved.
+             */
+            updated_at: string | null;
+        };
+        /** TimerOut */
+        timetracking__TimerOut: {
+            /**
+             * Blocked Until
+             * @description Set when the timer could not start because an entry of the operator covers now: when that entry ends.
+             */
+            blocked_until?: string | null;
+            /** Confirm Due At */
+            confirm_due_at: string | null;
+            /** Confirm Timeout Minutes */
+            confirm_timeout_minutes: number;
+            /** @description The running entry, while the timer runs on this ticket. */
+            entry: components["schemas"]["timetracking__RunningEntry"] | null;
+            /** Idle Timeout Minutes */
+            idle_timeout_minutes: number;
+            /** Last Activity At */
+            last_activity_at: string | null;
+            /**
+             * Now
+             * Format: date-time
+             * @description The server's time of this answer, which the times above count from.
+             */
+            now: string;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * State
+             * @description disabled: the ticket's department does not track time automatically; stopped: no timer runs on this ticket for the operator; running; confirmation_due: running, and the operator must confirm they still work on the ticket (POST .../timer/confirm) before confirm_due_at plus the idle timeout, or the entry ends at confirm_due_at.
+             * @enum {string}
+             */
+            state: "disabled" | "stopped" | "running" | "confirmation_due";
+            /**
+             * Ticket Id
+             * Format: uuid
+             */
+            ticket_id: string;
+        };
+        /** Totals */
+        timetracking__Totals: {
+            /** Raw Seconds */
+            raw_seconds: number;
+            /** Rounded Seconds */
+            rounded_seconds: number;
         };
     };
     responses: never;
@@ -13356,6 +14040,1008 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ticketing__TicketOut"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing is there, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    timetracking__read_settings_departments__department_id__time_tracking_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                department_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["timetracking__TimeSettingsOut"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing is there, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    timetracking__save_settings_departments__department_id__time_tracking_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                department_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["timetracking__TimeSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["timetracking__TimeSettingsOut"];
+                };
+            };
+            /** @description The body cannot be read as the type it declares (e.g. not UTF-8). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing is there, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    timetracking__read_day_entries_day_get: {
+        parameters: {
+            query: {
+                /** @description The local day, YYYY-MM-DD. */
+                date: string;
+                /** @description The IANA time zone the date and times are in (and answered in); UTC if left out. */
+                time_zone?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["timetracking__DayOut"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    timetracking__hours_reports_hours_get: {
+        parameters: {
+            query: {
+                /** @description The first local day, YYYY-MM-DD. */
+                from: string;
+                /** @description The last local day (included), at most 366 days after `from`. */
+                to: string;
+                /** @description The IANA time zone the days are counted in; UTC if left out. */
+                time_zone?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["timetracking__HoursReport"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    timetracking__list_entries_tickets__ticket_id__entries_get: {
+        parameters: {
+            query?: {
+                /** @description The IANA time zone the date and times are in (and answered in); UTC if left out. */
+                time_zone?: string;
+            };
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["timetracking__EntriesOut"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing is there, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    timetracking__book_entry_tickets__ticket_id__entries_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["timetracking__EntryIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["timetracking__EntryOut"];
+                };
+            };
+            /** @description The body cannot be read as the type it declares (e.g. not UTF-8). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing is there, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    timetracking__delete_entry_tickets__ticket_id__entries__entry_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing is there, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The entry is still running: stop its timer first. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    timetracking__read_timer_tickets__ticket_id__timer_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["timetracking__TimerOut"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing is there, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    timetracking__confirm_tickets__ticket_id__timer_confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["timetracking__TimerOut"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing is there, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    timetracking__heartbeat_tickets__ticket_id__timer_heartbeat_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["timetracking__TimerOut"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing is there, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    timetracking__stop_tickets__ticket_id__timer_stop_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["timetracking__TimerOut"];
                 };
             };
             /** @description No credentials were sent, or they are unknown, expired or revoked. */
