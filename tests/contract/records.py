@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -36,6 +37,23 @@ async def _department(admin: httpx.AsyncClient, name: str, *, member_id: str) ->
 
     await eventually(made, within=30, what="ticketing to know the administrator")
     return created
+
+
+async def _time_entry(admin: httpx.AsyncClient, ticket_id: str, *, hour: int) -> Any:
+    """An hour booked on the ticket yesterday, once the time tracker has heard of the ticket (from the
+    bus, a moment after ticketing made it: until then the ticket is a 404 there)."""
+    booked: dict[str, Any] = {}
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    body = {"date": yesterday, "start": f"{hour:02d}:00", "end": f"{hour + 1:02d}:00", "notes": "Seeded"}
+
+    async def made() -> bool:
+        response = await admin.post(f"/api/time/tickets/{ticket_id}/entries", json=body)
+        assert response.status_code in (201, 404), response.text
+        booked.update(response.json() if response.status_code == 201 else {})
+        return bool(booked)
+
+    await eventually(made, within=30, what="the time tracker to know the ticket")
+    return booked
 
 
 async def seed(admin: httpx.AsyncClient, *, admin_id: str) -> tuple[Records, Records]:
@@ -119,6 +137,9 @@ async def _seed_one_of_each(
         },
     )
     keep("number", ticket["number"])
+    keep("ticket_id", ticket["id"])
+    entry = await _time_entry(admin, ticket["id"], hour=1 if suffix.startswith("kept") else 3)
+    keep("entry_id", entry["id"])
     await _created(
         admin, f"/api/tickets/{ticket['number']}/comments", {"body": "Seen.", "direction": "internal"}
     )

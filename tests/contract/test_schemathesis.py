@@ -1,5 +1,6 @@
-"""The merged OpenAPI is the truth: schemathesis, through the gateway with ticketing and the SLA engine
-behind it as real processes, finds no answer the document does not describe, and no server error."""
+"""The merged OpenAPI is the truth: schemathesis, through the gateway with ticketing, the SLA engine and
+the time tracker behind it as real processes, finds no answer the document does not describe, and no
+server error."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ WITHIN_SECONDS = 480.0
 async def stack(
     servers: TestServers, database: TestDatabase, jetstream: object, tmp_path: Path
 ) -> AsyncIterator[RunningStack]:
-    running = await start_stack(servers, database, tmp_path, upstreams=("ticketing", "sla-engine"))
+    running = await start_stack(
+        servers, database, tmp_path, upstreams=("ticketing", "sla-engine", "timetracking")
+    )
     try:
         yield running
     finally:
