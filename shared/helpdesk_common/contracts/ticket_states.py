@@ -1,13 +1,14 @@
 """Ticketing's tickets as they are now, for a service that must learn them without replaying the
-ticket events (the SLA engine on its first start, or after losing its database; TICKET_EVENTS keeps
-only two weeks). Core NATS request-reply on TICKET_STATES_SUBJECT, outside every stream, a page at a
-time in ticket id order; ticketing's `ticket-states` role answers (a queue group, so any number of
-its processes share the requests)."""
+ticket events (on its first start, or after losing its database; TICKET_EVENTS keeps only two weeks),
+such as the SLA engine. Core NATS request-reply on TICKET_STATES_SUBJECT, outside every stream, a page
+at a time in ticket id order, of the tickets the request's scope names; ticketing's `ticket-states`
+role answers (a queue group, so any number of its processes share the requests)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,11 +17,22 @@ from helpdesk_common.contracts.tickets import TicketSnapshot
 TICKET_STATES_SUBJECT = "rpc.ticketing.ticket-states"
 
 
+class TicketScope(StrEnum):
+    """Which tickets a request asks for."""
+
+    # Every ticket under an SLA that is not closed: what the SLA engine keeps timers for.
+    OPEN_UNDER_SLA = "open_under_sla"
+    # Every ticket that exists, closed ones included (time is booked on closed tickets too).
+    ALL = "all"
+
+
 class TicketStatesRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     after: uuid.UUID | None = Field(default=None, description="The last ticket id of the page before.")
     limit: int = Field(default=200, ge=1, le=500)
+    # A request without it (the SLA engine's, before there were scopes) means what it always meant.
+    scope: TicketScope = Field(default=TicketScope.OPEN_UNDER_SLA, description="Which tickets.")
 
 
 class TicketState(BaseModel):

@@ -1,6 +1,7 @@
-"""The tickets as they are now, a page at a time, for a service learning them without replaying the
-ticket events (helpdesk_common/contracts/ticket_states.py): every ticket under an SLA that is not
-closed, as the snapshot its events carry, with its first response. Runs as the `ticket-states` role."""
+"""The tickets as they are now, a page at a time in id order, for a service learning them without
+replaying the ticket events (helpdesk_common/contracts/ticket_states.py): those of the request's scope
+(every ticket under an SLA that is not closed unless it asks for all of them), each as the snapshot its
+events carry, with its first response. Runs as the `ticket-states` role."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk_common.contracts.ticket_states import (
     TICKET_STATES_SUBJECT,
+    TicketScope,
     TicketState,
     TicketStatesPage,
     TicketStatesRequest,
@@ -27,7 +29,9 @@ QUEUE_GROUP = "ticketing-ticket-states"
 
 
 async def ticket_states_page(session: AsyncSession, request: TicketStatesRequest) -> TicketStatesPage:
-    query = ticket_query().where(tickets.c.sla_id.isnot(None), tickets.c.status != "closed")
+    query = ticket_query()
+    if request.scope == TicketScope.OPEN_UNDER_SLA:
+        query = query.where(tickets.c.sla_id.isnot(None), tickets.c.status != "closed")
     if request.after is not None:
         query = query.where(tickets.c.id > request.after)
     rows = (await session.execute(query.order_by(tickets.c.id).limit(request.limit))).all()
