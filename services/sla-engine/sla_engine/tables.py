@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from helpdesk_common.projections.module_switch import module_switch_table
+from helpdesk_common.projections.ticket_bootstrap import ticket_bootstrap_table
 
 metadata = MetaData()
 
@@ -175,11 +176,4 @@ Index(
 
 # One row once the timers were learnt from ticketing's ticket states (timers/bootstrap.py): an engine
 # without it (a first deploy, a lost database) learns them before anything else of the past.
-timer_bootstrap = Table(
-    "timer_bootstrap",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("finished_at", DateTime(timezone=True), nullable=False),
-    Column("tickets", Integer, nullable=False),
-    CheckConstraint("id = 1", name="timer_bootstrap_one_row"),
-)
+timer_bootstrap = ticket_bootstrap_table(metadata, "timer_bootstrap")
