@@ -1,6 +1,7 @@
 """Tables of the `timetracking` schema: the copies of ticketing's departments, module switch and tickets
-(projections.py), each department's time settings, the time entries and the running timers; the
-outbox, inbox and dead letters come from helpdesk_common. A change here is a new revision in
+(projections.py, ticket_events.py) with the mark that the tickets were learnt from ticketing's ticket
+states (ticket_bootstrap.py), each department's time settings, the time entries and the running
+timers; the outbox, inbox and dead letters come from helpdesk_common. A change here is a new revision in
 migrations/ as well (docs/architecture.md, "Migrations").
 """
 
@@ -22,6 +23,7 @@ from sqlalchemy.dialects.postgresql import UUID, ExcludeConstraint
 
 from helpdesk_common.projections.departments import departments_table
 from helpdesk_common.projections.module_switch import module_switch_table
+from helpdesk_common.projections.ticket_bootstrap import ticket_bootstrap_table
 
 metadata = MetaData()
 
@@ -43,6 +45,9 @@ tickets = Table(
     Column("changed_at", DateTime(timezone=True), nullable=False),
     Column("deleted", Boolean, nullable=False, server_default=text("false")),
 )
+# One row once the tickets from before the consumer existed were learnt from ticketing (the shared
+# ticket bootstrap): a service without it (a first deploy, a lost database) learns them.
+ticket_bootstrap = ticket_bootstrap_table(metadata)
 
 # A department's Time Tracking section (seed 10.10); a department without a row has the defaults
 # (settings/schemas.py), auto-timer off.
