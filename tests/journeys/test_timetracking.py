@@ -1,0 +1,144 @@
+"""Time tracking added to a running platform, through the real gateway, ticketing and time tracker
+(docs/timetracking.md, "Tickets from before the time tracker"): the tickets' events are no longer in
+the stream, yet time is booked on them, closed ones too, because the time tracker asked ticketing's
+`ticket-states` role for every ticket; two time trackers starting at once ask once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import nats
+import orjson
+import pytest
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import DeliverPolicy
+
+from helpdesk_common.contracts.ticket_states import TICKET_STATES_SUBJECT
+from helpdesk_common.testing.infrastructure import TestServers
+from helpdesk_common.testing.plugin import TestDatabase
+from tests.backbone.harness import eventually
+from tests.journeys.stack import RunningStack, start_stack
+
+
+@pytest.fixture
+async def stack_before_time(
+    servers: TestServers, database: TestDatabase, jetstream: JetStreamContext, tmp_path: Path
+) -> AsyncIterator[RunningStack]:
+    """Ticketing whole; of the time tracker only its api, so that nothing of it follows the ticket
+    stream yet (its jobs and consumers come from `start_worker`)."""
+    running = await start_stack(
+        servers,
+        database,
+        tmp_path,
+        upstreams=("ticketing", "timetracking"),
+        roles={"timetracking": ("api",)},
+        service_env={"HELPDESK_TIMETRACKING_BOOTSTRAP_RETRY_SECONDS": "0.5"},
+    )
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+async def _fetch(stack: RunningStack, query: str, *arguments: Any) -> list[asyncpg.Record]:
+    connection = await asyncpg.connect(stack.database.url)
+    try:
+        return list(await connection.fetch(query, *arguments))
+    finally:
+        await connection.close()
+
+
+async def test_a_time_tracker_added_later_books_time_on_tickets_whose_events_the_stream_no_longer_has(
+    stack_before_time: RunningStack, jetstream: JetStreamContext, servers: TestServers
+) -> None:
+    stack = stack_before_time
+    admin = await stack.admin()
+    settings = await admin.put(
+        "/api/tickets/settings",
+        json={"ticket_system_enabled": True, "ticket_number_prefix": "TKT", "blocked_extensions": []},
+    )
+    assert settings.status_code == 200, settings.text
+    desk = await admin.post("/api/tickets/departments", json={"name": "Desk"})
+    assert desk.status_code == 201, desk.text
+    body = {"department_id": desk.json()["id"]}
+    tickets = [
+        (await admin.post("/api/tickets", json={"title": f"Old {n}", **body})).json() for n in range(3)
+    ]
+    closed = await admin.patch(f"/api/tickets/{tickets[2]['number']}", json={"status": "closed"})
+    assert closed.status_code == 200, closed.text
+
+    async def all_published() -> bool:
+        return not await _fetch(stack, "SELECT 1 FROM ticketing.outbox LIMIT 1")
+
+    await eventually(all_published, within=60, what="ticketing's relay to publish every event")
+    # As two weeks of retention would have it: none of these tickets' events is in the stream any more.
+    await jetstream.purge_stream("TICKET_EVENTS")
+    assert (await jetstream.stream_info("TICKET_EVENTS")).state.messages == 0
+
+    # Every request to ticketing's role, seen beside it (a subscriber outside its queue group).
+    spy = await nats.connect(servers.nats_url)
+    requests: list[dict[str, Any]] = []
+
+    async def seen(message: Msg) -> None:
+        requests.append(orjson.loads(message.data or b"{}"))
+
+    await spy.subscribe(TICKET_STATES_SUBJECT, cb=seen)
+    await spy.flush()
+    try:
+        # Two replicas of the time tracker starting at once, and its consumers.
+        await asyncio.gather(
+            stack.start_worker("timetracking", "jobs", "timetracking-jobs-1"),
+            stack.start_worker("timetracking", "jobs", "timetracking-jobs-2"),
+            stack.start_worker("timetracking", "consumers", "timetracking-consumers"),
+        )
+
+        async def learnt() -> bool:
+            return bool(await _fetch(stack, "SELECT 1 FROM timetracking.ticket_bootstrap"))
+
+        await eventually(learnt, within=60, what="the time tracker to learn the tickets from ticketing")
+        (marker,) = await _fetch(stack, "SELECT tickets FROM timetracking.ticket_bootstrap")
+        assert marker["tickets"] == 3
+        await spy.flush()
+        assert [r for r in requests if "after" not in r] == [{"scope": "all"}], (
+            "one of the two asked for every ticket, once"
+        )
+    finally:
+        await spy.close()
+
+    day = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    booked: dict[str, Any] = {}
+
+    async def booked_on(ticket: dict[str, Any], start: str, end: str) -> bool:
+        # 403 until the time tracker's consumers have the module switch from the TICKETING stream.
+        answer = await admin.post(
+            f"/api/time/tickets/{ticket['id']}/entries", json={"date": day, "start": start, "end": end}
+        )
+        booked[ticket["id"]] = answer.json()
+        return answer.status_code == 201
+
+    await eventually(
+        lambda: booked_on(tickets[0], "09:00", "10:00"), within=60, what="a booking on an old ticket"
+    )
+    assert await booked_on(tickets[2], "10:00", "10:30"), booked[tickets[2]["id"]]
+    entries = (await admin.get(f"/api/time/tickets/{tickets[0]['id']}/entries")).json()
+    assert [e["id"] for e in entries["entries"]] == [booked[tickets[0]["id"]]["id"]]
+
+    # What changes from now on arrives as an event, on the consumer created at the stream's end.
+    renamed = await admin.patch(f"/api/tickets/{tickets[1]['number']}", json={"title": "Renamed"})
+    assert renamed.status_code == 200, renamed.text
+
+    async def followed() -> bool:
+        rows = await _fetch(
+            stack, "SELECT title FROM timetracking.tickets WHERE number = $1", tickets[1]["number"]
+        )
+        return [row["title"] for row in rows] == ["Renamed"]
+
+    await eventually(followed, within=90, what="the rename to reach the time tracker")
+    consumer = await jetstream.consumer_info("TICKET_EVENTS", "timetracking-tickets")
+    assert consumer.config.deliver_policy == DeliverPolicy.NEW
