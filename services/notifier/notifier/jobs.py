@@ -1,4 +1,5 @@
-"""The scheduled work of the notifier service (the `jobs` role): the delivery log's pruning. A job is an
+"""The scheduled work of the notifier service (the `jobs` role): the delivery log's pruning, and once,
+learning the live updates' tickets from before their consumer (live/bootstrap.py). A job is an
 async function of the runtime and the stop event, around `helpdesk_common.periodic.every`, safe with
 several replicas (rows claimed with FOR UPDATE SKIP LOCKED, in batches that commit on their own)."""
 
@@ -11,6 +12,7 @@ from helpdesk_common.periodic import every
 from helpdesk_common.service import Job, ServiceRuntime
 from notifier.config import NotifierSettings
 from notifier.deliveries.service import prune
+from notifier.live.bootstrap import learn_live_tickets_job
 
 log = logging.getLogger(__name__)
 PRUNE_INTERVAL_SECONDS = 3600.0
@@ -34,4 +36,4 @@ async def prune_delivery_log(runtime: ServiceRuntime, stop: asyncio.Event) -> No
     await every(PRUNE_INTERVAL_SECONDS, stop, once, what="pruning the webhook delivery log")
 
 
-jobs: list[Job] = [prune_delivery_log]
+jobs: list[Job] = [prune_delivery_log, learn_live_tickets_job]

@@ -1,7 +1,8 @@
 """Live updates on real NATS and PostgreSQL, over real HTTP on loopback (an event stream cannot be read
 through httpx's in-process transport, which waits for the whole answer): what an operator sees, resume
 with Last-Event-ID, a slow client cut off, presence between operators on two notifier processes, the
-unread counter, and the flag on every endpoint."""
+unread counter, the tickets from before the stream learnt from ticketing, and the flag on every
+endpoint."""
 
 from __future__ import annotations
 
@@ -18,10 +19,12 @@ import httpx
 import nats
 import orjson
 import pytest
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from helpdesk_common.auth import INTERNAL_TOKEN_HEADER, Operator, generate_key_pair, mint_internal_token
 from helpdesk_common.contracts.envelope import EventEnvelope
+from helpdesk_common.contracts.ticket_states import TICKET_STATES_SUBJECT, TicketState, TicketStatesPage
 from helpdesk_common.contracts.ticketing import TicketSettingsChanged, TicketSettingsData
 from helpdesk_common.contracts.tickets import (
     CommentAdded,
@@ -41,6 +44,7 @@ from helpdesk_common.service import ServiceRuntime, build_app
 from helpdesk_common.testing.http import serving
 from helpdesk_common.testing.infrastructure import TestServers
 from helpdesk_common.testing.plugin import TestDatabase
+from notifier.live.bootstrap import live_tickets_bootstrap_run
 from notifier.live.projection import tickets_consumer
 from notifier.main import service
 from notifier.projections import module_switch_projection
@@ -499,6 +503,72 @@ async def test_the_unread_counter_counts_new_customer_activity_until_the_ticket_
             return (await ada.get("/live/unread")).json() == {"count": 0}
 
         await _eventually(none_left)
+
+
+@contextlib.asynccontextmanager
+async def ticketing_answering(stack: Stack, tickets: list[TicketSnapshot]) -> AsyncIterator[list[Any]]:
+    """A stand-in for ticketing's ticket-states role, all in one page; the requests it got."""
+    client = await nats.connect(stack.servers.nats_url)
+    requests: list[Any] = []
+
+    async def answer(message: Msg) -> None:
+        requests.append(orjson.loads(message.data or b"{}"))
+        states = [TicketState(ticket=ticket) for ticket in sorted(tickets, key=lambda t: t.id)]
+        await message.respond(TicketStatesPage(states=states).model_dump_json().encode())
+
+    await client.subscribe(TICKET_STATES_SUBJECT, queue="ticketing-ticket-states", cb=answer)
+    await client.flush()
+    try:
+        yield requests
+    finally:
+        await client.close()
+
+
+async def test_tickets_older_than_the_stream_are_learnt_from_ticketing_and_unread_to_nobody(
+    stack: Stack,
+) -> None:
+    old, old_closed, recent = (
+        snapshot(SUPPORT),
+        snapshot(SUPPORT, status=TicketStatus.CLOSED),
+        snapshot(SUPPORT),
+    )
+    engine = create_engine(stack.database.url_for(service), schema=service.schema, pool_size=2)
+    sessions = create_session_factory(engine)
+    try:
+        async with (
+            projection(stack),
+            notifier_process(stack) as app,
+            app.client(ADA) as ada,
+            app.client(GRACE) as grace,
+            ticketing_answering(stack, [old, old_closed, recent]) as requests,
+        ):
+            # The stream still tells of one of them: it asks for an operator's eye.
+            await publish(stack, created(recent))
+            # Grace's presence reads what she opens; Ada's counter is left alone.
+            await _known(grace, recent.id)
+            before = await grace.post("/live/presence", json={"ticket_id": str(old.id), "state": "left"})
+            assert before.status_code == 404
+
+            assert await live_tickets_bootstrap_run.run(sessions, stack.servers.nats_url)
+            assert requests == [{"scope": "all"}]
+            for ticket in (old, old_closed):
+                known = await grace.post(
+                    "/live/presence", json={"ticket_id": str(ticket.id), "state": "left"}
+                )
+                assert known.status_code == 200, known.text
+            # The snapshot, older than the event, took nothing from it; the old tickets are unread to nobody.
+            assert (await ada.get("/live/unread")).json() == {"count": 1}
+            await publish(stack, inbound(old))
+
+            async def customer_wrote() -> bool:
+                return (await ada.get("/live/unread")).json() == {"count": 2}
+
+            await _eventually(customer_wrote)
+            # Learnt once: another start finds the mark.
+            assert await live_tickets_bootstrap_run.run(sessions, stack.servers.nats_url)
+            assert len(requests) == 1
+    finally:
+        await engine.dispose()
 
 
 async def test_every_live_endpoint_needs_the_tickets_flag(stack: Stack) -> None:

@@ -19,3 +19,6 @@ class LiveSettings(BaseModel):
     live_stream_seconds: float = Field(default=300.0, gt=0)
     # A presence not renewed within this lapses; the console renews it every third of it.
     live_presence_ttl_seconds: float = Field(default=30.0, gt=0)
+    # How often a notifier without its live tickets asks ticketing for them again, while ticketing's
+    # ticket-states role does not answer or another replica is learning them (live/bootstrap.py).
+    live_bootstrap_retry_seconds: float = Field(default=5.0, gt=0)

@@ -1,6 +1,8 @@
 """The consumer that keeps `live_tickets` from the ticket stream, through the inbox: each ticket's
 department and whether it is open (newest by the event's time, as events of one ticket may arrive out
-of order), and the last activity that asks for an operator's eye, which only moves forward."""
+of order), and the last activity that asks for an operator's eye, which only moves forward. The
+tickets from before the consumer existed come from ticketing's ticket states (bootstrap.py), each
+snapshot under the same rule, timed by its `updated_at`."""
 
 from __future__ import annotations
 
@@ -14,12 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.bus.consumer import EventConsumer
 from helpdesk_common.bus.topology import ConsumerSpec, declare_consumer
+from helpdesk_common.contracts.ticket_states import TicketState
 from helpdesk_common.contracts.tickets import (
     TICKET_EVENTS,
     CommentAdded,
     CommentDirection,
     TicketCreated,
     TicketDeleted,
+    TicketSnapshot,
     TicketStatus,
 )
 from notifier.live.tables import live_tickets
@@ -47,9 +51,26 @@ def attention_of(event: Any) -> tuple[datetime, uuid.UUID | None] | None:
 
 
 async def apply_ticket_event(session: AsyncSession, event: Any) -> None:
-    ticket = event.data.ticket
-    is_open = ticket.status != TicketStatus.CLOSED and not isinstance(event, TicketDeleted)
-    attention = attention_of(event)
+    deleted = isinstance(event, TicketDeleted)
+    await _keep(session, event.data.ticket, event.time, attention_of(event), deleted=deleted)
+
+
+async def apply_ticket_state(session: AsyncSession, state: TicketState) -> None:
+    """A ticket as it is now: its department and whether it is open. When it last asked for an
+    operator's eye is not in the snapshot, and nobody's reads of it are known either, so it is unread
+    to nobody until something new asks; an attention already seen stays."""
+    await _keep(session, state.ticket, state.ticket.updated_at, None, deleted=False)
+
+
+async def _keep(
+    session: AsyncSession,
+    ticket: TicketSnapshot,
+    changed_at: datetime,
+    attention: tuple[datetime, uuid.UUID | None] | None,
+    *,
+    deleted: bool,
+) -> None:
+    is_open = ticket.status != TicketStatus.CLOSED and not deleted
     attention_at, attention_by = attention if attention else (None, None)
     row = live_tickets.c
     new = insert(live_tickets).values(
@@ -58,7 +79,7 @@ async def apply_ticket_event(session: AsyncSession, event: Any) -> None:
         open=is_open,
         attention_at=attention_at,
         attention_by=attention_by,
-        changed_at=event.time,
+        changed_at=changed_at,
     )
     newer = row.changed_at <= new.excluded.changed_at
     later_attention = new.excluded.attention_at.is_not(None) & (
@@ -70,9 +91,7 @@ async def apply_ticket_event(session: AsyncSession, event: Any) -> None:
             set_={
                 "department_id": case((newer, new.excluded.department_id), else_=row.department_id),
                 # A deletion closes it for good, even when it is not the newest event seen.
-                "open": literal(False)
-                if isinstance(event, TicketDeleted)
-                else case((newer, new.excluded.open), else_=row.open),
+                "open": literal(False) if deleted else case((newer, new.excluded.open), else_=row.open),
                 "changed_at": func.greatest(row.changed_at, new.excluded.changed_at),
                 "attention_at": func.greatest(row.attention_at, new.excluded.attention_at),
                 "attention_by": case((later_attention, new.excluded.attention_by), else_=row.attention_by),
