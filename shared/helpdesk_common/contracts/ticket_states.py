@@ -1,8 +1,9 @@
 """Ticketing's tickets as they are now, for a service that must learn them without replaying the
-ticket events (on its first start, or after losing its database; TICKET_EVENTS keeps only two weeks),
-such as the SLA engine. Core NATS request-reply on TICKET_STATES_SUBJECT, outside every stream, a page
-at a time in ticket id order, of the tickets the request's scope names; ticketing's `ticket-states`
-role answers (a queue group, so any number of its processes share the requests)."""
+ticket events (on its first start, or after losing its database; TICKET_EVENTS keeps only two weeks):
+the SLA engine, time tracking and the notifier, through helpdesk_common/projections/ticket_bootstrap.py.
+Core NATS request-reply on TICKET_STATES_SUBJECT, outside every stream, a page at a time in ticket id
+order, of the tickets the request's scope names; ticketing's `ticket-states` role answers (a queue
+group, so any number of its processes share the requests)."""
 
 from __future__ import annotations
 
