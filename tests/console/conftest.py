@@ -1,6 +1,6 @@
 """The console in Debian's Chromium (Playwright's own download cannot work here), against a real
 stack: gateway serving the built console, ticketing, SLA engine, mail gateway, notifier (with its
-webhook workers), NATS and PostgreSQL.
+webhook workers), time tracker (on a clock the tests move), NATS and PostgreSQL.
 One stack for the session, since starting it is most of a module's time; each module starts from the
 Ticket System settings below, and each test makes its own operators, departments and records."""
 
@@ -44,6 +44,9 @@ WEBHOOKS_ON_LOOPBACK = {
     "HELPDESK_WEBHOOK_POLL_SECONDS": "0.3",
     "HELPDESK_WEBHOOK_FAILING_AFTER_SECONDS": "3",
 }
+# The time tracker's sweep closes an idle timer within a second of its time, so a test that moved the
+# clock sees the entry closed soon after.
+TIMER_SWEEP = {"HELPDESK_TIMETRACKING_SWEEP_INTERVAL_SECONDS": "1"}
 # Two cores run the stack, the browser and the test at once: answers may take seconds, not moments.
 expect.set_options(timeout=15_000)
 
@@ -95,17 +98,20 @@ async def _console_on(servers: TestServers, work_dir: Path) -> AsyncIterator[Con
     client = await nats.connect(servers.nats_url)
     await ensure_streams(client.jetstream())
     await client.close()
+    # The seconds the time tracker's clock is ahead of the system's (helpdesk_common/clock.py), its alone.
+    clock_file = work_dir / "timetracking-clock"
     stack = await start_stack(
         servers,
         database,
         work_dir,
-        upstreams=("ticketing", "sla-engine", "mail-gateway", "notifier"),
+        upstreams=("ticketing", "sla-engine", "mail-gateway", "notifier", "timetracking"),
         gateway_env={"HELPDESK_CONSOLE_DIR": str(CONSOLE_DIST)},
-        service_env={**MAIL_ON_LOOPBACK, **WEBHOOKS_ON_LOOPBACK},
+        service_env={**MAIL_ON_LOOPBACK, **WEBHOOKS_ON_LOOPBACK, **TIMER_SWEEP},
+        own_env={"timetracking": {"HELPDESK_TEST_CLOCK_FILE": str(clock_file)}},
     )
     try:
         admin = await stack.admin()
-        yield Console(stack=stack, admin=admin)
+        yield Console(stack=stack, admin=admin, clock_file=clock_file)
         await admin.aclose()
     finally:
         stack.stop()

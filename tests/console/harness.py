@@ -47,10 +47,19 @@ def _files(source: Path) -> list[Path]:
 
 @dataclass
 class Console:
-    """A running stack serving the console, with an administrator's API client beside it."""
+    """A running stack serving the console, with an administrator's API client beside it, and the file
+    holding how many seconds the time tracker's clock is ahead (`set_server_clock`)."""
 
     stack: RunningStack
     admin: httpx.AsyncClient
+    clock_file: Path
+
+    def set_server_clock(self, seconds_ahead: float) -> None:
+        """Moves the time tracker's clock to `seconds_ahead` of the system's; written whole (a temporary
+        file renamed over it), since the service reads the file at every reading of the time."""
+        written = self.clock_file.with_name(f"{self.clock_file.name}.{secrets.token_hex(4)}")
+        written.write_text(str(seconds_ahead))
+        written.replace(self.clock_file)
 
     @property
     def url(self) -> str:

@@ -98,11 +98,13 @@ async def start_stack(
     upstreams: tuple[str, ...] = ("ticketing",),
     gateway_env: dict[str, str] | None = None,
     service_env: dict[str, str] | None = None,
+    own_env: dict[str, dict[str, str]] | None = None,
     roles: dict[str, tuple[str, ...]] | None = None,
 ) -> RunningStack:
     """Tests see every permission change at once (no auth cache); benchmarks pass the default.
-    `service_env` goes to every process, `gateway_env` to the gateway's alone; `roles` limits a
-    service's first process to those roles (its others then come from `start_worker`)."""
+    `service_env` goes to every process, `gateway_env` to the gateway's alone, `own_env` to each named
+    service's alone (its later workers too); `roles` limits a service's first process to those roles
+    (its others then come from `start_worker`)."""
     services = all_services()
     private_key, public_key = generate_key_pair()
     ports = {name: free_port() for name in ("gateway", *upstreams)}
@@ -124,6 +126,7 @@ async def start_stack(
         if name == "gateway":
             env["HELPDESK_INTERNAL_TOKEN_PRIVATE_KEY"] = private_key
             env.update(gateway_env or {})
+        env.update((own_env or {}).get(name, {}))
         stack.environments[name] = env
         chosen = [argument for role in (roles or {}).get(name, ()) for argument in ("--role", role)]
         stack.processes[name] = subprocess.Popen(
