@@ -1,9 +1,11 @@
 // The department dialog's one form: every section edits its part of it, and the body the API takes
 // is made here, so a later section adds its fields in this one place. The mailbox's part goes to the
-// mail gateway (mailbox.ts), the notifications' to the notifier (notifications.ts), the rest to ticketing.
+// mail gateway (mailbox.ts), the notifications' to the notifier (notifications.ts), the time tracking's
+// to the time tracker (timeTracking.ts), the rest to ticketing.
 import type { Schemas } from '@/api/client'
 import { type MailboxForm, mailboxFormOf } from './mailbox'
 import { type NotificationsForm, notificationsFormOf } from './notifications'
+import { type TimeTrackingForm, timeTrackingFormOf } from './timeTracking'
 
 export type Department = Schemas['ticketing__DepartmentOut']
 export type DepartmentBody = Schemas['ticketing__DepartmentCreate']
@@ -20,6 +22,7 @@ export interface DepartmentForm {
   cleanup: Required<Cleanup>
   mailbox: MailboxForm
   notifications: NotificationsForm
+  timeTracking: TimeTrackingForm
 }
 
 export function emptyCleanup(): Required<Cleanup> {
@@ -38,6 +41,7 @@ export function formOf(department: Department | null, customerId: string | null 
       cleanup: emptyCleanup(),
       mailbox: mailboxFormOf(null),
       notifications: notificationsFormOf(null),
+      timeTracking: timeTrackingFormOf(null),
     }
   }
   return {
@@ -50,12 +54,13 @@ export function formOf(department: Department | null, customerId: string | null 
     cleanup: { ...emptyCleanup(), ...department.cleanup, close_statuses: [...(department.cleanup.close_statuses ?? [])] },
     mailbox: mailboxFormOf(null),
     notifications: notificationsFormOf(null),
+    timeTracking: timeTrackingFormOf(null),
   }
 }
 
 /** The body for create and edit alike; `withCustomer` is false when the operator cannot see customers,
  * so an edit never clears a link they were not shown. */
 export function bodyOf(form: DepartmentForm, withCustomer: boolean): DepartmentBody {
-  const { customer_id, mailbox: _mailbox, notifications: _notifications, ...rest } = form
+  const { customer_id, mailbox: _mailbox, notifications: _notifications, timeTracking: _timeTracking, ...rest } = form
   return { ...rest, cleanup: { ...form.cleanup }, ...(withCustomer ? { customer_id } : {}) }
 }

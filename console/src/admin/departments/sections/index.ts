@@ -1,13 +1,14 @@
 // The department dialog's sections (10.10), in the manual's order. Each is one component taking the
-// dialog's form; a later issue adds its section (Time Tracking) as a file
-// here and one entry in this list.
+// dialog's form; a later section is a file here and one entry in this list.
 import type { Component } from 'vue'
+import { TIME_TRACKING_FIELDS } from '../timeTracking'
 import AutoReplySection from './AutoReplySection.vue'
 import CleanupSection from './CleanupSection.vue'
 import FollowUpSection from './FollowUpSection.vue'
 import GeneralSection from './GeneralSection.vue'
 import MembersSection from './MembersSection.vue'
 import NotificationsSection from './NotificationsSection.vue'
+import TimeTrackingSection from './TimeTrackingSection.vue'
 import WebhooksSection from './WebhooksSection.vue'
 
 const MAILBOX_FIELDS = [
@@ -43,6 +44,7 @@ export const SECTIONS: readonly DepartmentSection[] = [
     component: FollowUpSection,
     fields: ['follow_up_enabled', 'follow_up_after_days', 'follow_up_subject', 'follow_up_body_html'],
   },
+  { key: 'time-tracking', title: 'Time Tracking', component: TimeTrackingSection, fields: TIME_TRACKING_FIELDS },
   {
     key: 'cleanup',
     title: 'Cleanup',
