@@ -27,4 +27,14 @@ export const ticketRoutes: RouteRecordRaw[] = [
       },
     ],
   },
+  {
+    path: '/tickets/time-tracking',
+    component: () => import('./timetracking/TimeTrackingPage.vue'),
+    meta: {
+      title: 'Time Tracking',
+      ticketModule: true,
+      flags: ['tickets_enabled', 'tickets_view_time_tracking'],
+      menu: { group: 'Tickets', label: 'Time Tracking', icon: 'pi pi-calendar-clock', order: 20 },
+    },
+  },
 ]
