@@ -26,6 +26,7 @@ export type TimerView =
 const HEARTBEAT_EVERY_MS = 30_000
 const AGAIN_AFTER_UNKNOWN_MS = 2_000
 const UNKNOWN_TRIES = 30
+const TRUSTED_ROUND_TRIP_MS = 5_000
 // Work, not presence: a pointer that only moves is left out (browsers also send moves of their own
 // when the page changes under a pointer that stands still).
 const ACTIVITY = ['keydown', 'pointerdown', 'input', 'wheel'] as const
@@ -117,8 +118,10 @@ export function useAutoTimer(ticketId: Ref<string | null>) {
       return
     }
     unknownTries = 0
-    // Half the round trip is the best guess of when the server read its clock.
-    offset = Date.parse(answer.data.now) - (sentAt + Date.now()) / 2
+    // Half the round trip is the best guess of when the server read its clock; a long one (the laptop
+    // slept meanwhile) says little, so it only gives the first guess.
+    const roundTrip = Date.now() - sentAt
+    if (!state.answer || roundTrip <= TRUSTED_ROUND_TRIP_MS) offset = Date.parse(answer.data.now) - (sentAt + Date.now()) / 2
     const before = state.answer?.entry?.id ?? null
     state.answer = answer.data
     state.problem = null
