@@ -47,8 +47,14 @@ class Clocks:
         self.console.set_server_clock(self.server_ahead)
 
     async def move(self, seconds: float) -> None:
+        """A jump (a laptop's lid closed and opened): the browser's due timers fire once, at the end."""
         self.move_server(seconds)
         await self.page.clock.fast_forward(int(seconds * 1000))
+
+    async def run(self, seconds: float) -> None:
+        """Time passing: the browser's timers fire each at its own time."""
+        self.move_server(seconds)
+        await self.page.clock.run_for(int(seconds * 1000))
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -100,7 +106,10 @@ async def _open(page: Page, console: Console, number: str) -> Locator:
 
 
 def _timer_call(call: str) -> Any:
-    return lambda response: response.request.method == "POST" and response.url.endswith(f"/timer/{call}")
+    """Matches the timer's call `call`, as a request or as its response."""
+    return lambda message: (
+        message.url.endswith(f"/timer/{call}") and (getattr(message, "request", message).method == "POST")
+    )
 
 
 async def _interact(page: Page, target: Locator) -> Response:
@@ -237,14 +246,27 @@ async def test_the_auto_timer_starts_on_opening_pauses_when_idle_and_the_next_in
     await clocks.move(40)
     await _interact(page, alert)
     await expect(alert).to_contain_text(re.compile(r"\(0:00:[4-9]\d\)|\(0:01:\d\d\)"))
+    # Typing on: one heartbeat for it, 30 s after the last.
+    beats: list[str] = []
+    page.on(
+        "request", lambda request: beats.append(request.url) if _timer_call("heartbeat")(request) else None
+    )
+    for _ in range(5):
+        await page.keyboard.press("Shift")
+    # (Its answer is waited for: the server's clock must not move while it is on its way.)
+    async with page.expect_response(_timer_call("heartbeat")):
+        await clocks.run(31)
+    assert len(beats) == 1, beats
     # Then nothing for longer than the idle timeout: paused, and the entry ends at that last activity.
     await clocks.move(5 * 60 + 20)
     await expect(alert).to_contain_text("Paused at")
     await expect(alert).to_contain_text("after 5 minutes without activity")
     await expect(rows.first.get_by_role("cell").nth(3)).not_to_have_text("Running")
-    (closed,) = await _entries(console, made)
+    listed = await _entries(console, made)
+    assert len(listed) == 1, (listed, beats)
+    (closed,) = listed
     assert closed["id"] == first["id"] and not closed["running"]
-    assert 40 <= closed["duration_seconds"] < 100, closed
+    assert 70 <= closed["duration_seconds"] < 200, closed
     await expect(alert).to_contain_text(f"Paused at {_berlin_clock(closed['ended_at'])}")
     await assert_accessible(page, "auto-timer paused")
     await screenshot(page, "time-tracking-timer-paused")
@@ -344,6 +366,36 @@ async def test_an_unconfirmed_entry_stops_at_the_time_the_confirmation_was_due(
     await expect(alert).to_contain_text(f"Stopped at {_berlin_clock(stopped['ended_at'])}")
     await assert_accessible(page, "auto-timer unconfirmed")
     await screenshot(page, "time-tracking-timer-unconfirmed")
+
+
+@IN_BERLIN
+async def test_a_booked_entry_covering_now_holds_the_timer_until_it_ends(
+    page: Page, console: Console, clocks: Clocks
+) -> None:
+    department = await _department(console, enabled=True, idle_timeout_minutes=15, confirm_timeout_minutes=60)
+    user = await console.operator(*MEMBER, departments=[department["id"]])
+    made = await _ticket(console, "Meeting room screen", department)
+    today = _berlin_today()
+    mine = await console.stack.bearer(user)
+    try:
+        await _book(mine, made, today, "09:30", "11:00")
+    finally:
+        await mine.aclose()
+    # The server's clock at 10:00 today, inside the booked entry (the browser's stays where it is).
+    clocks.move_server((_at(today, "10:00") - datetime.now(UTC)).total_seconds())
+    await sign_in(page, console, user)
+    dialog = await _open(page, console, made["number"])
+    alert = dialog.locator("#auto-timer")
+    await expect(alert).to_contain_text("your booked entry runs until 11:00")
+    await assert_accessible(page, "auto-timer blocked")
+    await screenshot(page, "time-tracking-timer-blocked")
+
+    # Once the entry has ended the timer starts by itself, the dialog still open.
+    await clocks.move(61 * 60)
+    await expect(alert).to_contain_text(re.compile(r"Timer running since 11:0\d"))
+    rows = dialog.get_by_role("table", name="Time entries").locator("tbody tr")
+    await expect(rows).to_have_count(2)
+    await expect(rows.nth(1).get_by_role("cell").nth(3)).to_have_text("Running")
 
 
 async def _book(client: httpx.AsyncClient, ticket: dict[str, Any], day: date, start: str, end: str) -> None:
