@@ -416,6 +416,12 @@ def _long(day: date) -> re.Pattern[str]:
     return re.compile(rf"^{day:%A},? {day.day} {day:%B} {day.year}$")
 
 
+def _offset(day: date, clock: str) -> float:
+    """Where a local time is on the day's timeline: the hours since midnight that really passed (a day
+    the clocks change has 23 or 25)."""
+    return (_at(day, clock) - _at(day, "00:00")).total_seconds() / 3600 * HOUR_PX
+
+
 def _top(box: dict[str, float] | None, timeline: dict[str, float] | None) -> float:
     assert box is not None and timeline is not None
     return box["y"] - timeline["y"]
@@ -468,8 +474,9 @@ async def test_the_page_shows_the_day_as_blocks_by_time_with_the_now_line_and_de
     frame = await timeline.bounding_box()
     manual_box, other_box = await manual.bounding_box(), await other.bounding_box()
     assert manual_box and other_box
-    assert abs(_top(manual_box, frame) - 5 * HOUR_PX) <= 2 and abs(manual_box["height"] - 1.5 * HOUR_PX) <= 2
-    assert abs(_top(other_box, frame) - 5.5 * HOUR_PX) <= 2
+    assert abs(_top(manual_box, frame) - _offset(today, "05:00")) <= 2
+    assert abs(manual_box["height"] - 1.5 * HOUR_PX) <= 2
+    assert abs(_top(other_box, frame) - _offset(today, "05:30")) <= 2
     # The two overlap (two operators): side by side.
     assert other_box["x"] >= manual_box["x"] + manual_box["width"] - 2
     now_line = page.get_by_test_id("now-line")
@@ -497,7 +504,7 @@ async def test_the_page_shows_the_day_as_blocks_by_time_with_the_now_line_and_de
     frame = await timeline.bounding_box()
     automatic_box = await automatic.bounding_box()
     assert automatic_box
-    assert abs(_top(automatic_box, frame) - 10 * HOUR_PX) <= 2
+    assert abs(_top(automatic_box, frame) - _offset(yesterday, "10:00")) <= 2
     assert abs(automatic_box["height"] - HOUR_PX * 40 / 60) <= 2
     await expect(now_line).to_have_count(0)
     await expect(listed.first).to_contain_text("Automatic")
