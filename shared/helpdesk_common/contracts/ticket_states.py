@@ -1,9 +1,20 @@
-"""Ticketing's tickets as they are now, for a service that must learn them without replaying the
-ticket events (on its first start, or after losing its database; TICKET_EVENTS keeps only two weeks):
-the SLA engine, time tracking and the notifier, through helpdesk_common/projections/ticket_bootstrap.py.
-Core NATS request-reply on TICKET_STATES_SUBJECT, outside every stream, a page at a time in ticket id
-order, of the tickets the request's scope names; ticketing's `ticket-states` role answers (a queue
-group, so any number of its processes share the requests)."""
+"""Ticketing's state as it is now, for a service that must learn it without replaying ticketing's
+events (on its first start, or after losing its database; TICKET_EVENTS and TICKETING keep only two
+weeks), through helpdesk_common/projections/ticket_bootstrap.py and records_bootstrap.py. Core NATS
+request-reply outside every stream; ticketing's `ticket-states` role answers all three questions (a
+queue group, so any number of its processes share the requests):
+
+- TICKET_STATES_SUBJECT: the tickets the request's scope names, a page at a time in ticket id order
+  (the SLA engine, time tracking and the notifier);
+- DEPARTMENT_STATES_SUBJECT: every department, a page at a time in id order, each as the snapshot its
+  events carry with the time it last changed; ticketing deletes a department, so a removed one is
+  simply absent (the service that missed its `department_removed` never knew it either);
+- SETTINGS_STATE_SUBJECT: the module settings (the Ticket System switch among them) and when they last
+  changed.
+
+Each subject has a request and an answer of its own, so a question added later changes nothing of what
+an earlier asker sends or reads; one ticketing too old to know a subject has no responder on it, which
+the asker takes as silence and asks again later."""
 
 from __future__ import annotations
 
@@ -13,9 +24,20 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from helpdesk_common.contracts.ticketing import DepartmentSnapshot, TicketSettingsData
 from helpdesk_common.contracts.tickets import TicketSnapshot
 
 TICKET_STATES_SUBJECT = "rpc.ticketing.ticket-states"
+DEPARTMENT_STATES_SUBJECT = "rpc.ticketing.department-states"
+SETTINGS_STATE_SUBJECT = "rpc.ticketing.settings-state"
+
+
+class StatesAnswer(BaseModel):
+    """What every answer has: an error instead of the states when the request could not be read."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    error: str | None = None
 
 
 class TicketScope(StrEnum):
@@ -43,11 +65,44 @@ class TicketState(BaseModel):
     first_response_at: datetime | None = None
 
 
-class TicketStatesPage(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class TicketStatesPage(StatesAnswer):
     states: list[TicketState] = []
     # Null once the last page was sent.
     next_after: uuid.UUID | None = None
-    # Set instead of states when the request could not be read.
-    error: str | None = None
+
+
+class DepartmentStatesRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    after: uuid.UUID | None = Field(default=None, description="The last department id of the page before.")
+    limit: int = Field(default=200, ge=1, le=500)
+
+
+class DepartmentState(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    department: DepartmentSnapshot
+    # When ticketing last changed it: the time its projections compare with their events' times.
+    changed_at: datetime
+
+
+class DepartmentStatesPage(StatesAnswer):
+    states: list[DepartmentState] = []
+    # Null once the last page was sent.
+    next_after: uuid.UUID | None = None
+
+
+class SettingsStateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SettingsState(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    settings: TicketSettingsData
+    changed_at: datetime
+
+
+class SettingsStateAnswer(StatesAnswer):
+    # Null only with an error: ticketing always has its settings (defaults until first saved).
+    state: SettingsState | None = None

@@ -2,7 +2,9 @@
 when it last changed, and a tombstone once removed), kept from `ticketing.department.>` through the
 inbox. Events of one department may arrive out of order (several consumer processes, a
 redelivery): each write keeps the newest by the event's time, and a removed department stays
-removed, so a late `department_changed` cannot bring it back.
+removed, so a late `department_changed` cannot bring it back. The departments from before the stream's
+two weeks come from ticketing's department states (records_bootstrap.py), each under the same rule by
+the time it last changed, so a state read before a newer event changes nothing.
 
 A service declares the table in its metadata (`departments_table`), creates it in a migration, and
 runs the consumer of `DepartmentsProjection`; a hook lets it drop what belonged to a removed
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from sqlalchemy import Boolean, Column, DateTime, MetaData, Table, Text, func, select
 from sqlalchemy.dialects.postgresql import UUID, insert
@@ -20,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.bus.consumer import EventConsumer
 from helpdesk_common.bus.topology import ConsumerSpec, declare_consumer
-from helpdesk_common.contracts.ticketing import DepartmentChanged, DepartmentRemoved
+from helpdesk_common.contracts.ticket_states import DepartmentState
+from helpdesk_common.contracts.ticketing import DepartmentChanged, DepartmentRemoved, DepartmentSnapshot
 from helpdesk_common.errors import NotFound
 
 RemovedHook = Callable[[AsyncSession, uuid.UUID], Awaitable[None]]
@@ -63,10 +67,16 @@ class DepartmentsProjection:
         self.consumer.on(DepartmentRemoved)(self.removed)
 
     async def changed(self, session: AsyncSession, event: DepartmentChanged) -> None:
+        await self._keep(session, event.data.department, event.time)
+
+    async def apply_state(self, session: AsyncSession, state: DepartmentState) -> None:
+        """A department as ticketing has it now, under the events' rule."""
+        await self._keep(session, state.department, state.changed_at)
+
+    async def _keep(self, session: AsyncSession, department: DepartmentSnapshot, time: datetime) -> None:
         table = self.table
-        department = event.data.department
-        values = {"name": department.name, "enabled": department.enabled, "changed_at": event.time}
-        newer = (table.c.changed_at <= event.time) & table.c.removed_at.is_(None)
+        values = {"name": department.name, "enabled": department.enabled, "changed_at": time}
+        newer = (table.c.changed_at <= time) & table.c.removed_at.is_(None)
         await session.execute(
             insert(table)
             .values(id=department.id, **values)
