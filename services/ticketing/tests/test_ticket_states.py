@@ -1,7 +1,9 @@
 """The `ticket-states` role on real NATS request-reply: a request without a scope (the SLA engine's, as
 it always sent it) gets the open tickets under an SLA, `all` every ticket, closed ones and those
-without an SLA included, both a page at a time in ticket id order; a request it cannot read gets an
-error page, not silence."""
+without an SLA included, both a page at a time in ticket id order; the departments come a page at a
+time in id order, a removed one absent, and the settings whole, each with when it last changed, never
+later than the event of that change (so a projection's newest rule keeps the event); a request it
+cannot read gets an error answer, not silence."""
 
 from __future__ import annotations
 
@@ -9,20 +11,28 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import nats
 import orjson
 import pytest
 
-from helpdesk_common.contracts.ticket_states import TICKET_STATES_SUBJECT, TicketStatesPage
+from helpdesk_common.contracts.ticket_states import (
+    DEPARTMENT_STATES_SUBJECT,
+    SETTINGS_STATE_SUBJECT,
+    TICKET_STATES_SUBJECT,
+    DepartmentStatesPage,
+    SettingsStateAnswer,
+    StatesAnswer,
+    TicketStatesPage,
+)
 from helpdesk_common.service import ServiceRuntime
 from helpdesk_common.testing.infrastructure import TestServers
 from services.ticketing.tests.conftest import Ticketing
 from services.ticketing.tests.test_sla_follows_customer import contact, customer, ticket_of
 from tests.backbone.harness import eventually
 from ticketing.main import service as ticketing
-from ticketing.tickets.states import serve_ticket_states
+from ticketing.states import serve_ticket_states
 
 
 @pytest.fixture
@@ -50,12 +60,19 @@ async def answering(ticketing_app: Ticketing, servers: TestServers) -> AsyncIter
         await runtime.bus.close()
 
 
-async def _ask(client: nats.NATS, request: dict[str, Any]) -> TicketStatesPage:
+Answer = TypeVar("Answer", bound=StatesAnswer)
+
+
+async def _ask_on(client: nats.NATS, subject: str, request: dict[str, Any], answer: type[Answer]) -> Answer:
     try:
-        answer = await client.request(TICKET_STATES_SUBJECT, orjson.dumps(request), timeout=5)
+        reply = await client.request(subject, orjson.dumps(request), timeout=5)
     except nats.errors.NoRespondersError:
-        return TicketStatesPage(error="no responders yet")
-    return TicketStatesPage.model_validate_json(answer.data)
+        return answer(error="no responders yet")
+    return answer.model_validate_json(reply.data)
+
+
+async def _ask(client: nats.NATS, request: dict[str, Any]) -> TicketStatesPage:
+    return await _ask_on(client, TICKET_STATES_SUBJECT, request, TicketStatesPage)
 
 
 async def _every_page(client: nats.NATS, **request: Any) -> tuple[list[uuid.UUID], int]:
@@ -114,3 +131,82 @@ async def test_the_default_scope_is_the_open_tickets_under_an_sla_and_all_is_eve
     refused = await _ask(answering, {"scope": "some"})
     assert refused.error is not None and refused.error.startswith("The request could not be read")
     assert refused.states == []
+
+
+async def _event_times(ticketing_app: Ticketing, event_type: str) -> dict[str, datetime]:
+    """The newest event of this type per subject, by its time, as the outbox holds it."""
+    rows = await ticketing_app.sql(
+        f"SELECT payload FROM ticketing.outbox WHERE event_type = '{event_type}' ORDER BY id"
+    )
+    events = [orjson.loads(row["payload"]) for row in rows]
+    return {event["subject"]: datetime.fromisoformat(event["time"]) for event in events}
+
+
+async def test_the_departments_and_the_settings_are_answered_as_they_are_with_when_they_last_changed(
+    ticketing_app: Ticketing, answering: nats.NATS
+) -> None:
+    await ticketing_app.switch_module(True)
+    ada = await ticketing_app.operator_known("ada")
+    manager = ticketing_app.as_operator("tickets_enabled", "tickets_manage_departments")
+    made = []
+    for name in ("Desk", "Field", "Gone"):
+        created = await ticketing_app.client.post(
+            "/departments", json={"name": name, "member_ids": [str(ada)]}, headers=manager
+        )
+        assert created.status_code == 201, created.text
+        made.append(created.json())
+    switched_off = await ticketing_app.client.patch(
+        f"/departments/{made[1]['id']}", json={"enabled": False}, headers=manager
+    )
+    assert switched_off.status_code == 200, switched_off.text
+    removed = await ticketing_app.client.delete(f"/departments/{made[2]['id']}", headers=manager)
+    assert removed.status_code == 204, removed.text
+
+    # Two departments one at a time: a full page says where the next starts, the third is empty.
+    states = []
+    after: str | None = None
+    pages = 0
+    while True:
+        request = {"limit": 1, **({"after": after} if after else {})}
+        page = await _ask_on(answering, DEPARTMENT_STATES_SUBJECT, request, DepartmentStatesPage)
+        assert page.error is None, page.error
+        pages += 1
+        states.extend(page.states)
+        if page.next_after is None:
+            break
+        after = str(page.next_after)
+    assert pages == 3
+    kept = made[:2]
+    assert [s.department.id for s in states] == sorted(uuid.UUID(d["id"]) for d in kept), (
+        "the removed one is absent"
+    )
+    by_id = {str(s.department.id): s for s in states}
+    assert (by_id[made[0]["id"]].department.name, by_id[made[0]["id"]].department.enabled) == ("Desk", True)
+    assert (by_id[made[1]["id"]].department.name, by_id[made[1]["id"]].department.enabled) == ("Field", False)
+    assert by_id[made[0]["id"]].department.member_ids == [ada]
+    assert by_id[made[1]["id"]].changed_at == datetime.fromisoformat(switched_off.json()["updated_at"])
+    # A state is never later than the event of the same change: the projection keeps that event.
+    department_events = await _event_times(ticketing_app, "department_changed")
+    for state in states:
+        assert state.changed_at <= department_events[str(state.department.id)]
+
+    answer = await _ask_on(answering, SETTINGS_STATE_SUBJECT, {}, SettingsStateAnswer)
+    assert answer.error is None and answer.state is not None, answer.error
+    assert answer.state.settings.ticket_system_enabled is True
+    assert answer.state.settings.ticket_number_prefix == "TKT"
+    read = (
+        await ticketing_app.client.get(
+            "/settings", headers=ticketing_app.as_operator("settings_system_enabled")
+        )
+    ).json()
+    assert answer.state.changed_at == datetime.fromisoformat(read["updated_at"])
+    assert (
+        answer.state.changed_at
+        <= (await _event_times(ticketing_app, "ticket_settings_changed"))["module_settings"]
+    )
+
+    refused = await _ask_on(answering, DEPARTMENT_STATES_SUBJECT, {"limit": 0}, DepartmentStatesPage)
+    assert refused.error is not None and refused.error.startswith("The request could not be read")
+    assert refused.states == []
+    refused_settings = await _ask_on(answering, SETTINGS_STATE_SUBJECT, {"scope": "all"}, SettingsStateAnswer)
+    assert refused_settings.error is not None and refused_settings.state is None

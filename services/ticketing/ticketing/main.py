@@ -24,10 +24,10 @@ from ticketing.operators.routes import router as operators_router
 from ticketing.projections.consumers import identity_consumer, sla_consumer
 from ticketing.projections.sla_deadlines import sla_deadlines_consumer
 from ticketing.settings.routes import router as settings_router
+from ticketing.states import serve_ticket_states
 from ticketing.tables import metadata
 from ticketing.templates.routes import router as templates_router
 from ticketing.tickets.routes import router as tickets_router
-from ticketing.tickets.states import serve_ticket_states
 
 
 def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
@@ -66,7 +66,7 @@ service = ServiceDefinition(
     ],
     extensions=("pg_trgm",),
     jobs=[cleanup_job, settle_counts_job],
-    # The tickets as they are now, for a service starting without their history (the SLA engine).
+    # Tickets, departments and settings as they are now, for a service starting without their history.
     worker_roles=[WorkerRole("ticket-states", tasks=[serve_ticket_states], uses_bus=True)],
     settings_class=TicketingSettings,
     larger_bodies=lambda settings: {r"^/[^/]+/attachments$": settings.attachment_max_bytes},  # type: ignore[attr-defined]

@@ -9,6 +9,11 @@ from typing import Any
 from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpdesk_common.contracts.ticket_states import (
+    DepartmentState,
+    DepartmentStatesPage,
+    DepartmentStatesRequest,
+)
 from helpdesk_common.contracts.ticketing import (
     DepartmentChanged,
     DepartmentData,
@@ -93,6 +98,27 @@ async def list_departments(
     rows = (await session.execute(query)).all()
     members = await _members_of(session, [row.id for row in rows])
     return [_department_out(row, members.get(row.id, [])) for row in rows]
+
+
+async def department_states_page(
+    session: AsyncSession, request: DepartmentStatesRequest
+) -> DepartmentStatesPage:
+    """Every department a page at a time in id order, as its events carry it, with when it last changed
+    (the `ticket-states` role, for a service learning them without replaying TICKETING)."""
+    query = select(departments)
+    if request.after is not None:
+        query = query.where(departments.c.id > request.after)
+    rows = (await session.execute(query.order_by(departments.c.id).limit(request.limit))).all()
+    members = await _members_of(session, [row.id for row in rows])
+    states = [
+        DepartmentState(
+            department=_data(_department_out(row, members.get(row.id, []))).department,
+            changed_at=row.updated_at,
+        )
+        for row in rows
+    ]
+    full = len(rows) == request.limit
+    return DepartmentStatesPage(states=states, next_after=rows[-1].id if full else None)
 
 
 async def publish_changed(session: AsyncSession, department: DepartmentOut) -> None:
