@@ -23,12 +23,16 @@ from sqlalchemy.dialects.postgresql import UUID, ExcludeConstraint
 
 from helpdesk_common.projections.departments import departments_table
 from helpdesk_common.projections.module_switch import module_switch_table
+from helpdesk_common.projections.records_bootstrap import records_bootstrap_table
 from helpdesk_common.projections.ticket_bootstrap import ticket_bootstrap_table
 
 metadata = MetaData()
 
 departments = departments_table(metadata)
 module_switch = module_switch_table(metadata)
+# One row once ticketing's departments and switch from before the TICKETING stream's two weeks were
+# learnt from its states (the shared records bootstrap): a service without it learns them.
+records_bootstrap = records_bootstrap_table(metadata)
 
 # Ticketing's tickets as time tracking needs them (the newest by the event's time): who may see their
 # time (department), what the lists name (number, title) and whom it was for (customer). A deleted
