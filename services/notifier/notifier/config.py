@@ -36,6 +36,10 @@ class NotifierSettings(HelpdeskSettings, LiveSettings):
     webhook_failing_after_seconds: float = Field(default=24 * 3600.0, gt=0)
     # Delivered and failed deliveries stay in the log this long (the jobs role prunes them).
     webhook_log_retention_days: float = Field(default=30.0, gt=0)
+    # How often a notifier without its departments and switch asks ticketing for them again, while
+    # ticketing's ticket-states role does not answer or another replica is learning them
+    # (projections.py; HELPDESK_NOTIFIER_BOOTSTRAP_RETRY_SECONDS).
+    notifier_bootstrap_retry_seconds: float = Field(default=5.0, gt=0)
 
     @model_validator(mode="after")
     def _lease_outlives_the_request(self) -> Self:

@@ -1,5 +1,6 @@
-"""The scheduled work of the notifier service (the `jobs` role): the delivery log's pruning, and once,
-learning the live updates' tickets from before their consumer (live/bootstrap.py). A job is an
+"""The scheduled work of the notifier service (the `jobs` role): the delivery log's pruning, and once
+each, learning the live updates' tickets from before their consumer (live/bootstrap.py) and the
+departments and switch from before TICKETING's two weeks (projections.py). A job is an
 async function of the runtime and the stop event, around `helpdesk_common.periodic.every`, safe with
 several replicas (rows claimed with FOR UPDATE SKIP LOCKED, in batches that commit on their own)."""
 
@@ -13,6 +14,7 @@ from helpdesk_common.service import Job, ServiceRuntime
 from notifier.config import NotifierSettings
 from notifier.deliveries.service import prune
 from notifier.live.bootstrap import learn_live_tickets_job
+from notifier.projections import learn_records_job
 
 log = logging.getLogger(__name__)
 PRUNE_INTERVAL_SECONDS = 3600.0
@@ -36,4 +38,4 @@ async def prune_delivery_log(runtime: ServiceRuntime, stop: asyncio.Event) -> No
     await every(PRUNE_INTERVAL_SECONDS, stop, once, what="pruning the webhook delivery log")
 
 
-jobs: list[Job] = [prune_delivery_log, learn_live_tickets_job]
+jobs: list[Job] = [prune_delivery_log, learn_live_tickets_job, learn_records_job]

@@ -1,10 +1,13 @@
 """The consumers that keep `departments` (the shared projection, helpdesk_common/projections) and the
 Ticket System switch from ticketing's events, idempotent through the inbox. A removed department
 takes its webhooks (and their deliveries) and its notification settings along in the same
-transaction."""
+transaction. Those last changed before the TICKETING stream's two weeks are learnt once from
+ticketing's states (the shared records bootstrap), by the `jobs` role; the one row of
+`records_bootstrap` says it is done."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from sqlalchemy import delete
@@ -12,7 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.projections.departments import DepartmentsProjection
 from helpdesk_common.projections.module_switch import ModuleSwitchProjection
-from notifier.tables import departments, module_switch, notification_settings, webhooks
+from helpdesk_common.projections.records_bootstrap import RecordsBootstrap
+from helpdesk_common.service import ServiceRuntime
+from notifier.config import NotifierSettings
+from notifier.tables import departments, module_switch, notification_settings, records_bootstrap, webhooks
 
 
 async def _settings_go_along(session: AsyncSession, department_id: uuid.UUID) -> None:
@@ -31,3 +37,19 @@ departments_projection = DepartmentsProjection(
 module_switch_projection = ModuleSwitchProjection(
     "notifier", module_switch, why="The Ticket System switch, which gates the webhook API."
 )
+records_bootstrap_run = RecordsBootstrap(
+    service="notifier",
+    what="The notifier's departments and switch",
+    lock_key=0x1A7E_DE97,
+    table=records_bootstrap,
+    switch=module_switch_projection,
+    departments=departments_projection,
+)
+
+
+async def learn_records_job(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
+    settings = runtime.settings
+    assert isinstance(settings, NotifierSettings)
+    await records_bootstrap_run.keep_trying(
+        runtime, stop, retry_seconds=settings.notifier_bootstrap_retry_seconds
+    )

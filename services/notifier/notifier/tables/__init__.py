@@ -3,7 +3,7 @@ change here is a new revision in migrations/ as well (docs/architecture.md, "Mig
 
 from notifier.tables.metadata import metadata
 from notifier.tables.notifications import notification_settings
-from notifier.tables.projections import departments, module_switch
+from notifier.tables.projections import departments, module_switch, records_bootstrap
 from notifier.tables.webhooks import webhook_attempts, webhook_deliveries, webhooks
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "metadata",
     "module_switch",
     "notification_settings",
+    "records_bootstrap",
     "webhook_attempts",
     "webhook_deliveries",
     "webhooks",
