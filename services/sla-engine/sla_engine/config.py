@@ -14,6 +14,7 @@ class SlaEngineSettings(HelpdeskSettings):
     sla_sweep_interval_seconds: float = Field(default=0.5, gt=0)
     # Timers claimed per transaction; each batch commits on its own.
     sla_sweep_batch_size: int = Field(default=200, gt=0)
-    # How often an engine without its timers asks ticketing for the tickets again, while ticketing's
-    # ticket-states role does not answer (timers/bootstrap.py).
+    # How often an engine without its timers, or without its switch, asks ticketing for them again,
+    # while ticketing's ticket-states role does not answer (timers/bootstrap.py, projections.py;
+    # HELPDESK_SLA_BOOTSTRAP_RETRY_SECONDS).
     sla_bootstrap_retry_seconds: float = Field(default=5.0, gt=0)

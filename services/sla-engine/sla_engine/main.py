@@ -14,7 +14,7 @@ from sla_engine.calendars.routes import router as calendars_router
 from sla_engine.compliance.routes import router as compliance_router
 from sla_engine.config import SlaEngineSettings
 from sla_engine.definitions.routes import router as definitions_router
-from sla_engine.projections import ticket_settings_consumer
+from sla_engine.projections import learn_switch_job, ticket_settings_consumer
 from sla_engine.tables import metadata
 from sla_engine.timers.bootstrap import bootstrap_timers_job
 from sla_engine.timers.consumers import ticket_events_consumer
@@ -35,6 +35,6 @@ service = ServiceDefinition(
     tables=metadata,
     configure_api=configure_api,
     consumers=[ticket_events_consumer, ticket_settings_consumer],
-    jobs=[sla_sweep_job, bootstrap_timers_job],
+    jobs=[sla_sweep_job, bootstrap_timers_job, learn_switch_job],
     settings_class=SlaEngineSettings,
 )

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from helpdesk_common.projections.module_switch import module_switch_table
+from helpdesk_common.projections.records_bootstrap import records_bootstrap_table
 from helpdesk_common.projections.ticket_bootstrap import ticket_bootstrap_table
 
 metadata = MetaData()
@@ -119,6 +120,9 @@ Index(
 # A projection of ticketing's module settings: the SLA endpoints are part of the Ticket System and
 # are switched off with it. One row once ticketing has announced its settings; none reads as off.
 module_switch = module_switch_table(metadata)
+# One row once ticketing's switch from before the TICKETING stream's two weeks was learnt from its
+# settings state (the shared records bootstrap): a service without it learns it.
+records_bootstrap = records_bootstrap_table(metadata)
 
 # One row per ticket the engine has heard of, with or without an SLA: a first response or a status
 # seen before an SLA is attached still counts once one is.

@@ -1,0 +1,34 @@
+"""The mark that ticketing's Ticket System switch was learnt from its settings state (the shared
+records marker; its department count stays 0, the engine keeps no departments), as tables.py declared
+it when this revision was written.
+
+No row is written for an engine already running: its switch came from the TICKETING stream, which held
+only its last two weeks when the engine started, so it learns the switch too (a state older than the
+event it knows changes nothing).
+
+Revision ID: 0009
+Revises: 0008
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "records_bootstrap",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("departments", sa.Integer(), nullable=False),
+        sa.CheckConstraint("id = 1", name="records_bootstrap_one_row"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("records_bootstrap")
