@@ -61,6 +61,10 @@ class MailGatewaySettings(HelpdeskSettings):
     mail_fetch_batch_bytes: int = Field(default=8_388_608, gt=0)
     mail_fetch_batch_messages: int = Field(default=200, gt=0)
     mail_imap_timeout_seconds: float = Field(default=60.0, gt=0)
+    # How often a mail gateway without its departments and settings asks ticketing for them again,
+    # while ticketing's ticket-states role does not answer or another replica is learning them
+    # (projections/consumers.py; HELPDESK_MAIL_BOOTSTRAP_RETRY_SECONDS).
+    mail_bootstrap_retry_seconds: float = Field(default=5.0, gt=0)
 
     @model_validator(mode="after")
     def _lease_outlives_the_attempt(self) -> Self:

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import UUID
 
 from helpdesk_common.projections.departments import departments_table
 from helpdesk_common.projections.module_switch import module_switch_table
+from helpdesk_common.projections.records_bootstrap import records_bootstrap_table
 from mail_gateway.tables.metadata import metadata
 
 # One per department (seed 10.10: "email ingestion is per department"). Columns ending in _sealed
@@ -98,3 +99,6 @@ departments = departments_table(metadata)
 module_settings = module_switch_table(
     metadata, "module_settings", Column("blocked_extensions", ARRAY(Text), nullable=False)
 )
+# One row once ticketing's departments and switch from before the TICKETING stream's two weeks were
+# learnt from its states (the shared records bootstrap): a service without it learns them.
+records_bootstrap = records_bootstrap_table(metadata)
