@@ -1,7 +1,9 @@
 """Time tracking added to a running platform, through the real gateway, ticketing and time tracker
-(docs/timetracking.md, "Tickets from before the time tracker"): the tickets' events are no longer in
-the stream, yet time is booked on them, closed ones too, because the time tracker asked ticketing's
-`ticket-states` role for every ticket; two time trackers starting at once ask once."""
+(docs/timetracking.md, "Tickets from before the time tracker"): neither the tickets' events nor the
+departments' and the settings' are in their streams any more, yet the module is on, a department's
+time settings are readable, and time is booked on the old tickets, closed ones too, because the time
+tracker asked ticketing's `ticket-states` role for every ticket, department and the settings; two time
+trackers starting at once ask once."""
 
 from __future__ import annotations
 
@@ -19,7 +21,11 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 
-from helpdesk_common.contracts.ticket_states import TICKET_STATES_SUBJECT
+from helpdesk_common.contracts.ticket_states import (
+    DEPARTMENT_STATES_SUBJECT,
+    SETTINGS_STATE_SUBJECT,
+    TICKET_STATES_SUBJECT,
+)
 from helpdesk_common.testing.infrastructure import TestServers
 from helpdesk_common.testing.plugin import TestDatabase
 from tests.backbone.harness import eventually
@@ -77,18 +83,21 @@ async def test_a_time_tracker_added_later_books_time_on_tickets_whose_events_the
         return not await _fetch(stack, "SELECT 1 FROM ticketing.outbox LIMIT 1")
 
     await eventually(all_published, within=60, what="ticketing's relay to publish every event")
-    # As two weeks of retention would have it: none of these tickets' events is in the stream any more.
-    await jetstream.purge_stream("TICKET_EVENTS")
-    assert (await jetstream.stream_info("TICKET_EVENTS")).state.messages == 0
+    # As two weeks of retention would have it: none of these tickets' events is in the stream any more,
+    # nor the department's and the settings' (the module switched on, the department created).
+    for stream in ("TICKET_EVENTS", "TICKETING"):
+        await jetstream.purge_stream(stream)
+        assert (await jetstream.stream_info(stream)).state.messages == 0
 
-    # Every request to ticketing's role, seen beside it (a subscriber outside its queue group).
+    # Every request to ticketing's role, by subject, seen beside it (a subscriber outside its queue group).
     spy = await nats.connect(servers.nats_url)
-    requests: list[dict[str, Any]] = []
+    requests: dict[str, list[dict[str, Any]]] = {}
 
     async def seen(message: Msg) -> None:
-        requests.append(orjson.loads(message.data or b"{}"))
+        requests.setdefault(message.subject, []).append(orjson.loads(message.data or b"{}"))
 
-    await spy.subscribe(TICKET_STATES_SUBJECT, cb=seen)
+    for subject in (TICKET_STATES_SUBJECT, DEPARTMENT_STATES_SUBJECT, SETTINGS_STATE_SUBJECT):
+        await spy.subscribe(subject, cb=seen)
     await spy.flush()
     try:
         # Two replicas of the time tracker starting at once, and its consumers.
@@ -99,23 +108,39 @@ async def test_a_time_tracker_added_later_books_time_on_tickets_whose_events_the
         )
 
         async def learnt() -> bool:
-            return bool(await _fetch(stack, "SELECT 1 FROM timetracking.ticket_bootstrap"))
+            tickets = await _fetch(stack, "SELECT 1 FROM timetracking.ticket_bootstrap")
+            records = await _fetch(stack, "SELECT 1 FROM timetracking.records_bootstrap")
+            return bool(tickets and records)
 
-        await eventually(learnt, within=60, what="the time tracker to learn the tickets from ticketing")
+        await eventually(
+            learnt, within=60, what="the time tracker to learn tickets and records from ticketing"
+        )
         (marker,) = await _fetch(stack, "SELECT tickets FROM timetracking.ticket_bootstrap")
         assert marker["tickets"] == 3
+        (records,) = await _fetch(stack, "SELECT departments FROM timetracking.records_bootstrap")
+        assert records["departments"] == 1
         await spy.flush()
-        assert [r for r in requests if "after" not in r] == [{"scope": "all"}], (
+        assert [r for r in requests[TICKET_STATES_SUBJECT] if "after" not in r] == [{"scope": "all"}], (
             "one of the two asked for every ticket, once"
         )
+        assert requests[DEPARTMENT_STATES_SUBJECT] == [{}], "one of the two asked for the departments, once"
+        assert requests[SETTINGS_STATE_SUBJECT] == [{}], "one of the two asked for the settings, once"
     finally:
         await spy.close()
+
+    # The module is on and the department known, though TICKETING no longer has a word of either (the
+    # process caches the switch for a second).
+    time_settings = f"/api/time/departments/{desk.json()['id']}/time-tracking"
+
+    async def readable() -> bool:
+        return (await admin.get(time_settings)).status_code == 200
+
+    await eventually(readable, within=10, what="the department's time settings to be readable")
 
     day = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
     booked: dict[str, Any] = {}
 
     async def booked_on(ticket: dict[str, Any], start: str, end: str) -> bool:
-        # 403 until the time tracker's consumers have the module switch from the TICKETING stream.
         answer = await admin.post(
             f"/api/time/tickets/{ticket['id']}/entries", json={"date": day, "start": start, "end": end}
         )
@@ -142,3 +167,15 @@ async def test_a_time_tracker_added_later_books_time_on_tickets_whose_events_the
     await eventually(followed, within=90, what="the rename to reach the time tracker")
     consumer = await jetstream.consumer_info("TICKET_EVENTS", "timetracking-tickets")
     assert consumer.config.deliver_policy == DeliverPolicy.NEW
+
+    # And a department's change from now on arrives on its consumer, newer than the state learnt.
+    moved = await admin.patch(f"/api/tickets/departments/{desk.json()['id']}", json={"name": "Front desk"})
+    assert moved.status_code == 200, moved.text
+
+    async def renamed_department() -> bool:
+        rows = await _fetch(
+            stack, "SELECT name FROM timetracking.departments WHERE id = $1", desk.json()["id"]
+        )
+        return [row["name"] for row in rows] == ["Front desk"]
+
+    await eventually(renamed_department, within=90, what="the department's rename to reach the time tracker")
