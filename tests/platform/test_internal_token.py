@@ -16,14 +16,16 @@ def test_a_remembered_token_still_expires_and_another_key_still_refuses_it() -> 
     private_key, public_key = generate_key_pair()
     _, other_public_key = generate_key_pair()
     operator = Operator(id=uuid.uuid4(), username="ada", flags=frozenset({"tickets_enabled"}))
-    token = mint_internal_token(operator, private_key_pem=private_key, ttl_seconds=1)
+    # Three seconds, not one: exp counts whole seconds from the minting one, so a token minted late in
+    # a second had only milliseconds left, and CI once saw it expire between the first two checks.
+    token = mint_internal_token(operator, private_key_pem=private_key, ttl_seconds=3)
 
     assert verify_internal_token(token, public_key_pem=public_key).username == "ada"
     assert verify_internal_token(token, public_key_pem=public_key).flags == {"tickets_enabled"}
     with pytest.raises(Unauthenticated):
         verify_internal_token(token, public_key_pem=other_public_key)
 
-    time.sleep(2.1)  # exp has a one-second resolution
+    time.sleep(4.1)  # exp has a one-second resolution
     with pytest.raises(Unauthenticated, match="expired"):
         verify_internal_token(token, public_key_pem=public_key)
 
