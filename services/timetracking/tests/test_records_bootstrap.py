@@ -10,14 +10,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import nats
-import orjson
-from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from sqlalchemy import text
@@ -25,35 +22,18 @@ from sqlalchemy import text
 from helpdesk_common.contracts.ticket_states import (
     DEPARTMENT_STATES_SUBJECT,
     SETTINGS_STATE_SUBJECT,
-    DepartmentState,
-    DepartmentStatesPage,
-    SettingsState,
-    SettingsStateAnswer,
 )
-from helpdesk_common.contracts.ticketing import DepartmentSnapshot, TicketSettingsData
 from helpdesk_common.db import create_engine, create_session_factory
 from helpdesk_common.service import ServiceRuntime
 from helpdesk_common.testing.apps import ServiceApp
 from helpdesk_common.testing.infrastructure import TestServers
 from helpdesk_common.testing.plugin import TestDatabase
+from helpdesk_common.testing.ticket_states import department_state, settings_state, ticketing_answering
 from timetracking.config import TimetrackingSettings
 from timetracking.main import service
 from timetracking.projections import departments_projection, module_switch_projection, records_bootstrap_run
 
 LONG_AGO = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
-
-
-def _department(department_id: uuid.UUID, name: str, changed_at: datetime) -> DepartmentState:
-    return DepartmentState(
-        department=DepartmentSnapshot(id=department_id, name=name, enabled=True), changed_at=changed_at
-    )
-
-
-def _switch(enabled: bool, changed_at: datetime) -> SettingsState:
-    settings = TicketSettingsData(
-        ticket_system_enabled=enabled, ticket_number_prefix="TKT", blocked_extensions=[]
-    )
-    return SettingsState(settings=settings, changed_at=changed_at)
 
 
 async def _learnt(desk: Any, apply: Any, state: Any) -> None:
@@ -71,16 +51,16 @@ async def test_a_state_joins_departments_and_switch_under_the_events_rule_the_ne
     unknown = uuid.uuid4()
     path = f"/departments/{unknown}/time-tracking"
     assert (await desk.client.get(path, headers=lead.headers)).status_code == 404
-    await _learnt(desk, departments_projection.apply_state, _department(unknown, "Field", LONG_AGO))
+    await _learnt(desk, departments_projection.apply_state, department_state(unknown, "Field", LONG_AGO))
     assert (await desk.client.get(path, headers=lead.headers)).status_code == 200
 
     # The desk's Support came as an event just now: a state read before it changes nothing.
     (applied,) = await desk.sql("SELECT changed_at FROM departments WHERE id = :id", id=desk.support)
-    older = _department(desk.support, "An older name", applied.changed_at - timedelta(seconds=1))
+    older = department_state(desk.support, "An older name", applied.changed_at - timedelta(seconds=1))
     await _learnt(desk, departments_projection.apply_state, older)
     assert await _name(desk, desk.support) == ("Support", False)
     # A state newer than every event applied (a change whose event is still on its way) is kept.
-    newer = _department(desk.support, "Service desk", applied.changed_at + timedelta(seconds=1))
+    newer = department_state(desk.support, "Service desk", applied.changed_at + timedelta(seconds=1))
     await _learnt(desk, departments_projection.apply_state, newer)
     assert await _name(desk, desk.support) == ("Service desk", False)
     # A state learnt first, then an event newer than it: the event wins.
@@ -92,70 +72,40 @@ async def test_a_state_joins_departments_and_switch_under_the_events_rule_the_ne
     await _learnt(
         desk,
         departments_projection.apply_state,
-        _department(desk.sales, "Sales", datetime.now(UTC) + timedelta(days=1)),
+        department_state(desk.sales, "Sales", datetime.now(UTC) + timedelta(days=1)),
     )
     assert await _name(desk, desk.sales) == ("Sales", True)
 
     # The switch: the event that switched it on is newer than a state saying off from before it.
     (switch,) = await desk.sql("SELECT ticket_system_enabled, changed_at FROM module_switch")
     await _learnt(
-        desk, module_switch_projection.apply_state, _switch(False, switch.changed_at - timedelta(seconds=1))
+        desk,
+        module_switch_projection.apply_state,
+        settings_state(False, switch.changed_at - timedelta(seconds=1)),
     )
     (kept,) = await desk.sql("SELECT ticket_system_enabled FROM module_switch")
     assert kept.ticket_system_enabled is True
     await _learnt(
-        desk, module_switch_projection.apply_state, _switch(False, switch.changed_at + timedelta(seconds=1))
+        desk,
+        module_switch_projection.apply_state,
+        settings_state(False, switch.changed_at + timedelta(seconds=1)),
     )
     (kept,) = await desk.sql("SELECT ticket_system_enabled FROM module_switch")
     assert kept.ticket_system_enabled is False
 
 
-@asynccontextmanager
-async def ticketing_answering(
-    servers: TestServers,
-    js: JetStreamContext,
-    departments: list[DepartmentState],
-    switch: SettingsState,
-    requests: list[dict[str, Any]],
-) -> AsyncIterator[None]:
-    """Answers as ticketing's role does, slowly enough that two askers overlap; each request is kept
-    with its subject and whether both consumers existed when it came."""
-    client = await nats.connect(servers.nats_url)
-    ordered = sorted(departments, key=lambda state: state.department.id)
+def consumers_noted(js: JetStreamContext) -> Callable[[], Awaitable[dict[str, bool]]]:
+    """Whether both consumers existed when a request came."""
 
-    async def consumers_exist() -> bool:
+    async def note() -> dict[str, bool]:
         for projection in (departments_projection, module_switch_projection):
             try:
                 await js.consumer_info("TICKETING", projection.consumer.spec.durable)
             except NotFoundError:
-                return False
-        return True
+                return {"consumers": False}
+        return {"consumers": True}
 
-    async def answer(message: Msg) -> None:
-        request = orjson.loads(message.data or b"{}")
-        requests.append({"subject": message.subject, "consumers": await consumers_exist(), **request})
-        await asyncio.sleep(0.3)
-        if message.subject == SETTINGS_STATE_SUBJECT:
-            await message.respond(SettingsStateAnswer(state=switch).model_dump_json().encode())
-            return
-        after = uuid.UUID(request["after"]) if "after" in request else None
-        limit = request.get("limit", 200)
-        page = [state for state in ordered if after is None or state.department.id > after][:limit]
-        next_after = page[-1].department.id if len(page) == limit else None
-        answered = DepartmentStatesPage(states=page, next_after=next_after)
-        await message.respond(answered.model_dump_json().encode())
-
-    subscriptions = [
-        await client.subscribe(subject, queue="ticketing-ticket-states", cb=answer)
-        for subject in (DEPARTMENT_STATES_SUBJECT, SETTINGS_STATE_SUBJECT)
-    ]
-    await client.flush()
-    try:
-        yield
-    finally:
-        for subscription in subscriptions:
-            await subscription.unsubscribe()
-        await client.close()
+    return note
 
 
 @asynccontextmanager
@@ -173,13 +123,21 @@ async def time_tracker(database: TestDatabase, servers: TestServers) -> AsyncIte
 async def test_two_time_trackers_starting_at_once_learn_the_departments_and_switch_once_after_their_consumers(
     app: ServiceApp, database: TestDatabase, servers: TestServers, jetstream: JetStreamContext
 ) -> None:
-    old = [_department(uuid.uuid4(), f"Desk {n}", LONG_AGO) for n in range(3)]
+    old = [department_state(uuid.uuid4(), f"Desk {n}", LONG_AGO) for n in range(3)]
     requests: list[dict[str, Any]] = []
     # Two departments a page, so that learning them takes several requests.
     bootstrap = dataclasses.replace(records_bootstrap_run, page_size=2)
     stop = asyncio.Event()
     async with (
-        ticketing_answering(servers, jetstream, old, _switch(True, LONG_AGO), requests),
+        # Answered slowly enough that the two askers overlap.
+        ticketing_answering(
+            servers.nats_url,
+            settings_state(True, LONG_AGO),
+            old,
+            requests=requests,
+            note=consumers_noted(jetstream),
+            delay=0.3,
+        ),
         time_tracker(database, servers) as first,
         time_tracker(database, servers) as second,
     ):

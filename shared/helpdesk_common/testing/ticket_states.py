@@ -2,15 +2,19 @@
 NATS request-reply, for a service's test of its records bootstrap
 (helpdesk_common/projections/records_bootstrap.py): the department states in pages as asked, and the
 settings state. `async with ticketing_answering(nats_url, settings, departments) as asked:` yields the
-subjects asked, in order, so a test can say a second run asked nothing. Ticketing's own answer is
+subjects asked, in order, so a test can say a second run asked nothing; `requests` keeps each request
+whole with what `note` says of the moment it came, and `delay` holds each answer back so that two
+askers overlap. Ticketing's own answer is
 services/ticketing/tests/test_ticket_states.py's."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 import nats
 import orjson
@@ -46,7 +50,13 @@ def settings_state(
 
 @asynccontextmanager
 async def ticketing_answering(
-    nats_url: str, settings: SettingsState, departments: Sequence[DepartmentState] = ()
+    nats_url: str,
+    settings: SettingsState,
+    departments: Sequence[DepartmentState] = (),
+    *,
+    requests: list[dict[str, Any]] | None = None,
+    note: Callable[[], Awaitable[dict[str, Any]]] | None = None,
+    delay: float = 0.0,
 ) -> AsyncIterator[list[str]]:
     client = await nats.connect(nats_url)
     ordered = sorted(departments, key=lambda state: state.department.id)
@@ -54,10 +64,14 @@ async def ticketing_answering(
 
     async def answer(message: Msg) -> None:
         asked.append(message.subject)
+        request = orjson.loads(message.data or b"{}")
+        if requests is not None:
+            requests.append({"subject": message.subject, **(await note() if note else {}), **request})
+        if delay:
+            await asyncio.sleep(delay)
         if message.subject == SETTINGS_STATE_SUBJECT:
             await message.respond(SettingsStateAnswer(state=settings).model_dump_json().encode())
             return
-        request = orjson.loads(message.data or b"{}")
         after = uuid.UUID(request["after"]) if "after" in request else None
         limit = request.get("limit", 200)
         page = [state for state in ordered if after is None or state.department.id > after][:limit]
