@@ -10,6 +10,14 @@ integration publishes to the INVENTORY stream, one JSON envelope per change, on 
 | `inventory.tenant.removed`, `inventory_tenant_removed`   | `{"tenant": {id}}`                              |
 | `inventory.device.upserted`, `inventory_device_upserted` | `{"device": {id, tenant_id, name, attributes}}` |
 | `inventory.device.removed`, `inventory_device_removed`   | `{"device": {id}}`                              |
+| `inventory.host_group.upserted`, `..._host_group_upserted` | `{"host_group": {id, tenant_id, name, ...}}` |
+| `inventory.host_group.removed`, `..._host_group_removed`   | `{"host_group": {id}}`                        |
+
+(`inventory_host_group_upserted` carries `criticality` and `depends_on`, a list of group ids.)
+
+A device may name its host group (`host_group_id`) and its own `criticality` (`low`, `medium`, `high`,
+`critical`); a host group has a criticality and the groups it depends on. ITSM matches an alert's
+host to a device by `attributes.hostname`, else its name, ignoring case (docs/itsm.md).
 
 For example::
 
@@ -52,11 +60,24 @@ class InventoryTenant(_Data):
     name: str
 
 
+Criticality = Literal["low", "medium", "high", "critical"]
+
+
 class InventoryDevice(_Data):
     id: uuid.UUID
     tenant_id: uuid.UUID
     name: str
     attributes: dict[str, Any] = Field(default_factory=dict, description="Hostname, OS, serial, ...")
+    host_group_id: uuid.UUID | None = None
+    criticality: Criticality | None = None
+
+
+class InventoryHostGroup(_Data):
+    id: uuid.UUID
+    tenant_id: uuid.UUID | None = None
+    name: str
+    criticality: Criticality | None = None
+    depends_on: list[uuid.UUID] = Field(default_factory=list, description="Groups this one depends on.")
 
 
 class InventoryRecordId(_Data):
@@ -77,6 +98,14 @@ class InventoryDeviceData(_Data):
 
 class InventoryDeviceRemovedData(_Data):
     device: InventoryRecordId
+
+
+class InventoryHostGroupData(_Data):
+    host_group: InventoryHostGroup
+
+
+class InventoryHostGroupRemovedData(_Data):
+    host_group: InventoryRecordId
 
 
 class _InventoryEvent(EventEnvelope[Any]):
@@ -123,9 +152,29 @@ class InventoryDeviceRemoved(_InventoryEvent):
     data: InventoryDeviceRemovedData
 
 
+class InventoryHostGroupUpserted(_InventoryEvent):
+    """A host group was created or changed (name, criticality, dependencies)."""
+
+    event_type = "inventory_host_group_upserted"
+    subject_verb = "host_group.upserted"
+    type: Literal["inventory_host_group_upserted"]
+    data: InventoryHostGroupData
+
+
+class InventoryHostGroupRemoved(_InventoryEvent):
+    """A host group is gone; its devices stay, in no group."""
+
+    event_type = "inventory_host_group_removed"
+    subject_verb = "host_group.removed"
+    type: Literal["inventory_host_group_removed"]
+    data: InventoryHostGroupRemovedData
+
+
 INVENTORY_EVENTS: tuple[type[_InventoryEvent], ...] = (
     InventoryTenantUpserted,
     InventoryTenantRemoved,
     InventoryDeviceUpserted,
     InventoryDeviceRemoved,
+    InventoryHostGroupUpserted,
+    InventoryHostGroupRemoved,
 )

@@ -7,9 +7,11 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
+from helpdesk_common.contracts.alerts import ALERT_EVENTS
 from helpdesk_common.contracts.envelope import ContractViolation, EventEnvelope, dataschema_uri
 from helpdesk_common.contracts.identity import IDENTITY_EVENTS
 from helpdesk_common.contracts.inventory import INVENTORY_EVENTS
+from helpdesk_common.contracts.itsm import INCIDENT_EVENTS
 from helpdesk_common.contracts.mail import MAIL_EVENTS
 from helpdesk_common.contracts.sla import SLA_EVENTS
 from helpdesk_common.contracts.ticketing import TICKETING_EVENTS
@@ -26,6 +28,8 @@ EVENT_CONTRACTS: dict[str, type[EventEnvelope[Any]]] = {
         *MAIL_EVENTS,
         *INVENTORY_EVENTS,
         *TIME_EVENTS,
+        *INCIDENT_EVENTS,
+        *ALERT_EVENTS,
     )
 }
 
