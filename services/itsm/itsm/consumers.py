@@ -1,10 +1,17 @@
-"""The bus subscribers of the itsm service: none yet. Each is an `EventConsumer` of a durable consumer
-declared with `declare_consumer` (helpdesk_common.bus.topology), with handlers typed by the event
-contract they take; each handler runs in the inbox's transaction, so a redelivered event has no
-second effect (sla_engine/projections.py is a small one)."""
+"""The bus subscribers of the itsm service (the `consumers` role): the correlator of alerts
+(alerts/correlation.py) and the copies of the operators, the inventory and the SLA definitions. Each
+handler runs in the inbox's transaction, so a redelivered event has no second effect."""
 
 from __future__ import annotations
 
 from helpdesk_common.bus.consumer import EventConsumer
+from helpdesk_common.projections.operators import OperatorsProjection
+from itsm.alerts.correlation import alerts_consumer
+from itsm.inventory.consumers import inventory_consumer
+from itsm.tables import operators
 
-consumers: list[EventConsumer] = []
+operators_projection = OperatorsProjection(
+    "itsm", operators, why="ITSM's copy of operators (incident assignees, timeline names)."
+)
+
+consumers: list[EventConsumer] = [alerts_consumer, inventory_consumer, operators_projection.consumer]

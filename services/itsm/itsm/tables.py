@@ -25,7 +25,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+from helpdesk_common.projections.operators import operators_table
+
 metadata = MetaData()
+
+# The gateway's operators: whom an incident may be assigned to, and the names its timeline shows.
+operators = operators_table(metadata)
 
 # A monitoring system that sends alerts: its name is the subject token (`alerts.<name>`).
 alert_sources = Table(
@@ -118,9 +123,10 @@ incidents = Table(
 # The list's order (newest first) and its filters.
 Index("incidents_created", incidents.c.created_at.desc(), incidents.c.id.desc())
 Index("incidents_status_created", incidents.c.status, incidents.c.created_at.desc())
-# At most one open storm per rule: two replicas that both see a storm forming open one.
+# At most one open storm per source and rule: two replicas that both see a storm forming open one.
 Index(
     "incidents_open_storm",
+    incidents.c.source,
     incidents.c.rule,
     unique=True,
     postgresql_where=text("is_storm AND status IN ('open', 'acknowledged')"),
@@ -170,7 +176,13 @@ alerts = Table(
     Column("outcome", Text, nullable=False),
 )
 Index("alerts_incident", alerts.c.incident_id, alerts.c.received_at)
-Index("alerts_rule_window", alerts.c.rule, alerts.c.received_at, postgresql_where=text("action = 'trigger'"))
+Index(
+    "alerts_rule_window",
+    alerts.c.source,
+    alerts.c.rule,
+    alerts.c.received_at,
+    postgresql_where=text("action = 'trigger'"),
+)
 
 # What happened to an incident besides its alerts (those are read from `alerts`): created, status
 # changes, assignments, escalations, notes, enrichment, gathering into a storm.

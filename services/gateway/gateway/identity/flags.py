@@ -26,7 +26,12 @@ TICKET_FLAGS: dict[str, str] = {
 }
 
 ITSM_FLAGS: dict[str, str] = {
+    "incidents.view": "See incidents, their timelines, notes, time and CSAT.",
     "incidents.manage": "Create, assign, escalate and resolve incidents; on-call schedules.",
+    "itsm.settings.manage": (
+        "Alert sources and their integration keys, the priority matrix, storm and auto-close settings, "
+        "organisation and host group defaults; edit or delete anyone's incident note."
+    ),
     "problems.manage": "Problems, root cause analysis and the known error database.",
     "changes.approve": "Approve or reject changes as a CAB member.",
     "service_requests.manage": "Approve, reject and complete service requests.",

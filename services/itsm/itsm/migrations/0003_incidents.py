@@ -1,6 +1,6 @@
 """The incidents: alert sources and their integration keys, incidents with the correlation keys they
 hold, the alerts, the timeline, notes, CSAT, the ITSM settings, the inventory projection with its
-organisation and host group defaults, assignment groups, the auto-close runs and the SLA definitions,
+organisation and host group defaults, assignment groups, the auto-close runs, the SLA definitions and the operators,
 as tables.py declared them when this revision was written.
 
 Revision ID: 0003
@@ -19,6 +19,16 @@ depends_on = None
 
 def upgrade() -> None:
     op.execute(sa.schema.CreateSequence(sa.Sequence("incident_numbers")))
+    op.create_table(
+        "operators",
+        sa.Column("id", sa.UUID(), nullable=False),
+        sa.Column("username", sa.Text(), nullable=False),
+        sa.Column("email", sa.Text(), nullable=False),
+        sa.Column("display_name", sa.Text(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("default_department_id", sa.UUID(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
     op.create_table(
         "alert_sources",
         sa.Column("id", sa.UUID(), nullable=False),
@@ -131,7 +141,7 @@ def upgrade() -> None:
     op.create_index(
         "incidents_open_storm",
         "incidents",
-        ["rule"],
+        ["source", "rule"],
         unique=True,
         postgresql_where=sa.text("is_storm AND status IN ('open', 'acknowledged')"),
     )
@@ -234,7 +244,7 @@ def upgrade() -> None:
     op.create_index(
         "alerts_rule_window",
         "alerts",
-        ["rule", "received_at"],
+        ["source", "rule", "received_at"],
         unique=False,
         postgresql_where=sa.text("action = 'trigger'"),
     )
@@ -342,6 +352,7 @@ def downgrade() -> None:
         "integration_keys",
         "incidents",
         "alert_sources",
+        "operators",
     ):
         op.drop_table(table)
     op.execute(sa.schema.DropSequence(sa.Sequence("incident_numbers")))

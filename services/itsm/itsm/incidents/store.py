@@ -1,0 +1,119 @@
+"""An incident's row as the events and the API carry it, and the three things every change does in
+the caller's transaction: the row written, a line on the timeline, and the event in the outbox."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpdesk_common.auth import Operator
+from helpdesk_common.contracts.itsm import FieldChange, IncidentChangeData, IncidentSnapshot
+from helpdesk_common.errors import NotFound
+from helpdesk_common.outbox import add_events
+from itsm.tables import incident_numbers, incident_timeline, incidents
+
+SOURCE = "itsm"
+OPEN_STATUSES = ("open", "acknowledged")
+TERMINAL_STATUSES = ("resolved", "closed")
+_SNAPSHOT_FIELDS = tuple(IncidentSnapshot.model_fields)
+
+
+class IncidentNotFound(NotFound):
+    problem_type = "urn:helpdesk:problem:incident-not-found"
+
+
+def snapshot(row: Any) -> IncidentSnapshot:
+    values = {name: getattr(row, name) for name in _SNAPSHOT_FIELDS if hasattr(row, name)}
+    return IncidentSnapshot.model_validate(values)
+
+
+async def next_number(session: AsyncSession) -> str:
+    value = (await session.execute(select(incident_numbers.next_value()))).scalar_one()
+    return f"INC-{value:06d}"
+
+
+async def load(session: AsyncSession, incident_id: uuid.UUID, *, for_update: bool = False) -> Any:
+    query = select(incidents).where(incidents.c.id == incident_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.execute(query)).first()
+    if row is None:
+        raise IncidentNotFound(f"There is no incident {incident_id}.")
+    return row
+
+
+def changes_between(before: Any, after: Any, fields: tuple[str, ...]) -> dict[str, FieldChange]:
+    changed: dict[str, FieldChange] = {}
+    for name in fields:
+        old, new = getattr(before, name), getattr(after, name)
+        if old != new:
+            changed[name] = FieldChange(old=_plain(old), new=_plain(new))
+    return changed
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, uuid.UUID) else value
+
+
+async def timeline(
+    session: AsyncSession,
+    incident_id: uuid.UUID,
+    *,
+    kind: str,
+    summary: str,
+    at: datetime,
+    actor: Operator | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    await session.execute(
+        incident_timeline.insert().values(
+            incident_id=incident_id,
+            at=at,
+            kind=kind,
+            actor_id=actor.id if actor else None,
+            actor_name=actor.username if actor else None,
+            summary=summary,
+            details=details or {},
+        )
+    )
+
+
+async def announce(
+    session: AsyncSession,
+    contracts: list[type[Any]],
+    row: Any,
+    *,
+    changes: dict[str, FieldChange] | None = None,
+    actor: Operator | None = None,
+    note: str | None = None,
+) -> None:
+    """Each contract's event about the incident as `row` has it now, in the outbox."""
+    data = IncidentChangeData(
+        incident=snapshot(row), changes=changes or {}, actor_id=actor.id if actor else None, note=note
+    )
+    await add_events(
+        session,
+        [contract.build(source=SOURCE, subject=str(row.id), data=data) for contract in contracts],
+    )
+
+
+async def write(
+    session: AsyncSession, incident_id: uuid.UUID, values: dict[str, Any], *, at: datetime
+) -> Any:
+    """The row after `values` and the new `updated_at`."""
+    return (
+        await session.execute(
+            incidents.update()
+            .where(incidents.c.id == incident_id)
+            .values(**values, updated_at=at)
+            .returning(*incidents.c)
+        )
+    ).one()
+
+
+def now_in_database() -> Any:
+    return func.now()
