@@ -18,6 +18,7 @@ from itsm.alerts.intake import router as intake_router
 from itsm.alerts.limits import SourceLimiter
 from itsm.config import ItsmSettings
 from itsm.consumers import consumers
+from itsm.csat.routes import router as csat_router
 from itsm.groups.routes import router as groups_router
 from itsm.incidents.routes import router as incidents_router
 from itsm.inventory.routes import router as inventory_router
@@ -34,6 +35,7 @@ def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
         intake_router,
         incidents_router,
         notes_router,
+        csat_router,
         sources_router,
         settings_router,
         groups_router,

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Scope
 
-from gateway.config import PUBLIC_NAMES
+from gateway.config import PUBLIC_NAMES, SERVICE_AUTHENTICATED
 from gateway.identity.principal import Authenticate
 from gateway.proxy.errors import (
     UnknownService,
@@ -78,13 +78,16 @@ class GatewayProxy:
 
     async def forward(self, request: Request, public: str) -> Response:
         """`public` is one of PUBLIC_NAMES, the first segment after /api/."""
-        principal = await self._authenticate(request)
-        pool = self._pool(public)
         scope = request.scope
+        internal_token = None
+        if not _service_authenticated(request.method, public, scope["path"]):
+            principal = await self._authenticate(request)
+            internal_token = self._tokens.for_operator(principal.operator)
+        pool = self._pool(public)
         rid = request_id(scope["headers"])
         headers = upstream_request_headers(
             scope["headers"],
-            internal_token=self._tokens.for_operator(principal.operator),
+            internal_token=internal_token,
             client_host=request.client.host if request.client else None,
             scheme=scope["scheme"],
             request_id=rid,
@@ -127,6 +130,11 @@ class GatewayProxy:
         if pool is None:
             raise UpstreamNotConfigured(f"The {service} service is not configured at this gateway.")
         return pool
+
+
+def _service_authenticated(method: str, public: str, path: str) -> bool:
+    rest = path[len(public) + 5 :].rstrip("/") or "/"
+    return (method, public, rest) in SERVICE_AUTHENTICATED
 
 
 def _upstream_target(scope: Scope) -> bytes:

@@ -61,7 +61,7 @@ def request_id(headers: list[tuple[bytes, bytes]]) -> str:
 def upstream_request_headers(
     headers: list[tuple[bytes, bytes]],
     *,
-    internal_token: str,
+    internal_token: str | None,
     client_host: str | None,
     scheme: str,
     request_id: str,
@@ -84,7 +84,8 @@ def upstream_request_headers(
         forwarded.append(("x-forwarded-for", forwarded_for))
     forwarded.append(("x-forwarded-proto", scheme))
     forwarded.append((REQUEST_ID_HEADER, request_id))
-    forwarded.append((INTERNAL_TOKEN_HEADER, internal_token))
+    if internal_token is not None:
+        forwarded.append((INTERNAL_TOKEN_HEADER, internal_token))
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
     # The current span's context when the request is traced (its parent is the caller's); the caller's
