@@ -73,9 +73,15 @@ class Desk:
         """An operator the gateway announced (through the real projection) with these flags."""
         person = Person(self, username, flags)
         snapshot = OperatorSnapshot(
-            id=person.id, username=username, email=f"{username}@example.com", display_name=username.title(), active=True
+            id=person.id,
+            username=username,
+            email=f"{username}@example.com",
+            display_name=username.title(),
+            active=True,
         )
-        event = OperatorUpserted.build(source="gateway", subject=str(person.id), data=OperatorData(operator=snapshot))
+        event = OperatorUpserted.build(
+            source="gateway", subject=str(person.id), data=OperatorData(operator=snapshot)
+        )
         await self.apply(operators_projection.upserted, event)
         return person
 
@@ -101,7 +107,13 @@ class Desk:
     ) -> Alert:
         body: dict[str, Any] = {
             "event_action": "trigger",
-            "payload": {"summary": f"{rule} on {host}", "source": host, "severity": severity, "rule": rule, **payload},
+            "payload": {
+                "summary": f"{rule} on {host}",
+                "source": host,
+                "severity": severity,
+                "rule": rule,
+                **payload,
+            },
         }
         if dedup_key is not None:
             body["dedup_key"] = dedup_key
@@ -117,7 +129,12 @@ class Desk:
         async with self.app.sessions() as session, session.begin():
             await session.execute(
                 insert(sla_definitions).values(
-                    id=sla_id, name=name, response_hours=1, resolution_hours=4, changed_at=self.clock.now(), **fields
+                    id=sla_id,
+                    name=name,
+                    response_hours=1,
+                    resolution_hours=4,
+                    changed_at=self.clock.now(),
+                    **fields,
                 )
             )
         return sla_id

@@ -14,13 +14,19 @@ Person = Any
 
 
 async def create(desk: Desk, person: Person, expect: int = 201, **body: Any) -> Any:
-    answer = await desk.client.post("/incidents", json={"title": "Mail is down", **body}, headers=person.headers)
+    answer = await desk.client.post(
+        "/incidents", json={"title": "Mail is down", **body}, headers=person.headers
+    )
     assert answer.status_code == expect, answer.text
     return answer.json()
 
 
-async def act(desk: Desk, person: Person, incident: dict[str, Any], action: str, expect: int = 200, **body: Any) -> Any:
-    answer = await desk.client.post(f"/incidents/{incident['id']}/{action}", json=body, headers=person.headers)
+async def act(
+    desk: Desk, person: Person, incident: dict[str, Any], action: str, expect: int = 200, **body: Any
+) -> Any:
+    answer = await desk.client.post(
+        f"/incidents/{incident['id']}/{action}", json=body, headers=person.headers
+    )
     assert answer.status_code == expect, answer.text
     return answer.json()
 
@@ -52,25 +58,43 @@ async def test_assignment_takes_any_combination_and_all_null_unassigns(desk: Des
     ada = await desk.person("ada", MANAGE)
     grace = await desk.person("grace", MANAGE)
     admin = await desk.person("root", ADMIN)
-    group = (await desk.client.post("/assignment-groups", json={"name": "Network"}, headers=admin.headers)).json()
+    group = (
+        await desk.client.post("/assignment-groups", json={"name": "Network"}, headers=admin.headers)
+    ).json()
     incident = await create(desk, ada)
 
     both = await act(
-        desk, ada, incident, "assign", assignee_id=str(grace.id), assignee_idp_user="okta|00u42", assignment_group_id=group["id"]
+        desk,
+        ada,
+        incident,
+        "assign",
+        assignee_id=str(grace.id),
+        assignee_idp_user="okta|00u42",
+        assignment_group_id=group["id"],
     )
     assert (both["assignee_id"], both["assignee_username"]) == (str(grace.id), "grace")
     assert (both["assignee_idp_user"], both["assignment_group_id"]) == ("okta|00u42", group["id"])
     only_group = await act(desk, ada, incident, "assign", assignee_id=None, assignment_group_id=group["id"])
     assert only_group["assignee_id"] is None and only_group["assignment_group_id"] == group["id"]
-    nobody = await act(desk, ada, incident, "assign", assignee_id=None, assignee_idp_user=None, assignment_group_id=None)
-    assert (nobody["assignee_id"], nobody["assignee_idp_user"], nobody["assignment_group_id"]) == (None, None, None)
+    nobody = await act(
+        desk, ada, incident, "assign", assignee_id=None, assignee_idp_user=None, assignment_group_id=None
+    )
+    assert (nobody["assignee_id"], nobody["assignee_idp_user"], nobody["assignment_group_id"]) == (
+        None,
+        None,
+        None,
+    )
 
-    unknown = await act(desk, ada, incident, "assign", 422, assignee_id="00000000-0000-0000-0000-000000000001")
+    unknown = await act(
+        desk, ada, incident, "assign", 422, assignee_id="00000000-0000-0000-0000-000000000001"
+    )
     assert unknown["errors"][0]["field"] == "assignee_id"
     assigned = await desk.published("incident_assigned")
     assert len(assigned) == 3
     assert assigned[0]["data"]["changes"]["assignee_id"] == {"old": None, "new": str(grace.id)}
-    kinds = [entry["summary"] for entry in await desk.timeline(incident["id"]) if entry["kind"] == "assignment"]
+    kinds = [
+        entry["summary"] for entry in await desk.timeline(incident["id"]) if entry["kind"] == "assignment"
+    ]
     assert kinds[-1] == "Unassigned" and "operator grace" in kinds[0]
 
 
@@ -85,7 +109,9 @@ async def test_acknowledge_resolve_and_reopen_follow_the_lifecycle(desk: Desk) -
 
     bad_code = await act(desk, ada, incident, "resolve", 422, resolution_code="fixed")
     assert bad_code["errors"][0]["field"] == "resolution_code"
-    resolved = await act(desk, ada, incident, "resolve", resolution_code="workaround", resolution_notes="Restarted")
+    resolved = await act(
+        desk, ada, incident, "resolve", resolution_code="workaround", resolution_notes="Restarted"
+    )
     assert (resolved["status"], resolved["resolution_code"]) == ("resolved", "workaround")
     assert resolved["resolution_notes"] == "Restarted" and resolved["resolved_at"]
     assert (await act(desk, ada, incident, "resolve", 409, resolution_code="resolved"))["status"] == 409
@@ -93,7 +119,9 @@ async def test_acknowledge_resolve_and_reopen_follow_the_lifecycle(desk: Desk) -
 
     desk.at(hours=2)
     reopened = await act(desk, ada, incident, "reopen", notes="It is back")
-    assert reopened["status"] == "open" and reopened["reopened_at"] == desk.clock.now().isoformat().replace("+00:00", "Z")
+    assert reopened["status"] == "open" and reopened["reopened_at"] == desk.clock.now().isoformat().replace(
+        "+00:00", "Z"
+    )
     assert reopened["resolution_code"] is None and reopened["resolved_at"] is None
     notes = (await desk.client.get(f"/incidents/{incident['id']}/notes", headers=ada.headers)).json()
     assert [note["body"] for note in notes] == ["[Reopened] It is back"]
@@ -112,7 +140,9 @@ async def test_escalation_raises_the_level_each_time_with_its_reason(desk: Desk)
     assert (await act(desk, ada, incident, "escalate"))["escalation_level"] == 2
     escalated = await desk.published("incident_escalated")
     assert [event["data"]["changes"]["escalation_level"]["new"] for event in escalated] == [1, 2]
-    summaries = [entry["summary"] for entry in await desk.timeline(incident["id"]) if entry["kind"] == "escalation"]
+    summaries = [
+        entry["summary"] for entry in await desk.timeline(incident["id"]) if entry["kind"] == "escalation"
+    ]
     assert summaries == ["Escalated to level 1: Customer VIP", "Escalated to level 2"]
 
 
@@ -121,11 +151,15 @@ async def test_editing_recomputes_the_priority_from_the_matrix(desk: Desk) -> No
     incident = await create(desk, ada, severity="warning")
     assert incident["priority"] == "P4"  # warning: impact low, urgency medium
     changed = await desk.client.patch(
-        f"/incidents/{incident['id']}", json={"impact": "high", "title": "Mail is down everywhere"}, headers=ada.headers
+        f"/incidents/{incident['id']}",
+        json={"impact": "high", "title": "Mail is down everywhere"},
+        headers=ada.headers,
     )
     assert changed.status_code == 200, changed.text
     assert changed.json()["priority"] == "P2" and changed.json()["title"] == "Mail is down everywhere"
-    null_title = await desk.client.patch(f"/incidents/{incident['id']}", json={"title": None}, headers=ada.headers)
+    null_title = await desk.client.patch(
+        f"/incidents/{incident['id']}", json={"title": None}, headers=ada.headers
+    )
     assert null_title.status_code == 422
     updated = await desk.published("incident_updated")
     assert set(updated[0]["data"]["changes"]) == {"impact", "priority", "title"}
@@ -139,7 +173,11 @@ async def test_bulk_actions_count_affected_against_requested_and_append_the_comm
 
     answer = await desk.client.post(
         "/incidents/bulk",
-        json={"action": "acknowledge", "incident_ids": [first["id"], second["id"], third["id"], missing], "comment": "On it"},
+        json={
+            "action": "acknowledge",
+            "incident_ids": [first["id"], second["id"], third["id"], missing],
+            "comment": "On it",
+        },
         headers=ada.headers,
     )
     assert answer.status_code == 200, answer.text
@@ -168,12 +206,16 @@ async def test_only_a_notes_author_or_an_administrator_edits_or_deletes_it(desk:
     root = await desk.person("root", MANAGE, ADMIN)
     incident = await create(desk, ada)
     path = f"/incidents/{incident['id']}/notes"
-    note = (await desk.client.post(path, json={"body": "Looking at the MX records"}, headers=ada.headers)).json()
+    note = (
+        await desk.client.post(path, json={"body": "Looking at the MX records"}, headers=ada.headers)
+    ).json()
 
     foreign = await desk.client.put(f"{path}/{note['id']}", json={"body": "Mine now"}, headers=grace.headers)
     assert foreign.status_code == 403
     assert (await desk.client.delete(f"{path}/{note['id']}", headers=grace.headers)).status_code == 403
-    own = await desk.client.put(f"{path}/{note['id']}", json={"body": "MX records are fine"}, headers=ada.headers)
+    own = await desk.client.put(
+        f"{path}/{note['id']}", json={"body": "MX records are fine"}, headers=ada.headers
+    )
     assert own.status_code == 200 and own.json()["body"] == "MX records are fine"
     assert (await desk.client.delete(f"{path}/{note['id']}", headers=root.headers)).status_code == 204
     assert (await desk.client.get(path, headers=ada.headers)).json() == []
@@ -208,7 +250,11 @@ async def test_the_list_filters_pages_and_counts_by_status(desk: Desk) -> None:
     page = (await desk.client.get("/incidents", params={"limit": 2}, headers=ada.headers)).json()
     assert [i["title"] for i in page["items"]] == ["Disk full 4", "Disk full 3"]
     assert page["counts"] == {"open": 4, "acknowledged": 0, "resolved": 1, "closed": 0}
-    rest = (await desk.client.get("/incidents", params={"limit": 2, "cursor": page["next_cursor"]}, headers=ada.headers)).json()
+    rest = (
+        await desk.client.get(
+            "/incidents", params={"limit": 2, "cursor": page["next_cursor"]}, headers=ada.headers
+        )
+    ).json()
     assert [i["title"] for i in rest["items"]] == ["Disk full 2", "Disk full 1"]
 
     p1 = await desk.incidents(priority="P1")

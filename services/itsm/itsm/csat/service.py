@@ -26,8 +26,14 @@ class CsatNotOpen(Conflict):
 
 async def read(session: AsyncSession, incident_id: uuid.UUID) -> IncidentCsat:
     incident = await store.load(session, incident_id)
-    query = select(csat_responses).where(csat_responses.c.incident_id == incident_id).order_by(csat_responses.c.updated_at.desc())
-    responses = [CsatResponse.model_validate(row, from_attributes=True) for row in await session.execute(query)]
+    query = (
+        select(csat_responses)
+        .where(csat_responses.c.incident_id == incident_id)
+        .order_by(csat_responses.c.updated_at.desc())
+    )
+    responses = [
+        CsatResponse.model_validate(row, from_attributes=True) for row in await session.execute(query)
+    ]
     return IncidentCsat(
         summary=_summary([each.rating for each in responses]),
         responses=responses,
@@ -35,11 +41,20 @@ async def read(session: AsyncSession, incident_id: uuid.UUID) -> IncidentCsat:
     )
 
 
-async def submit(session: AsyncSession, operator: Operator, incident_id: uuid.UUID, data: CsatIn, *, now: datetime) -> IncidentCsat:
+async def submit(
+    session: AsyncSession, operator: Operator, incident_id: uuid.UUID, data: CsatIn, *, now: datetime
+) -> IncidentCsat:
     incident = await store.load(session, incident_id)
     if incident.status not in _RESPONSIVE:
-        raise CsatNotOpen(f"{incident.number} is {incident.status}: CSAT opens once it is resolved or closed.")
-    values = {"rating": data.rating, "comment": data.comment, "actor_name": operator.username, "updated_at": now}
+        raise CsatNotOpen(
+            f"{incident.number} is {incident.status}: CSAT opens once it is resolved or closed."
+        )
+    values = {
+        "rating": data.rating,
+        "comment": data.comment,
+        "actor_name": operator.username,
+        "updated_at": now,
+    }
     await session.execute(
         insert(csat_responses)
         .values(id=uuid.uuid4(), incident_id=incident_id, actor_id=operator.id, created_at=now, **values)
@@ -51,17 +66,33 @@ async def submit(session: AsyncSession, operator: Operator, incident_id: uuid.UU
 async def report(session: AsyncSession, *, since: datetime | None, until: datetime | None) -> CsatReport:
     """Responses last submitted in [since, until)."""
     c = csat_responses.c
-    period = [clause for clause in (c.updated_at >= since if since else None, c.updated_at < until if until else None) if clause is not None]
+    period = [
+        clause
+        for clause in (c.updated_at >= since if since else None, c.updated_at < until if until else None)
+        if clause is not None
+    ]
     ratings = [row[0] for row in await session.execute(select(c.rating).where(*period))]
     per_incident = (
-        select(incidents.c.id, incidents.c.number, incidents.c.title, func.avg(c.rating).label("average"), func.count().label("count"))
+        select(
+            incidents.c.id,
+            incidents.c.number,
+            incidents.c.title,
+            func.avg(c.rating).label("average"),
+            func.count().label("count"),
+        )
         .select_from(csat_responses.join(incidents, incidents.c.id == c.incident_id))
         .where(*period)
         .group_by(incidents.c.id)
         .order_by(func.avg(c.rating), incidents.c.number)
     )
     rows = [
-        CsatReportRow(incident_id=row.id, number=row.number, title=row.title, average=round(float(row.average), 2), count=row.count)
+        CsatReportRow(
+            incident_id=row.id,
+            number=row.number,
+            title=row.title,
+            average=round(float(row.average), 2),
+            count=row.count,
+        )
         for row in await session.execute(per_incident)
     ]
     return CsatReport(summary=_summary(ratings), incidents=rows)
