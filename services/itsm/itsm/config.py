@@ -8,3 +8,5 @@ from helpdesk_common.config import HelpdeskSettings
 
 class ItsmSettings(HelpdeskSettings):
     service_name: str = "itsm"
+    # How often the jobs role runs the auto-close policy (autoclose/sweep.py).
+    itsm_auto_close_interval_seconds: float = 300.0

@@ -1,10 +1,9 @@
-"""The scheduled work of the itsm service (the `jobs` role): none yet. A job is an async function of
-the runtime and the stop event, around `helpdesk_common.periodic.every`, safe with several replicas
-(rows claimed with FOR UPDATE SKIP LOCKED, in batches that commit on their own; see
-sla_engine/timers/sweep.py)."""
+"""The scheduled work of the itsm service (the `jobs` role): the auto-close sweep (autoclose/sweep.py),
+safe with several replicas."""
 
 from __future__ import annotations
 
 from helpdesk_common.service import Job
+from itsm.autoclose.sweep import auto_close_job
 
-jobs: list[Job] = []
+jobs: list[Job] = [auto_close_job]

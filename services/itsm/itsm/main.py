@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from helpdesk_common.service import ServiceDefinition, ServiceRuntime
 from itsm.alerts.intake import router as intake_router
 from itsm.alerts.limits import SourceLimiter
+from itsm.autoclose.routes import router as autoclose_router
 from itsm.config import ItsmSettings
 from itsm.consumers import consumers
 from itsm.csat.routes import router as csat_router
@@ -33,6 +34,7 @@ def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
     app.state.alert_limiter = SourceLimiter()
     for router in (
         intake_router,
+        autoclose_router,
         incidents_router,
         notes_router,
         csat_router,
