@@ -24,6 +24,12 @@ async def _reader(operator: Annotated[Operator, Depends(current_operator)]) -> O
     return operator
 
 
+async def _settings_reader(operator: Annotated[Operator, Depends(current_operator)]) -> Operator:
+    if not any(operator.has(flag) for flag in (VIEW_FLAG, MANAGE_FLAG, SETTINGS_FLAG)):
+        raise PermissionMissing(VIEW_FLAG, MANAGE_FLAG, SETTINGS_FLAG)
+    return operator
+
+
 async def _manager(operator: Annotated[Operator, Depends(current_operator)]) -> Operator:
     if not operator.has(MANAGE_FLAG):
         raise PermissionMissing(MANAGE_FLAG)
@@ -38,6 +44,8 @@ async def _administrator(operator: Annotated[Operator, Depends(current_operator)
 
 IncidentReader = Annotated[Operator, Depends(_reader)]
 IncidentManager = Annotated[Operator, Depends(_manager)]
+# The settings, groups, organisations and host groups: what incidents show, and what administrators set.
+SettingsReader = Annotated[Operator, Depends(_settings_reader)]
 ItsmAdministrator = Annotated[Operator, Depends(_administrator)]
 
 

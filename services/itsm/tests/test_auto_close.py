@@ -36,11 +36,13 @@ async def test_a_preview_lists_the_eligible_and_a_run_closes_them_each_audited(d
     assert preview.json()["incident_ids"] == [old["id"]] and preview.json()["dry_run"] is True
     assert (await desk.incident(old["id"]))["status"] == "resolved"
 
+    desk.at(hours=49, minutes=1)
     wider = await desk.client.post(
         "/incidents/auto-close", json={"dry_run": True, "stale_hours": 10}, headers=ada.headers
     )
     assert set(wider.json()["incident_ids"]) == {old["id"], recent["id"]}
 
+    desk.at(hours=49, minutes=2)
     run = await desk.client.post("/incidents/auto-close", json={}, headers=ada.headers)
     assert run.json()["incident_ids"] == [old["id"]] and run.json()["stale_hours"] == 48
     closed = await desk.incident(old["id"])

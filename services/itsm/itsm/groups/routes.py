@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from helpdesk_common.db import Session
 from helpdesk_common.errors import NotFound, ValidationFailed
 from helpdesk_common.inputs import RequestModel
-from itsm.access import IncidentReader, ItsmAdministrator
+from itsm.access import SettingsReader, ItsmAdministrator
 from itsm.tables import assignment_groups
 
 router = APIRouter(prefix="/assignment-groups", tags=["assignment groups"])
@@ -32,7 +32,7 @@ class GroupOut(BaseModel):
 
 
 @router.get("")
-async def list_groups(operator: IncidentReader, session: Session) -> list[GroupOut]:
+async def list_groups(operator: SettingsReader, session: Session) -> list[GroupOut]:
     rows = await session.execute(select(assignment_groups).order_by(assignment_groups.c.name))
     return [GroupOut.model_validate(row, from_attributes=True) for row in rows]
 

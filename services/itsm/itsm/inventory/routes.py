@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from helpdesk_common.db import Session
 from helpdesk_common.inputs import RequestModel
-from itsm.access import IncidentReader, ItsmAdministrator
+from itsm.access import SettingsReader, ItsmAdministrator
 from itsm.inventory import service
 from itsm.tables import inventory_host_groups, inventory_tenants
 
@@ -45,7 +45,7 @@ class HostGroupSlaIn(RequestModel):
 
 
 @router.get("/organisations")
-async def list_organisations(operator: IncidentReader, session: Session) -> list[OrganisationOut]:
+async def list_organisations(operator: SettingsReader, session: Session) -> list[OrganisationOut]:
     rows = await session.execute(select(inventory_tenants).order_by(inventory_tenants.c.name))
     return [OrganisationOut.model_validate(row, from_attributes=True) for row in rows]
 
@@ -61,7 +61,7 @@ async def save_organisation_defaults(
 
 
 @router.get("/host-groups")
-async def list_host_groups(operator: IncidentReader, session: Session) -> list[HostGroupOut]:
+async def list_host_groups(operator: SettingsReader, session: Session) -> list[HostGroupOut]:
     rows = await session.execute(select(inventory_host_groups).order_by(inventory_host_groups.c.name))
     return [HostGroupOut.model_validate(row, from_attributes=True) for row in rows]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from helpdesk_common.db import Session
-from itsm.access import IncidentReader, ItsmAdministrator
+from itsm.access import SettingsReader, ItsmAdministrator
 from itsm.settings import service
 from itsm.settings.schemas import ItsmSettingsIn, ItsmSettingsOut
 
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/settings", tags=["itsm settings"])
 
 
 @router.get("")
-async def read_settings(operator: IncidentReader, session: Session) -> ItsmSettingsOut:
+async def read_settings(operator: SettingsReader, session: Session) -> ItsmSettingsOut:
     return await service.read(session)
 
 
