@@ -128,8 +128,8 @@ async def _lock(session: AsyncSession, keys: list[str], rules: list[RuleKey]) ->
     await session.execute(
         text(
             "SELECT pg_advisory_xact_lock(lock_id) FROM "
-            "(SELECT DISTINCT hashtextextended(name, 0) AS lock_id FROM unnest(CAST(:names AS text[])) AS name "
-            "ORDER BY 1) AS ordered"
+            "(SELECT DISTINCT hashtextextended(name, 0) AS lock_id "
+            "FROM unnest(CAST(:names AS text[])) AS name ORDER BY 1) AS ordered"
         ),
         {"names": names},
     )
@@ -172,6 +172,7 @@ async def _recent_hosts(
 async def _apply(session: AsyncSession, batch: _Batch, event: Alert) -> None:
     action = event.data.event_action
     key = correlation_key(event)
+    incident_id: uuid.UUID | None
     if action == "trigger":
         incident_id, outcome = await _trigger(session, batch, event, key)
     elif action == "acknowledge":
@@ -323,7 +324,8 @@ async def _open_storm(
             "last_seen_at": event.time,
         },
         at=event.time,
-        summary=f"Storm: {payload.rule} fired on {len(hosts)} hosts within {batch.settings.storm_window_minutes} minutes",
+        summary=f"Storm: {payload.rule} fired on {len(hosts)} hosts "
+        f"within {batch.settings.storm_window_minutes} minutes",
     )
     batch.storms[rule] = storm.id
     for row in gathered:
@@ -418,7 +420,8 @@ async def _flush_attached(session: AsyncSession, batch: _Batch) -> None:
         await session.execute(
             text(
                 "UPDATE incidents SET alert_count = incidents.alert_count + added.count, "
-                "last_seen_at = greatest(incidents.last_seen_at, added.last_seen), updated_at = greatest(incidents.updated_at, added.last_seen) "
+                "last_seen_at = greatest(incidents.last_seen_at, added.last_seen), "
+                "updated_at = greatest(incidents.updated_at, added.last_seen) "
                 "FROM unnest(CAST(:ids AS uuid[]), CAST(:counts AS int[]), CAST(:seen AS timestamptz[])) "
                 "AS added(id, count, last_seen) WHERE incidents.id = added.id"
             ),
@@ -441,10 +444,11 @@ async def _flush_attached(session: AsyncSession, batch: _Batch) -> None:
     if batch.keys_attached:
         await session.execute(
             text(
-                "UPDATE incident_keys SET alert_count = incident_keys.alert_count + added.count, state = 'triggered', "
-                "last_seen_at = greatest(incident_keys.last_seen_at, added.last_seen) "
+                "UPDATE incident_keys SET alert_count = incident_keys.alert_count + added.count, "
+                "state = 'triggered', last_seen_at = greatest(incident_keys.last_seen_at, added.last_seen) "
                 "FROM unnest(CAST(:keys AS text[]), CAST(:counts AS int[]), CAST(:seen AS timestamptz[])) "
-                "AS added(key, count, last_seen) WHERE incident_keys.correlation_key = added.key AND incident_keys.active"
+                "AS added(key, count, last_seen) "
+                "WHERE incident_keys.correlation_key = added.key AND incident_keys.active"
             ),
             {
                 "keys": list(batch.keys_attached),

@@ -78,7 +78,7 @@ async def report(session: AsyncSession, *, since: datetime | None, until: dateti
             incidents.c.number,
             incidents.c.title,
             func.avg(c.rating).label("average"),
-            func.count().label("count"),
+            func.count().label("responses"),
         )
         .select_from(csat_responses.join(incidents, incidents.c.id == c.incident_id))
         .where(*period)
@@ -91,7 +91,7 @@ async def report(session: AsyncSession, *, since: datetime | None, until: dateti
             number=row.number,
             title=row.title,
             average=round(float(row.average), 2),
-            count=row.count,
+            count=row.responses,
         )
         for row in await session.execute(per_incident)
     ]

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from helpdesk_common.db import Session
 from helpdesk_common.errors import NotFound, ValidationFailed
 from helpdesk_common.inputs import RequestModel
-from itsm.access import SettingsReader, ItsmAdministrator
+from itsm.access import ItsmAdministrator, SettingsReader
 from itsm.tables import assignment_groups
 
 router = APIRouter(prefix="/assignment-groups", tags=["assignment groups"])

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from helpdesk_common.db import Session
 from helpdesk_common.inputs import RequestModel
-from itsm.access import SettingsReader, ItsmAdministrator
+from itsm.access import ItsmAdministrator, SettingsReader
 from itsm.inventory import service
 from itsm.tables import inventory_host_groups, inventory_tenants
 

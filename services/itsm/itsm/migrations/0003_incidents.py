@@ -1,7 +1,7 @@
 """The incidents: alert sources and their integration keys, incidents with the correlation keys they
 hold, the alerts, the timeline, notes, CSAT, the ITSM settings, the inventory projection with its
-organisation and host group defaults, assignment groups, the auto-close runs, the SLA definitions and the operators,
-as tables.py declared them when this revision was written.
+organisation and host group defaults, assignment groups, the auto-close runs, the SLA definitions and
+the operators, as tables.py declared them when this revision was written.
 
 Revision ID: 0003
 Revises: 0002

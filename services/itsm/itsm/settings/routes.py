@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from helpdesk_common.db import Session
-from itsm.access import SettingsReader, ItsmAdministrator
+from itsm.access import ItsmAdministrator, SettingsReader
 from itsm.settings import service
 from itsm.settings.schemas import ItsmSettingsIn, ItsmSettingsOut
 
