@@ -93,5 +93,10 @@ bench-webhooks: $(VENV)/.synced
 bench-sla: $(VENV)/.synced
 	$(VENV)/bin/python -m bench.sla
 
+# An alert storm: 100,000 triggers from 1,000 hosts over 60 s, then backlogs drained by one and two
+# correlators, beside the raw JetStream publish rate (COUNT=20000 for fewer); not part of `bench`.
+bench-alerts: $(VENV)/.synced
+	$(VENV)/bin/python -m bench.alerts $(if $(COUNT),--count $(COUNT)) $(if $(SECONDS),--seconds $(SECONDS))
+
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .ruff_cache .mypy_cache console/node_modules console/dist

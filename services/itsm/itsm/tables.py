@@ -172,8 +172,14 @@ alerts = Table(
     Column("payload", JSONB, nullable=True),
     Column("occurred_at", DateTime(timezone=True), nullable=True),
     Column("received_at", DateTime(timezone=True), nullable=False),
-    # What the correlator did with it: opened, attached, storm_opened, acknowledged, resolved, ignored.
+    # What the correlator did with it: opened, attached, joined_storm, opened_storm, acknowledged,
+    # resolved_key, resolved, ignored.
     Column("outcome", Text, nullable=False),
+    # When the correlator wrote it, just before its batch commits (the alert-to-incident latency of
+    # `make bench-alerts`).
+    Column(
+        "correlated_at", DateTime(timezone=True), nullable=False, server_default=text("clock_timestamp()")
+    ),
 )
 Index("alerts_incident", alerts.c.incident_id, alerts.c.received_at)
 Index(

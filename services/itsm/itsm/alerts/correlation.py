@@ -32,6 +32,7 @@ from helpdesk_common.bus.consumer import EventConsumer
 from helpdesk_common.bus.topology import ConsumerSpec, declare_consumer
 from helpdesk_common.contracts.alerts import SEVERITIES, Alert, AlertSeverity
 from itsm.incidents import service as incidents_service
+from itsm.incidents.service import Draft
 from itsm.incidents import store
 from itsm.incidents.enrichment import Signal, enrich
 from itsm.inventory.service import HostFacts, facts_of
@@ -74,6 +75,9 @@ class _Batch:
     storms: dict[RuleKey, uuid.UUID]
     # (source, rule) -> host -> the last trigger's time (the storm window's evidence).
     recent_hosts: dict[RuleKey, dict[str, datetime]]
+    # Incidents and keys decided but not yet written: written together, a few statements a batch.
+    drafts: list[Draft] = field(default_factory=list)
+    new_keys: list[dict[str, Any]] = field(default_factory=list)
     attached: dict[uuid.UUID, _Attached] = field(default_factory=lambda: defaultdict(_Attached))
     keys_attached: dict[str, _Attached] = field(default_factory=lambda: defaultdict(_Attached))
     rows: list[dict[str, Any]] = field(default_factory=list)
@@ -114,7 +118,7 @@ async def correlate(session: AsyncSession, events: list[Alert]) -> None:
     )
     for event in events:
         await _apply(session, batch, event)
-    await _flush_attached(session, batch)
+    await _flush(session, batch)
     if batch.rows:
         await session.execute(insert(alerts).values(batch.rows).on_conflict_do_nothing(index_elements=["id"]))
 
@@ -192,7 +196,7 @@ async def _trigger(session: AsyncSession, batch: _Batch, event: Alert, key: str)
     rule = _rule_key(event)
     if rule is not None and rule in batch.storms:
         storm_id = batch.storms[rule]
-        await _add_key(session, batch, storm_id, key, payload.source, event.time)
+        _add_key(batch, storm_id, key, payload.source, event.time)
         return storm_id, "joined_storm"
     if rule is not None:
         hosts = batch.recent_hosts.setdefault(rule, {})
@@ -201,11 +205,12 @@ async def _trigger(session: AsyncSession, batch: _Batch, event: Alert, key: str)
         in_window = sorted(host for host, seen in hosts.items() if seen >= window_start)
         if len(in_window) >= batch.settings.storm_host_threshold:
             storm_id = await _open_storm(session, batch, event, rule, in_window, window_start)
-            await _add_key(session, batch, storm_id, key, payload.source, event.time)
+            _add_key(batch, storm_id, key, payload.source, event.time)
             return storm_id, "opened_storm"
-    row = await _open_for_alert(session, batch, event, host_count=1)
-    await _add_key(session, batch, row.id, key, payload.source, event.time, counted=True)
-    return row.id, "opened"
+    draft = _draft_for_alert(batch, event)
+    batch.drafts.append(draft)
+    _add_key(batch, draft.id, key, payload.source, event.time, counted=True)
+    return draft.id, "opened"
 
 
 def _attach(batch: _Batch, incident_id: uuid.UUID, key: str, at: datetime) -> None:
@@ -214,35 +219,28 @@ def _attach(batch: _Batch, incident_id: uuid.UUID, key: str, at: datetime) -> No
         attached.last_seen = max(attached.last_seen or at, at)
 
 
-async def _add_key(
-    session: AsyncSession,
-    batch: _Batch,
-    incident_id: uuid.UUID,
-    key: str,
-    host: str,
-    at: datetime,
-    *,
-    counted: bool = False,
+def _add_key(
+    batch: _Batch, incident_id: uuid.UUID, key: str, host: str, at: datetime, *, counted: bool = False
 ) -> None:
-    """The key is now held by the incident; `counted`: the incident's row already counts the alert."""
-    await session.execute(
-        insert(incident_keys).values(
-            incident_id=incident_id,
-            correlation_key=key,
-            host=host,
-            alert_count=1,
-            first_seen_at=at,
-            last_seen_at=at,
-        )
+    """The key is now held by the incident; `counted`: the incident's row counts the alert already."""
+    batch.new_keys.append(
+        {
+            "incident_id": incident_id,
+            "correlation_key": key,
+            "host": host,
+            "alert_count": 1,
+            "first_seen_at": at,
+            "last_seen_at": at,
+        }
     )
     batch.holders[key] = incident_id
     if not counted:
-        batch.attached[incident_id].count += 1
         attached = batch.attached[incident_id]
+        attached.count += 1
         attached.last_seen = max(attached.last_seen or at, at)
 
 
-async def _open_for_alert(session: AsyncSession, batch: _Batch, event: Alert, *, host_count: int) -> Any:
+def _draft_for_alert(batch: _Batch, event: Alert) -> Draft:
     payload = event.data.payload
     assert payload is not None
     facts = batch.facts.get(payload.source.strip().lower(), HostFacts())
@@ -252,10 +250,9 @@ async def _open_for_alert(session: AsyncSession, batch: _Batch, event: Alert, *,
         rule=payload.rule,
         component=payload.component,
         alert_class=payload.class_,
-        host_count=host_count,
+        host_count=1,
     )
-    return await incidents_service.open_incident(
-        session,
+    return Draft(
         title=payload.summary,
         enrichment=enrich(signal, facts, batch.settings),
         values={
@@ -264,7 +261,7 @@ async def _open_for_alert(session: AsyncSession, batch: _Batch, event: Alert, *,
             "host": payload.source,
             "rule": payload.rule,
             "alert_count": 1,
-            "host_count": host_count,
+            "host_count": 1,
             "first_seen_at": event.time,
             "last_seen_at": event.time,
             "tenant_id": facts.tenant_id,
@@ -285,7 +282,7 @@ async def _open_storm(
 ) -> uuid.UUID:
     """One storm incident for the rule, which gathers the rule's open incidents opened in the window:
     their keys move to it and they are closed as gathered."""
-    await _flush_attached(session, batch)
+    await _flush(session, batch)
     payload = event.data.payload
     assert payload is not None
     c = incidents.c
@@ -311,21 +308,25 @@ async def _open_storm(
     )
     storm = await incidents_service.open_incident(
         session,
-        title=f"Storm: {payload.rule} on {len(hosts)} hosts",
-        enrichment=enrich(signal, HostFacts(), batch.settings),
-        values={
-            "severity": severity,
-            "source": event.source,
-            "rule": payload.rule,
-            "is_storm": True,
-            "alert_count": sum(row.alert_count for row in gathered),
-            "host_count": len(hosts),
-            "first_seen_at": min(seen for seen in batch.recent_hosts[rule].values() if seen >= window_start),
-            "last_seen_at": event.time,
-        },
-        at=event.time,
-        summary=f"Storm: {payload.rule} fired on {len(hosts)} hosts "
-        f"within {batch.settings.storm_window_minutes} minutes",
+        Draft(
+            title=f"Storm: {payload.rule} on {len(hosts)} hosts",
+            enrichment=enrich(signal, HostFacts(), batch.settings),
+            values={
+                "severity": severity,
+                "source": event.source,
+                "rule": payload.rule,
+                "is_storm": True,
+                "alert_count": sum(row.alert_count for row in gathered),
+                "host_count": len(hosts),
+                "first_seen_at": min(
+                    seen for seen in batch.recent_hosts[rule].values() if seen >= window_start
+                ),
+                "last_seen_at": event.time,
+            },
+            at=event.time,
+            summary=f"Storm: {payload.rule} fired on {len(hosts)} hosts "
+            f"within {batch.settings.storm_window_minutes} minutes",
+        ),
     )
     batch.storms[rule] = storm.id
     for row in gathered:
@@ -365,7 +366,7 @@ async def _acknowledge(
     holder = batch.holders.get(key)
     if holder is None:
         return None, "ignored"
-    await _flush_attached(session, batch)
+    await _flush(session, batch)
     row = await store.load(session, holder)
     if row.status != "open":
         return holder, "ignored"
@@ -379,7 +380,7 @@ async def _resolve(
     holder = batch.holders.get(key)
     if holder is None:
         return None, "ignored"
-    await _flush_attached(session, batch)
+    await _flush(session, batch)
     await session.execute(
         update(incident_keys)
         .where(incident_keys.c.correlation_key == key, incident_keys.c.active)
@@ -411,6 +412,17 @@ async def _resolve(
         if incident_id == holder:
             del batch.holders[held]
     return holder, "resolved"
+
+
+async def _flush(session: AsyncSession, batch: _Batch) -> None:
+    """What the batch decided so far, written: new incidents, then the keys, then the counts."""
+    if batch.drafts:
+        await incidents_service.open_incidents(session, batch.drafts)
+        batch.drafts.clear()
+    if batch.new_keys:
+        await session.execute(insert(incident_keys), batch.new_keys)
+        batch.new_keys.clear()
+    await _flush_attached(session, batch)
 
 
 async def _flush_attached(session: AsyncSession, batch: _Batch) -> None:

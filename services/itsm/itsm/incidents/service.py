@@ -7,6 +7,7 @@ incidents through alerts/correlation.py, which uses `open_incident` and the tran
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -67,37 +68,66 @@ async def get(session: AsyncSession, incident_id: uuid.UUID) -> IncidentOut:
     return out(await store.load(session, incident_id))
 
 
-async def open_incident(
-    session: AsyncSession,
-    *,
-    title: str,
-    enrichment: Enrichment,
-    values: dict[str, Any],
-    at: datetime,
-    actor: Operator | None = None,
-    summary: str,
-) -> Any:
-    """A new incident's row (its number drawn, its enrichment stored), on the timeline and announced."""
-    row = (
-        await session.execute(
-            incidents.insert()
-            .values(
-                id=uuid.uuid4(),
-                number=await store.next_number(session),
-                title=title,
-                status="open",
-                enrichment=enrichment.origins,
-                created_by_id=actor.id if actor else None,
-                created_at=at,
-                updated_at=at,
-                **enrichment.values,
-                **values,
-            )
-            .returning(*incidents.c)
-        )
-    ).one()
-    await store.timeline(session, row.id, kind="created", summary=summary, at=at, actor=actor)
-    await store.announce(session, [IncidentCreated], row, actor=actor)
+@dataclass
+class Draft:
+    """An incident to open: what enrichment gave, the rest of its values, and its timeline's line."""
+
+    title: str
+    enrichment: Enrichment
+    values: dict[str, Any]
+    at: datetime
+    summary: str
+    actor: Operator | None = None
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+async def open_incidents(session: AsyncSession, drafts: list[Draft]) -> list[Any]:
+    """New incidents' rows in the drafts' order (numbers drawn, enrichment stored), each on its
+    timeline and announced: a few statements for any number, since a storm opens thousands at once
+    (`make bench-alerts`)."""
+    if not drafts:
+        return []
+    numbers = await store.next_numbers(session, len(drafts))
+    values = [
+        {
+            "id": draft.id,
+            "number": number,
+            "title": draft.title,
+            "status": "open",
+            "enrichment": draft.enrichment.origins,
+            "created_by_id": draft.actor.id if draft.actor else None,
+            "created_at": draft.at,
+            "updated_at": draft.at,
+            **draft.enrichment.values,
+            **draft.values,
+        }
+        for draft, number in zip(drafts, numbers, strict=True)
+    ]
+    rows: dict[uuid.UUID, Any] = {}
+    for group in _same_columns(values):
+        for row in await session.execute(incidents.insert().returning(*incidents.c), group):
+            rows[row.id] = row
+    ordered = [rows[draft.id] for draft in drafts]
+    await store.timelines(
+        session,
+        [(draft.id, "created", draft.summary, draft.at, draft.actor) for draft in drafts],
+    )
+    await store.announce_many(
+        session, [(IncidentCreated, row, draft.actor) for draft, row in zip(drafts, ordered, strict=True)]
+    )
+    return ordered
+
+
+def _same_columns(values: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """One executemany needs one set of columns."""
+    groups: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for each in values:
+        groups.setdefault(frozenset(each), []).append(each)
+    return list(groups.values())
+
+
+async def open_incident(session: AsyncSession, draft: Draft) -> Any:
+    (row,) = await open_incidents(session, [draft])
     return row
 
 
@@ -137,20 +167,22 @@ async def create(
     )
     row = await open_incident(
         session,
-        title=data.title,
-        enrichment=enrichment,
-        values={
-            "description": data.description,
-            "severity": data.severity,
-            "host": data.host,
-            "host_count": 1 if data.host else 0,
-            "tenant_id": facts.tenant_id,
-            "host_group_id": facts.host_group_id,
-            **assignment,
-        },
-        at=now,
-        actor=operator,
-        summary=f"Created by {operator.username}",
+        Draft(
+            title=data.title,
+            enrichment=enrichment,
+            values={
+                "description": data.description,
+                "severity": data.severity,
+                "host": data.host,
+                "host_count": 1 if data.host else 0,
+                "tenant_id": facts.tenant_id,
+                "host_group_id": facts.host_group_id,
+                **assignment,
+            },
+            at=now,
+            actor=operator,
+            summary=f"Created by {operator.username}",
+        ),
     )
     return out(row)
 

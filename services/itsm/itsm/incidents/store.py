@@ -31,9 +31,9 @@ def snapshot(row: Any) -> IncidentSnapshot:
     return IncidentSnapshot.model_validate(values)
 
 
-async def next_number(session: AsyncSession) -> str:
-    value = (await session.execute(select(incident_numbers.next_value()))).scalar_one()
-    return f"INC-{value:06d}"
+async def next_numbers(session: AsyncSession, count: int) -> list[str]:
+    query = select(incident_numbers.next_value()).select_from(func.generate_series(1, count))
+    return [f"INC-{value:06d}" for value in (await session.execute(query)).scalars()]
 
 
 async def load(session: AsyncSession, incident_id: uuid.UUID, *, for_update: bool = False) -> Any:
@@ -79,6 +79,42 @@ async def timeline(
             summary=summary,
             details=details or {},
         )
+    )
+
+
+async def timelines(
+    session: AsyncSession, lines: list[tuple[uuid.UUID, str, str, datetime, Operator | None]]
+) -> None:
+    """Several lines at once: (incident, kind, summary, at, actor)."""
+    await session.execute(
+        incident_timeline.insert(),
+        [
+            {
+                "incident_id": incident_id,
+                "at": at,
+                "kind": kind,
+                "actor_id": actor.id if actor else None,
+                "actor_name": actor.username if actor else None,
+                "summary": summary,
+                "details": {},
+            }
+            for incident_id, kind, summary, at, actor in lines
+        ],
+    )
+
+
+async def announce_many(session: AsyncSession, events: list[tuple[type[Any], Any, Operator | None]]) -> None:
+    """(contract, row, actor) each, in one outbox statement."""
+    await add_events(
+        session,
+        [
+            contract.build(
+                source=SOURCE,
+                subject=str(row.id),
+                data=IncidentChangeData(incident=snapshot(row), actor_id=actor.id if actor else None),
+            )
+            for contract, row, actor in events
+        ],
     )
 
 
