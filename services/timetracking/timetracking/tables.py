@@ -1,8 +1,9 @@
 """Tables of the `timetracking` schema: the copies of ticketing's departments, module switch and tickets
 (projections.py, ticket_events.py) with the mark that the tickets were learnt from ticketing's ticket
-states (ticket_bootstrap.py), each department's time settings, the time entries and the running
-timers; the outbox, inbox and dead letters come from helpdesk_common. A change here is a new revision in
-migrations/ as well (docs/architecture.md, "Migrations").
+states (ticket_bootstrap.py), the copy of ITSM's incidents (incident_events.py), each department's time
+settings, the time entries and the running timers; the outbox, inbox and dead letters come from
+helpdesk_common. A change here is a new revision in migrations/ as well (docs/architecture.md,
+"Migrations").
 """
 
 from sqlalchemy import (
@@ -53,6 +54,19 @@ tickets = Table(
 # ticket bootstrap): a service without it (a first deploy, a lost database) learns them.
 ticket_bootstrap = ticket_bootstrap_table(metadata)
 
+# ITSM's incidents as time tracking needs them (the newest by the event's time): what the lists and the
+# report name (number, title) and where each stands (status). ITSM closes incidents, it never deletes
+# them, so there is no tombstone.
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("number", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
 # A department's Time Tracking section (seed 10.10); a department without a row has the defaults
 # (settings/schemas.py), auto-timer off.
 time_settings = Table(
@@ -71,9 +85,10 @@ time_settings = Table(
     CheckConstraint("rounding_mode IN ('up', 'nearest')", name="time_settings_rounding_mode"),
 )
 
-# Time booked on a work item (a ticket; an incident later), by one operator. `ended_at`,
-# `duration_seconds` and `rounded_seconds` are null while its timer runs; `rounded_seconds` is computed
-# once, when the entry is booked or closed, with the department's step and mode of that moment.
+# Time booked on a work item (a ticket or an incident), by one operator. `ended_at`, `duration_seconds`
+# and `rounded_seconds` are null while its timer runs; `rounded_seconds` is computed once, when the entry
+# is booked or closed, with the ticket's department's step and mode of that moment (an incident, of no
+# department, is not rounded).
 entries = Table(
     "entries",
     metadata,
