@@ -5350,7 +5350,7 @@ export interface components {
             origin: "manual" | "automatic";
             /**
              * Rounded Seconds
-             * @description By the department's rounding step and mode when it was booked (null while running).
+             * @description By the ticket's department's rounding step and mode when it was booked (an incident's: the exact duration); null while running.
              */
             rounded_seconds: number | null;
             /** Running */
@@ -5521,7 +5521,7 @@ export interface components {
             origin: "manual" | "automatic";
             /**
              * Rounded Seconds
-             * @description By the department's rounding step and mode when it was booked (null while running).
+             * @description By the ticket's department's rounding step and mode when it was booked (an incident's: the exact duration); null while running.
              */
             rounded_seconds: number | null;
             /** Running */
@@ -5682,6 +5682,13 @@ export interface components {
              */
             work_item_kind: "ticket" | "incident";
         };
+        /** Seconds */
+        timetracking__Seconds: {
+            /** Raw Seconds */
+            raw_seconds: number;
+            /** Rounded Seconds */
+            rounded_seconds: number;
+        };
         /**
          * TimeSettingsIn
          * @description The whole section as saved; a value left out takes its default.
@@ -5785,6 +5792,10 @@ export interface components {
         };
         /** Totals */
         timetracking__Totals: {
+            /** @description Of the entries booked as billable. */
+            billable: components["schemas"]["timetracking__Seconds"];
+            /** @description Of the entries booked as not billable. */
+            non_billable: components["schemas"]["timetracking__Seconds"];
             /** Raw Seconds */
             raw_seconds: number;
             /** Rounded Seconds */

@@ -16,7 +16,7 @@ BERLIN = "Europe/Berlin"
 NEW_YORK = "America/New_York"
 
 
-async def test_a_booked_entry_is_listed_in_the_readers_zone_with_raw_and_rounded_totals(desk: Any) -> None:
+async def test_a_booked_entry_is_listed_in_the_readers_zone_with_billable_and_other_totals(desk: Any) -> None:
     ada = desk.person("ada")
     ticket = await desk.ticket()
     booked = await desk.book(
@@ -45,7 +45,12 @@ async def test_a_booked_entry_is_listed_in_the_readers_zone_with_raw_and_rounded
         ("2026-03-10", "04:00", "05:30"),
         ("2026-03-10", "09:00", "09:20"),
     ]
-    assert read["totals"] == {"raw_seconds": 5400 + 1200, "rounded_seconds": 5400 + 1200}
+    assert read["totals"] == {
+        "raw_seconds": 5400 + 1200,
+        "rounded_seconds": 5400 + 1200,
+        "billable": {"raw_seconds": 1200, "rounded_seconds": 1200},
+        "non_billable": {"raw_seconds": 5400, "rounded_seconds": 5400},
+    }
     assert read["time_zone"] == NEW_YORK
     assert (await desk.entries(ada, ticket))["entries"][0]["start"] == "08:00", "UTC when no zone is named"
 
@@ -85,7 +90,12 @@ async def test_the_rounding_of_the_booking_is_kept_when_the_department_changes_i
     assert second["rounded_seconds"] == 0, "20 minutes are nearer no hour than one"
     read = await desk.entries(ada, ticket)
     assert [e["rounded_seconds"] for e in read["entries"]] == [1800, 0], "history keeps its rounding"
-    assert read["totals"] == {"raw_seconds": 2400, "rounded_seconds": 1800}
+    assert read["totals"] == {
+        "raw_seconds": 2400,
+        "rounded_seconds": 1800,
+        "billable": {"raw_seconds": 2400, "rounded_seconds": 1800},
+        "non_billable": {"raw_seconds": 0, "rounded_seconds": 0},
+    }
 
 
 # The clock of these cases: 2026-03-28 13:00 in Berlin, the day before the clocks go forward there.

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from helpdesk_common.contracts.envelope import EventEnvelope
 
-# What time is booked on: a ticket now, an incident once ITSM books time on the same model.
+# What time is booked on: a ticket, or an incident of ITSM's.
 WorkItemKind = Literal["ticket", "incident"]
 EntryOrigin = Literal["manual", "automatic"]
 # Why an entry went: an operator deleted it, or its ticket was deleted (and took its entries along).
@@ -31,7 +31,7 @@ class TimeEntrySnapshot(_Data):
     id: uuid.UUID
     work_item_kind: WorkItemKind
     work_item_id: uuid.UUID
-    # The ticket's number as the time tracker knew it (null when it never heard of the ticket's number).
+    # The ticket's or incident's number as the time tracker knew it (null when it never heard of it).
     work_item_number: str | None = None
     department_id: uuid.UUID | None = None
     user_id: uuid.UUID
@@ -53,7 +53,7 @@ class TimeEntryBookedData(_Data):
 class TimeEntryDeletedData(_Data):
     entry: TimeEntrySnapshot
     reason: DeletionReason
-    # Who deleted it; null when its ticket's deletion took it.
+    # Who deleted it; null when its ticket's deletion took it (incidents are closed, never deleted).
     actor_id: uuid.UUID | None = Field(default=None)
 
 

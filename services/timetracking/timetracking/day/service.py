@@ -36,8 +36,8 @@ async def read_day(
     shown = [
         DayEntry(
             **entry_out(row, zone=zone, operator=operator, now=now).model_dump(),
-            ticket_number=row.ticket_number,
-            ticket_title=row.ticket_title,
+            ticket_number=row.work_item_number,
+            ticket_title=row.work_item_title,
         )
         for row in rows
     ]

@@ -30,7 +30,7 @@ async def list_entries(
 ) -> EntriesOut:
     ticket = await visible_ticket(session, operator, ticket_id)
     return await service.list_entries(
-        session, operator=operator, ticket=ticket, zone=ZoneInfo(query.time_zone), now=now
+        session, operator=operator, item=ticket, zone=ZoneInfo(query.time_zone), now=now
     )
 
 
@@ -39,7 +39,7 @@ async def book_entry(
     ticket_id: uuid.UUID, data: EntryIn, operator: TicketWorker, session: Session, now: Now
 ) -> EntryOut:
     ticket = await visible_ticket(session, operator, ticket_id, lock=True)
-    booked = await service.book(session, operator=operator, ticket=ticket, data=data, now=now)
+    booked = await service.book(session, operator=operator, item=ticket, data=data, now=now)
     await session.commit()
     return booked
 
@@ -54,5 +54,5 @@ async def delete_entry(
 ) -> None:
     """Their own entries, or anyone's with tickets_manage_time_entries; a running one is a 409."""
     ticket = await visible_ticket(session, operator, ticket_id, lock=True)
-    await service.delete_entry(session, operator=operator, ticket=ticket, entry_id=entry_id, now=now)
+    await service.delete_entry(session, operator=operator, item=ticket, entry_id=entry_id, now=now)
     await session.commit()

@@ -1,5 +1,6 @@
-"""Bodies of a ticket's entries: a manual booking as the Add Entry form holds it (a date, a start and an
-end on the 24-hour clock, in the operator's time zone), and entries as the tab's table shows them."""
+"""Bodies of a work item's entries (a ticket's, an incident's): a manual booking as the Add Entry form
+holds it (a date, a start and an end on the 24-hour clock, in the operator's time zone), and entries as
+the tab's table shows them, with their totals split into billable and non-billable time."""
 
 from __future__ import annotations
 
@@ -80,16 +81,22 @@ class EntryOut(BaseModel):
     end: str | None = Field(description="Local end, HH:MM (null while running).")
     duration_seconds: int = Field(description="Exact; for a running entry, so far.")
     rounded_seconds: int | None = Field(
-        description="By the department's rounding step and mode when it was booked (null while running)."
+        description="By the ticket's department's rounding step and mode when it was booked (an "
+        "incident's: the exact duration); null while running."
     )
     running: bool
     deletable: bool = Field(description="Whether the operator asking may delete it (a running one: no).")
     created_at: datetime
 
 
-class Totals(BaseModel):
+class Seconds(BaseModel):
     raw_seconds: int
     rounded_seconds: int
+
+
+class Totals(Seconds):
+    billable: Seconds = Field(description="Of the entries booked as billable.")
+    non_billable: Seconds = Field(description="Of the entries booked as not billable.")
 
 
 class EntriesOut(BaseModel):

@@ -1,7 +1,7 @@
-"""The rules of a ticket's entries: a manual booking (its times in the operator's zone, never after
-tomorrow, never overlapping another entry of the same operator on any work item), the ticket's entries
-with their totals, and deleting one (their own, or anyone's with tickets_manage_time_entries; never one
-still running)."""
+"""The rules of a work item's entries, a ticket's or an incident's alike: a manual booking (its times in
+the operator's zone, never after tomorrow, never overlapping another entry of the same operator on any
+work item), the work item's entries with their totals, and deleting one (their own, or anyone's with
+tickets_manage_time_entries; never one still running)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from helpdesk_common.auth import Operator
 from helpdesk_common.errors import Conflict, NotFound, PermissionMissing, ValidationFailed
 from helpdesk_common.outbox import add_event
 from timetracking.access import MANAGE_ENTRIES_FLAG, may_delete
-from timetracking.entries.schemas import EntriesOut, EntryIn, EntryOut, Totals
+from timetracking.entries.schemas import EntriesOut, EntryIn, EntryOut
 from timetracking.entries.store import (
     booked_event,
     deleted_event,
@@ -30,7 +30,8 @@ from timetracking.local_time import check_day, local_clock, local_date, local_in
 from timetracking.settings.service import settings_of
 from timetracking.tables import entries
 from timetracking.timer.service import settle
-from timetracking.work_items import TICKET
+from timetracking.totals import Tally
+from timetracking.work_items import WorkItem
 
 
 class EntryNotFound(NotFound):
@@ -42,29 +43,26 @@ class EntryRunning(Conflict):
 
 
 async def list_entries(
-    session: AsyncSession, *, operator: Operator, ticket: Any, zone: ZoneInfo, now: datetime
+    session: AsyncSession, *, operator: Operator, item: WorkItem, zone: ZoneInfo, now: datetime
 ) -> EntriesOut:
     rows = await session.execute(
         entry_query()
-        .where(entries.c.work_item_kind == TICKET, entries.c.work_item_id == ticket.id)
+        .where(entries.c.work_item_kind == item.kind, entries.c.work_item_id == item.id)
         .order_by(entries.c.started_at, entries.c.id)
     )
     shown = [entry_out(row, zone=zone, operator=operator, now=now) for row in rows]
-    booked = [entry for entry in shown if not entry.running]
-    return EntriesOut(
-        time_zone=zone.key,
-        entries=shown,
-        totals=Totals(
-            raw_seconds=sum(entry.duration_seconds for entry in booked),
-            rounded_seconds=sum(entry.rounded_seconds or 0 for entry in booked),
-        ),
-    )
+    tally = Tally()
+    for entry in shown:
+        if not entry.running:
+            tally.add(billable=entry.billable, raw=entry.duration_seconds, rounded=entry.rounded_seconds or 0)
+    return EntriesOut(time_zone=zone.key, entries=shown, totals=tally.totals())
 
 
 async def book(
-    session: AsyncSession, *, operator: Operator, ticket: Any, data: EntryIn, now: datetime
+    session: AsyncSession, *, operator: Operator, item: WorkItem, data: EntryIn, now: datetime
 ) -> EntryOut:
-    """Rounded with the ticket's department's step and mode of now, kept so."""
+    """Rounded with the ticket's department's step and mode of now, kept so; an incident's is exact
+    (it has no department, whose settings would say otherwise)."""
     zone = ZoneInfo(data.time_zone)
     day = check_day(data.date, "date")
     latest = tomorrow(now, zone)
@@ -81,14 +79,14 @@ async def book(
     other = await first_overlapping(session, operator.id, start, end)
     if other is not None:
         raise ValidationFailed("start", _overlap_message(other, zone))
-    settings = await settings_of(session, ticket.department_id)
+    settings = await settings_of(session, item.department_id)
     duration = int((end - start).total_seconds())
     entry_id = uuid.uuid4()
     await session.execute(
         insert(entries).values(
             id=entry_id,
-            work_item_kind=TICKET,
-            work_item_id=ticket.id,
+            work_item_kind=item.kind,
+            work_item_id=item.id,
             user_id=operator.id,
             username=operator.username,
             started_at=start,
@@ -106,15 +104,15 @@ async def book(
 
 
 async def delete_entry(
-    session: AsyncSession, *, operator: Operator, ticket: Any, entry_id: uuid.UUID, now: datetime
+    session: AsyncSession, *, operator: Operator, item: WorkItem, entry_id: uuid.UUID, now: datetime
 ) -> None:
-    entry = await _entry_on(session, ticket, entry_id)
-    if not may_delete(operator, entry.user_id):
+    entry = await _entry_on(session, item, entry_id)
+    if not may_delete(operator, kind=item.kind, user_id=entry.user_id):
         raise PermissionMissing(MANAGE_ENTRIES_FLAG)
     # The owner's timer, if it went idle meanwhile, is closed first: its entry is then no longer running.
     await lock_operator(session, entry.user_id)
     await settle(session, entry.user_id, now)
-    entry = await _entry_on(session, ticket, entry_id)
+    entry = await _entry_on(session, item, entry_id)
     if entry.running:
         raise EntryRunning(
             "The entry is still running: stop its timer first (close the ticket, or wait for it to go idle).",
@@ -148,30 +146,30 @@ def entry_out(row: Any, *, zone: ZoneInfo, operator: Operator, now: datetime) ->
         duration_seconds=duration,
         rounded_seconds=row.rounded_seconds,
         running=running,
-        deletable=not running and may_delete(operator, row.user_id),
+        deletable=not running and may_delete(operator, kind=row.work_item_kind, user_id=row.user_id),
         created_at=row.created_at,
     )
 
 
-async def _entry_on(session: AsyncSession, ticket: Any, entry_id: uuid.UUID) -> Any:
+async def _entry_on(session: AsyncSession, item: WorkItem, entry_id: uuid.UUID) -> Any:
     row = (
         await session.execute(
             entry_query().where(
                 entries.c.id == entry_id,
-                entries.c.work_item_kind == TICKET,
-                entries.c.work_item_id == ticket.id,
+                entries.c.work_item_kind == item.kind,
+                entries.c.work_item_id == item.id,
             )
         )
     ).first()
     if row is None:
-        raise EntryNotFound(f"The entry {entry_id} does not exist on this ticket.")
+        raise EntryNotFound(f"The entry {entry_id} does not exist on this {item.kind}.")
     return row
 
 
 def _overlap_message(other: Any, zone: ZoneInfo) -> str:
     on = (
-        f"on {other.ticket_number}"
-        if other.ticket_number
+        f"on {other.work_item_number}"
+        if other.work_item_number
         else f"on {other.work_item_kind} {other.work_item_id}"
     )
     day, start = local_date(other.started_at, zone), local_clock(other.started_at, zone)

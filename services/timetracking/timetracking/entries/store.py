@@ -1,5 +1,5 @@
 """Entries as stored, beneath the rules that book, read and time them: the query of an entry with its
-ticket, the per-operator lock every write of an operator's entries takes, closing a timer's entry, a
+work item, the per-operator lock every write of an operator's entries takes, closing a timer's entry, a
 work item's entries going with it, and the events of each."""
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from helpdesk_common.contracts.time import (
 )
 from helpdesk_common.outbox import add_event, add_events
 from timetracking.settings.service import settings_of
-from timetracking.tables import entries, tickets, timers
-from timetracking.work_items import TICKET
+from timetracking.tables import entries, incidents, tickets, timers
+from timetracking.work_items import INCIDENT, TICKET
 
 SOURCE = "timetracking"
 # The advisory lock class of an operator's entries (the second key is the operator's own): bookings and
@@ -38,17 +38,21 @@ async def lock_operator(session: AsyncSession, operator_id: uuid.UUID) -> None:
 
 
 def entry_query() -> Select[Any]:
-    """An entry with the ticket it is on (number, title, department; none for another kind)."""
+    """An entry with the work item it is on (number and title; a ticket's department)."""
     return select(
         entries,
-        tickets.c.number.label("ticket_number"),
-        tickets.c.title.label("ticket_title"),
+        func.coalesce(tickets.c.number, incidents.c.number).label("work_item_number"),
+        func.coalesce(tickets.c.title, incidents.c.title).label("work_item_title"),
         tickets.c.department_id.label("department_id"),
         timers.c.operator_id.is_not(None).label("running"),
     ).select_from(
         entries.outerjoin(
             tickets, and_(entries.c.work_item_kind == TICKET, tickets.c.id == entries.c.work_item_id)
-        ).outerjoin(timers, timers.c.entry_id == entries.c.id)
+        )
+        .outerjoin(
+            incidents, and_(entries.c.work_item_kind == INCIDENT, incidents.c.id == entries.c.work_item_id)
+        )
+        .outerjoin(timers, timers.c.entry_id == entries.c.id)
     )
 
 
@@ -140,8 +144,8 @@ def deleted_event(
 
 
 def snapshot_of(entry: Any) -> TimeEntrySnapshot:
-    """An entry of `entry_query`, with its ticket's number and department."""
-    return _snapshot(entry, number=entry.ticket_number, department_id=entry.department_id)
+    """An entry of `entry_query`, with its work item's number and a ticket's department."""
+    return _snapshot(entry, number=entry.work_item_number, department_id=entry.department_id)
 
 
 def _snapshot(entry: Any, *, number: str | None, department_id: Any) -> TimeEntrySnapshot:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.auth import Operator
+from helpdesk_common.errors import ValidationFailed
 from helpdesk_common.ticket_module import visible_departments
-from timetracking.local_time import day_bounds
+from timetracking.local_time import check_day, day_bounds
 from timetracking.reports.schemas import (
     NO_CUSTOMER,
     CustomerHours,
@@ -24,9 +25,23 @@ from timetracking.reports.schemas import (
     HoursReport,
     OperatorCustomerHours,
     OperatorHours,
+    ReportQuery,
 )
 from timetracking.tables import entries, tickets
 from timetracking.work_items import TICKET
+
+# A leap year, whole: wider ranges are several reads.
+LONGEST_RANGE_DAYS = 366
+
+
+def report_days(query: ReportQuery) -> tuple[date, date]:
+    """The first and last local day of a report's range (the hours report's, the incident report's)."""
+    first, last = check_day(query.from_, "from"), check_day(query.to, "to")
+    if first > last:
+        raise ValidationFailed("to", f"The range ends ({last}) before it starts ({first}).")
+    if last - first >= timedelta(days=LONGEST_RANGE_DAYS):
+        raise ValidationFailed("to", f"The range may span at most {LONGEST_RANGE_DAYS} days.")
+    return first, last
 
 
 @dataclass

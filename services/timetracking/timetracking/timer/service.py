@@ -18,10 +18,10 @@ from timetracking.settings.service import TimeSettings, settings_of
 from timetracking.tables import entries, timers
 from timetracking.timer.rules import TimerState, active_at, end_at, is_live, live_state
 from timetracking.timer.schemas import RunningEntry, TimerOut
-from timetracking.work_items import TICKET
+from timetracking.work_items import TICKET, WorkItem
 
 
-async def read(session: AsyncSession, *, operator: Operator, ticket: Any, now: datetime) -> TimerOut:
+async def read(session: AsyncSession, *, operator: Operator, ticket: WorkItem, now: datetime) -> TimerOut:
     """The state as it is, writing nothing: a timer past its idle timeout reads as stopped (the sweep
     closes it at its last activity)."""
     settings = await settings_of(session, ticket.department_id)
@@ -33,20 +33,22 @@ async def read(session: AsyncSession, *, operator: Operator, ticket: Any, now: d
     return _answer(live_state(timer, now), ticket, settings, now, timer)
 
 
-async def heartbeat(session: AsyncSession, *, operator: Operator, ticket: Any, now: datetime) -> TimerOut:
+async def heartbeat(
+    session: AsyncSession, *, operator: Operator, ticket: WorkItem, now: datetime
+) -> TimerOut:
     """The operator works on the ticket: its timer goes on, or starts (closing one on another ticket:
     an operator works on one ticket at a time)."""
     return await _activity(session, operator=operator, ticket=ticket, now=now, confirming=False)
 
 
-async def confirm(session: AsyncSession, *, operator: Operator, ticket: Any, now: datetime) -> TimerOut:
+async def confirm(session: AsyncSession, *, operator: Operator, ticket: WorkItem, now: datetime) -> TimerOut:
     """The operator still works on the ticket: within the idle timeout after the due time the same entry
     goes on, due again a confirm timeout from now; later, it has ended at the due time, and a new one
     starts now."""
     return await _activity(session, operator=operator, ticket=ticket, now=now, confirming=True)
 
 
-async def stop(session: AsyncSession, *, operator: Operator, ticket: Any, now: datetime) -> TimerOut:
+async def stop(session: AsyncSession, *, operator: Operator, ticket: WorkItem, now: datetime) -> TimerOut:
     """The operator closed the ticket: its timer's entry ends now (or at the due confirmation, or the
     last activity, whichever came first). A timer on another ticket runs on."""
     settings = await settings_of(session, ticket.department_id)
@@ -74,7 +76,7 @@ async def close_timer(session: AsyncSession, timer: Any, *, end: datetime) -> An
 
 
 async def _activity(
-    session: AsyncSession, *, operator: Operator, ticket: Any, now: datetime, confirming: bool
+    session: AsyncSession, *, operator: Operator, ticket: WorkItem, now: datetime, confirming: bool
 ) -> TimerOut:
     settings = await settings_of(session, ticket.department_id)
     await lock_operator(session, operator.id)
@@ -104,7 +106,7 @@ async def _activity(
 
 
 async def _start(
-    session: AsyncSession, *, operator: Operator, ticket: Any, settings: TimeSettings, now: datetime
+    session: AsyncSession, *, operator: Operator, ticket: WorkItem, settings: TimeSettings, now: datetime
 ) -> TimerOut:
     """A new automatic entry from now, unless an entry of the operator covers now (booked by hand, up
     to a later time): no two entries of one operator overlap, so the timer waits until it ends."""
@@ -154,13 +156,13 @@ async def _timer_of(session: AsyncSession, operator_id: uuid.UUID, *, lock: bool
     return (await session.execute(query)).first()
 
 
-def _on(timer: Any, ticket: Any) -> bool:
+def _on(timer: Any, ticket: WorkItem) -> bool:
     return bool(timer.work_item_kind == TICKET and timer.work_item_id == ticket.id)
 
 
 def _answer(
     state: TimerState,
-    ticket: Any,
+    ticket: WorkItem,
     settings: TimeSettings,
     now: datetime,
     timer: Any = None,
