@@ -188,14 +188,14 @@ async def raw_publish_rate(js: JetStreamContext, sample: dict[str, Any], count: 
     return {"messages": count, "seconds": round(seconds, 2), "per_second": round(count / seconds)}
 
 
-async def wait_correlated(connection: Any, source: str, count: int, *, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_correlated(connection: Any, source: str, count: int, *, within: float) -> None:
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if await connection.fetchval("SELECT count(*) FROM itsm.alerts WHERE source = $1", source) >= count:
             return
         await asyncio.sleep(0.25)
     done = await connection.fetchval("SELECT count(*) FROM itsm.alerts WHERE source = $1", source)
-    raise SystemExit(f"{source}: only {done} of {count} alerts correlated in {timeout:.0f} s")
+    raise SystemExit(f"{source}: only {done} of {count} alerts correlated in {within:.0f} s")
 
 
 async def verdict(connection: Any, phase: Phase) -> dict[str, Any]:
@@ -244,7 +244,8 @@ async def verdict(connection: Any, phase: Phase) -> dict[str, Any]:
 async def latency(connection: Any, source: str) -> dict[str, float]:
     row = await connection.fetchrow(
         """
-        SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM correlated_at - received_at)) AS p,
+        SELECT percentile_cont(ARRAY[0.5, 0.99])
+                   WITHIN GROUP (ORDER BY extract(epoch FROM correlated_at - received_at)) AS p,
                max(extract(epoch FROM correlated_at - received_at)) AS worst
         FROM itsm.alerts WHERE source = $1
         """,
@@ -318,7 +319,7 @@ async def measure(
         report["raw_jetstream_publish"] = await raw_publish_rate(js, paced.alerts[0], count)
         await stack.start_worker("itsm", "consumers", "correlator-1")
         took = await publish(js, paced.alerts, over_seconds=seconds)
-        await wait_correlated(connection, paced.source, count, timeout=seconds + 300)
+        await wait_correlated(connection, paced.source, count, within=seconds + 300)
         report["storm"] = {
             "published_seconds": round(took, 1),
             "published_per_second": round(count / took),
@@ -332,7 +333,7 @@ async def measure(
             took = await publish(js, phase.alerts, over_seconds=None)
             for number in range(1, correlators + 1):
                 await stack.start_worker("itsm", "consumers", f"correlator-{number}")
-            await wait_correlated(connection, phase.source, count, timeout=600)
+            await wait_correlated(connection, phase.source, count, within=600)
             report[f"backlog, {correlators} correlator{'s' if correlators > 1 else ''}"] = {
                 "published_per_second": round(count / took),
                 **await verdict(connection, phase),
@@ -360,7 +361,8 @@ def render(report: dict[str, Any]) -> str:
     for name, run in report.items():
         if name.startswith("backlog"):
             lines.append(
-                f"{name}: {run['per_second']:,} alerts/s correlated ({run['per_second'] / raw:.2f}x raw publish), "
+                f"{name}: {run['per_second']:,} alerts/s correlated "
+                f"({run['per_second'] / raw:.2f}x raw publish), "
                 f"{run['incidents']:,} incidents of {run['incidents_expected']:,}, exact={run['exact']}"
             )
     return "\n".join(lines)

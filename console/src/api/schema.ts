@@ -325,6 +325,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/itsm/incidents/auto-close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Auto Close
+         * @description Closes (or with `dry_run` lists) the incidents resolved at least `stale_hours` ago.
+         */
+        post: operations["itsm__run_auto_close_incidents_auto_close_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/itsm/incidents/auto-close/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Auto Close Runs
+         * @description Newest first.
+         */
+        get: operations["itsm__auto_close_runs_incidents_auto_close_runs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/itsm/incidents/bulk": {
         parameters: {
             query?: never;
@@ -2388,6 +2428,43 @@ export interface components {
             assignee_idp_user?: string | null;
             /** Assignment Group Id */
             assignment_group_id?: string | null;
+        };
+        /** AutoCloseIn */
+        itsm__AutoCloseIn: {
+            /**
+             * Dry Run
+             * @description Only list the eligible incidents.
+             * @default false
+             */
+            dry_run: boolean;
+            /**
+             * Stale Hours
+             * @description Else the settings' auto_close_hours.
+             */
+            stale_hours?: number | null;
+        };
+        /** AutoCloseRun */
+        itsm__AutoCloseRun: {
+            /** Actor Id */
+            actor_id: string | null;
+            /** Actor Name */
+            actor_name: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Dry Run */
+            dry_run: boolean;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Incident Ids */
+            incident_ids: string[];
+            /** Stale Hours */
+            stale_hours: number;
         };
         /** BulkIn */
         itsm__BulkIn: {
@@ -7780,6 +7857,182 @@ export interface operations {
             };
             /** @description The body is larger than this operation accepts. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    itsm__run_auto_close_incidents_auto_close_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["itsm__AutoCloseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["itsm__AutoCloseRun"];
+                };
+            };
+            /** @description The body cannot be read as the type it declares (e.g. not UTF-8). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    itsm__auto_close_runs_incidents_auto_close_runs_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["itsm__AutoCloseRun"][];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -32,9 +32,9 @@ from helpdesk_common.bus.consumer import EventConsumer
 from helpdesk_common.bus.topology import ConsumerSpec, declare_consumer
 from helpdesk_common.contracts.alerts import SEVERITIES, Alert, AlertSeverity
 from itsm.incidents import service as incidents_service
-from itsm.incidents.service import Draft
 from itsm.incidents import store
 from itsm.incidents.enrichment import Signal, enrich
+from itsm.incidents.service import Draft
 from itsm.inventory.service import HostFacts, facts_of
 from itsm.settings.service import ItsmSettings
 from itsm.settings.service import current as current_settings
