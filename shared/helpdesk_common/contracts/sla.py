@@ -1,5 +1,6 @@
-"""The SLA engine's events: its SLA definitions (ticketing attaches them to customers) and the
-deadlines it sets on tickets (`sla.deadlines.<department_id>`, applied by ticketing)."""
+"""The SLA engine's events: its SLA definitions (ticketing attaches them to customers, itsm to
+incidents), the deadlines it sets on tickets (`sla.deadlines.<department_id>`, applied by ticketing)
+and those it sets on incidents (`sla.incident_deadlines`, applied by itsm)."""
 
 from __future__ import annotations
 
@@ -116,4 +117,47 @@ class SlaDeadlinesSet(EventEnvelope[Any]):
         return "sla.deadlines.{department_id}"
 
 
-SLA_EVENTS: tuple[type[EventEnvelope[Any]], ...] = (*SLA_DEFINITION_EVENTS, SlaDeadlinesSet)
+class SlaIncidentDeadlines(BaseModel):
+    """An incident's deadlines as the engine computed them, as `SlaDeadlines` are a ticket's: null where
+    the SLA sets no time, or the incident has no SLA any more. Both windows count from `started_at`,
+    the incident's creation or its last reopening (docs/sla.md, "Incidents"). An outcome is set once
+    its target is met (acknowledged, resolved or closed by its deadline) or breached (the deadline
+    passed first); a breach is never taken back."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    incident_id: uuid.UUID
+    incident_number: str
+    sla_id: uuid.UUID | None
+    started_at: datetime
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    response_warning_at: datetime | None = None
+    response_critical_at: datetime | None = None
+    resolution_warning_at: datetime | None = None
+    resolution_critical_at: datetime | None = None
+    response_outcome: Outcome | None = None
+    resolution_outcome: Outcome | None = None
+    # Counts up with each change of one incident's deadlines or outcomes, from 1: a reader applies
+    # only a higher one, since consumers in several processes may apply them out of order.
+    revision: int
+
+
+class SlaIncidentDeadlinesSet(EventEnvelope[Any]):
+    """An incident's SLA deadlines were set, changed (its SLA was set, replaced or removed, or it was
+    reopened), met or breached."""
+
+    event_type = "sla_incident_deadlines_set"
+    stream = "SLA"
+    type: Literal["sla_incident_deadlines_set"]
+    data: SlaIncidentDeadlines
+
+    def bus_subject(self) -> str:
+        return "sla.incident_deadlines"
+
+
+SLA_EVENTS: tuple[type[EventEnvelope[Any]], ...] = (
+    *SLA_DEFINITION_EVENTS,
+    SlaDeadlinesSet,
+    SlaIncidentDeadlinesSet,
+)
