@@ -1,6 +1,6 @@
 """Tables of the `sla` schema: SLA definitions, business calendars with their working hours and
-holidays, per-ticket timers, and the Ticket System switch as ticketing announces it; the outbox, inbox
-and dead letters come from helpdesk_common.
+holidays, per-ticket and per-incident timers, and the Ticket System switch as ticketing announces it;
+the outbox, inbox and dead letters come from helpdesk_common.
 """
 
 from sqlalchemy import (
@@ -181,3 +181,43 @@ Index(
 # One row once the timers were learnt from ticketing's ticket states (timers/bootstrap.py): an engine
 # without it (a first deploy, a lost database) learns them before anything else of the past.
 timer_bootstrap = ticket_bootstrap_table(metadata, "timer_bootstrap")
+
+# One row per incident the engine has heard of, with or without an SLA, kept from the incident events
+# (ITSM). Its clocks follow ticket_timers' rules (timers/rules.py) under the same column names, with
+# the incident's acknowledgement as the response; an incident never pauses, and no event warns of its
+# deadlines (docs/sla.md, "Incidents").
+incident_timers = Table(
+    "incident_timers",
+    metadata,
+    Column("incident_id", UUID(as_uuid=True), primary_key=True),
+    Column("incident_number", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    # The newest IncidentSnapshot's updated_at: an older event of the incident changes nothing.
+    Column("incident_updated_at", DateTime(timezone=True), nullable=False),
+    # The incident's creation or its last reopening: both windows start there.
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("sla_id", UUID(as_uuid=True)),
+    Column("response_due_at", DateTime(timezone=True)),
+    Column("resolution_due_at", DateTime(timezone=True)),
+    Column("response_warning_due_at", DateTime(timezone=True)),
+    Column("response_critical_at", DateTime(timezone=True)),
+    Column("resolution_warning_due_at", DateTime(timezone=True)),
+    Column("resolution_critical_at", DateTime(timezone=True)),
+    # The acknowledgement in the current window (or the resolution of an incident never acknowledged
+    # in it): it stops the response clock.
+    Column("responded_at", DateTime(timezone=True)),
+    # When the sweep found each deadline passed with its target open; set once per window.
+    Column("response_breached_at", DateTime(timezone=True)),
+    Column("resolution_breached_at", DateTime(timezone=True)),
+    Column("response_outcome", Text),
+    Column("resolution_outcome", Text),
+    # Counts each sla_incident_deadlines_set of the incident (SlaIncidentDeadlines.revision).
+    Column("revision", Integer, nullable=False, server_default=text("0")),
+    # The deadline the sweep looks at next; null when none can be breached (no SLA, stopped, breached).
+    Column("next_check_at", DateTime(timezone=True)),
+)
+Index(
+    "incident_timers_next_check",
+    incident_timers.c.next_check_at,
+    postgresql_where=incident_timers.c.next_check_at.isnot(None),
+)

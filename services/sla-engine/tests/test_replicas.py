@@ -1,6 +1,6 @@
 """Three SLA engines as real processes (`helpdesk run sla-engine`, every role), on the real bus: ticket
 events in, deadlines and each sla_warning and sla_breached out exactly once, on time, though engines
-are killed mid-sweep and events arrive twice."""
+are killed mid-sweep and events arrive twice; incident events in, each incident's breach out once."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk_common.contracts.envelope import EventEnvelope
+from helpdesk_common.contracts.itsm import IncidentChangeData, IncidentCreated, IncidentSnapshot
 from helpdesk_common.contracts.tickets import (
     CommentAdded,
     CommentAddedData,
@@ -287,3 +288,59 @@ async def test_engines_killed_mid_sweep_and_events_delivered_twice_fire_each_bre
     assert late[0] >= 0, "none before its time"
     # Within a second of its time as a rule; an engine killed holding a claim delays it by a sweep.
     assert late[len(late) // 2] < 1.0 and late[-1] < 3.0, late
+
+
+async def test_three_engines_breach_each_incident_once_though_its_events_arrive_twice(
+    replicas: Replicas,
+    jetstream: JetStreamContext,
+    sessions: async_sessionmaker[AsyncSession],
+    now: datetime,
+) -> None:
+    async with sessions() as session, session.begin():
+        data = SlaDefinitionCreate(name="Hour", response_hours=1, resolution_hours=8)
+        hour = (await create_definition(session, data=data)).id
+    count = 30
+    created = []
+    for number in range(count):
+        # Response deadlines one every 0.1 s from a second ahead: they fall due while the engines sweep.
+        at = now - timedelta(hours=1) + timedelta(seconds=1 + number / 10)
+        snapshot = IncidentSnapshot(
+            id=uuid.uuid4(),
+            number=f"INC-{number:06d}",
+            title="Disk full",
+            status="open",
+            severity="critical",
+            impact="high",
+            urgency="high",
+            priority="P1",
+            sla_id=hour,
+            created_at=at,
+            updated_at=at,
+        )
+        created.append(
+            IncidentCreated.build(
+                source="itsm", subject=str(snapshot.id), data=IncidentChangeData(incident=snapshot)
+            )
+        )
+    for event in created:
+        await publish(jetstream, event)
+        await jetstream.publish(
+            event.bus_subject(), event.to_json(), headers={"Nats-Msg-Id": f"again-{event.id}"}
+        )
+
+    async def deadlines() -> list[dict[str, Any]]:
+        return [e for e in await stream_events(jetstream, "SLA") if e["type"] == "sla_incident_deadlines_set"]
+
+    async def all_breached() -> bool:
+        breached = {e["subject"] for e in await deadlines() if e["data"]["response_outcome"] == "breached"}
+        return len(breached) == count
+
+    await eventually(all_breached, within=60, what="every incident's breach", check=replicas.assert_alive)
+    await asyncio.sleep(10 * SWEEP_SECONDS)
+    published = Counter(
+        (e["subject"], e["data"]["revision"], e["data"]["response_outcome"]) for e in await deadlines()
+    )
+    assert published == {
+        **{(str(e.data.incident.id), 1, None): 1 for e in created},
+        **{(str(e.data.incident.id), 2, "breached"): 1 for e in created},
+    }, "the deadlines once, the breach once"

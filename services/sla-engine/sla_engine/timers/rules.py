@@ -1,6 +1,7 @@
-"""The arithmetic of one ticket's two SLA clocks (response, resolution): where each deadline and each
-threshold falls, which alerts are due now, and what became of each target. Pure functions of the
-timer row and the SLA's promise, so the consumer and the sweep agree."""
+"""The arithmetic of the two SLA clocks (response, resolution) of one ticket or incident: where each
+deadline and each threshold falls, which alerts are due now, and what became of each target. Pure
+functions of the timer row (`ticket_timers` or `incident_timers`) and the SLA's promise, so the
+consumers and the sweep agree."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sla_engine.calendars.business_time import WALL_CLOCK, WorkingClock
 DeadlineKind = Literal["response", "resolution"]
 Alert = Literal["warning", "breached"]
 
-# Resolved and closed tickets have nothing pending, as their SLA chip shows.
+# Resolved and closed tickets and incidents have nothing pending, as their SLA chip shows.
 STOPPED_STATUSES = frozenset({"resolved", "closed"})
 WAITING = "waiting"
 KINDS: tuple[DeadlineKind, ...] = ("response", "resolution")
@@ -86,17 +87,19 @@ class Clock:
         return self.warning_at
 
 
-def clocks(timer: Mapping[str, Any]) -> tuple[Clock, Clock]:
-    """The clocks of a `ticket_timers` row (or the values it is about to take). A paused timer runs
-    neither clock: its deadlines move when it resumes."""
-    counting = timer["ticket"]["status"] not in STOPPED_STATUSES and timer.get("paused_since") is None
+def clocks(timer: Mapping[str, Any], status: str, *, warns: bool = True) -> tuple[Clock, Clock]:
+    """The clocks of a timer row (or the values it is about to take) whose ticket or incident has
+    `status`. A paused timer runs neither clock: its deadlines move when it resumes. Without `warns`
+    (incidents: no event warns of their deadlines, whose warning instants a reader compares with the
+    time) a clock only falls due at its deadline."""
+    counting = status not in STOPPED_STATUSES and timer.get("paused_since") is None
     response, resolution = (
         Clock(
             kind=kind,
             due_at=timer[f"{kind}_due_at"],
-            warning_at=timer.get(f"{kind}_warning_due_at"),
+            warning_at=timer.get(f"{kind}_warning_due_at") if warns else None,
             running=counting and (kind != "response" or timer["responded_at"] is None),
-            warned=timer[f"{kind}_warned_at"] is not None,
+            warned=warns and timer[f"{kind}_warned_at"] is not None,
             breached=timer[f"{kind}_breached_at"] is not None,
         )
         for kind in KINDS
@@ -104,10 +107,12 @@ def clocks(timer: Mapping[str, Any]) -> tuple[Clock, Clock]:
     return response, resolution
 
 
-def next_check_at(timer: Mapping[str, Any]) -> datetime | None:
+def next_check_at(timer: Mapping[str, Any], status: str, *, warns: bool = True) -> datetime | None:
     if timer.get("deleted_at") is not None:
         return None  # a deleted ticket has no promise left to keep
-    pending = [at for clock in clocks(timer) if (at := clock.next_alert_at()) is not None]
+    pending = [
+        at for clock in clocks(timer, status, warns=warns) if (at := clock.next_alert_at()) is not None
+    ]
     return min(pending, default=None)
 
 

@@ -73,7 +73,7 @@ async def observe_ticket(
     if any(merged[column] != current[column] for column in PUBLISHED):
         values["revision"] = merged["revision"] = current["revision"] + 1
         await _publish_deadlines(session, ticket, merged)
-    values["next_check_at"] = next_check_at(merged)
+    values["next_check_at"] = next_check_at(merged, merged["ticket"]["status"])
     await session.execute(
         update(ticket_timers).where(ticket_timers.c.ticket_id == ticket.id).values(**values)
     )
