@@ -98,6 +98,15 @@ incidents = Table(
     Column("sla_breached_at", DateTime(timezone=True), nullable=True),
     # The SLA engine's revision of these deadlines (a reader applies only a higher one).
     Column("sla_revision", Integer, nullable=False, server_default=text("0")),
+    # Where the SLA's warning and critical shares fall in each window, and what became of each target
+    # (met, breached), as the engine published them (sla/service.py; revision 0005): a reader compares
+    # them with the time and computes no shares itself.
+    Column("response_warning_at", DateTime(timezone=True), nullable=True),
+    Column("response_critical_at", DateTime(timezone=True), nullable=True),
+    Column("resolution_warning_at", DateTime(timezone=True), nullable=True),
+    Column("resolution_critical_at", DateTime(timezone=True), nullable=True),
+    Column("response_outcome", Text, nullable=True),
+    Column("resolution_outcome", Text, nullable=True),
     Column("escalation_policy_id", UUID(as_uuid=True), nullable=True),
     Column("escalation_level", Integer, nullable=False, server_default=text("0")),
     Column("assignee_id", UUID(as_uuid=True), nullable=True),
