@@ -148,3 +148,16 @@ async def test_administrators_change_the_matrix_and_new_incidents_follow_it(desk
     assert incomplete.status_code == 422 and incomplete.json()["errors"][0]["field"] == "priority_matrix"
     manager = await desk.person("ada", "incidents.manage")
     assert (await desk.client.put("/settings", json=settings, headers=manager.headers)).status_code == 403
+
+
+async def test_an_sla_removed_since_it_was_set_is_given_to_no_new_incident(desk: Desk) -> None:
+    ids = await inventory(desk)
+    admin = await desk.person("root", ADMIN)
+    group_sla = await desk.sla("Databases")
+    await desk.client.put(
+        f"/host-groups/{ids['databases']}", json={"sla_id": str(group_sla)}, headers=admin.headers
+    )
+    await desk.sql("UPDATE sla_definitions SET removed = true WHERE id = :id", id=group_sla)
+    await desk.correlate(desk.trigger("db-01.acme.local", "replication_lag"))
+    (incident,) = await desk.incidents()
+    assert incident["sla_id"] is None and "sla_id" not in incident["enrichment"]

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.contracts.inventory import InventoryDevice, InventoryHostGroup, InventoryTenant
 from helpdesk_common.errors import NotFound, ValidationFailed
+from itsm.sla.service import sla_exists
 from itsm.tables import inventory_host_groups, inventory_hosts, inventory_tenants, sla_definitions
 
 
@@ -96,6 +97,8 @@ async def facts_of(session: AsyncSession, hosts: list[str]) -> dict[str, HostFac
     if not wanted:
         return {}
     host, group, tenant = inventory_hosts.c, inventory_host_groups.c, inventory_tenants.c
+    # An SLA the engine has removed since it was set is no SLA to give.
+    group_sla, tenant_sla = sla_definitions.alias("group_sla"), sla_definitions.alias("tenant_sla")
     query = (
         select(
             host.hostname,
@@ -104,13 +107,16 @@ async def facts_of(session: AsyncSession, hosts: list[str]) -> dict[str, HostFac
             host.host_group_id,
             host.criticality,
             group.criticality.label("group_criticality"),
-            group.sla_id.label("group_sla_id"),
-            tenant.default_sla_id,
+            group_sla.c.id.label("group_sla_id"),
+            tenant_sla.c.id.label("default_sla_id"),
             tenant.default_escalation_policy_id,
         )
         .select_from(
-            inventory_hosts.outerjoin(inventory_host_groups, group.id == host.host_group_id).outerjoin(
-                inventory_tenants, tenant.id == host.tenant_id
+            inventory_hosts.outerjoin(inventory_host_groups, group.id == host.host_group_id)
+            .outerjoin(inventory_tenants, tenant.id == host.tenant_id)
+            .outerjoin(group_sla, (group_sla.c.id == group.sla_id) & group_sla.c.removed.is_(False))
+            .outerjoin(
+                tenant_sla, (tenant_sla.c.id == tenant.default_sla_id) & tenant_sla.c.removed.is_(False)
             )
         )
         .where(host.hostname.in_(wanted))
@@ -134,10 +140,7 @@ async def facts_of(session: AsyncSession, hosts: list[str]) -> dict[str, HostFac
 
 
 async def ensure_sla_exists(session: AsyncSession, sla_id: uuid.UUID, *, field: str) -> None:
-    query = select(sla_definitions.c.id).where(
-        sla_definitions.c.id == sla_id, sla_definitions.c.removed.is_(False)
-    )
-    if (await session.execute(query)).first() is None:
+    if not await sla_exists(session, sla_id):
         raise ValidationFailed(field, f"There is no SLA {sla_id}.")
 
 

@@ -14,7 +14,7 @@ from helpdesk_common.errors import ValidationFailed
 from itsm.inventory.service import ensure_sla_exists
 from itsm.settings.matrix import DEFAULT_MATRIX, LEVELS, Matrix
 from itsm.settings.schemas import ItsmSettingsIn, ItsmSettingsOut
-from itsm.tables import itsm_settings
+from itsm.tables import itsm_settings, sla_definitions
 
 _table = itsm_settings
 
@@ -30,7 +30,16 @@ class ItsmSettings:
 
 
 async def current(session: AsyncSession) -> ItsmSettings:
-    row = (await session.execute(select(_table).where(_table.c.id == 1))).first()
+    """The settings a decision goes by: a default SLA the engine has removed since is none."""
+    live = sla_definitions.alias("live_sla")
+    query = (
+        select(_table, live.c.id.label("live_sla_id"))
+        .select_from(
+            _table.outerjoin(live, (live.c.id == _table.c.default_sla_id) & live.c.removed.is_(False))
+        )
+        .where(_table.c.id == 1)
+    )
+    row = (await session.execute(query)).first()
     if row is None:
         return ItsmSettings()
     return ItsmSettings(
@@ -38,15 +47,19 @@ async def current(session: AsyncSession) -> ItsmSettings:
         storm_host_threshold=row.storm_host_threshold,
         auto_close_hours=row.auto_close_hours,
         priority_matrix=row.priority_matrix or DEFAULT_MATRIX,
-        default_sla_id=row.default_sla_id,
+        default_sla_id=row.live_sla_id,
         default_escalation_policy_id=row.default_escalation_policy_id,
     )
 
 
 async def read(session: AsyncSession) -> ItsmSettingsOut:
-    settings = await current(session)
-    updated_at = (await session.execute(select(_table.c.updated_at).where(_table.c.id == 1))).scalar()
-    return ItsmSettingsOut(**_values(settings), updated_at=updated_at)
+    """As saved (a removed default SLA still shows, for the administrator to replace)."""
+    row = (await session.execute(select(_table).where(_table.c.id == 1))).first()
+    if row is None:
+        return ItsmSettingsOut(**_values(ItsmSettings()), updated_at=None)
+    saved = {name: getattr(row, name) for name in _values(ItsmSettings())}
+    saved["priority_matrix"] = saved["priority_matrix"] or DEFAULT_MATRIX
+    return ItsmSettingsOut(**saved, updated_at=row.updated_at)
 
 
 async def save(session: AsyncSession, data: ItsmSettingsIn) -> ItsmSettingsOut:

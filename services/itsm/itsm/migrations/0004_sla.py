@@ -1,14 +1,14 @@
 """Incidents keep the rest of what the SLA engine publishes of their deadlines: the warning and critical
 instants of each window and each target's outcome.
 
-Revision ID: 0005
+Revision ID: 0004
 Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
