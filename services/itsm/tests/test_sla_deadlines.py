@@ -29,7 +29,7 @@ from itsm.sla.consumers import (
     on_sla_upserted,
     sla_deadlines_consumer,
 )
-from itsm.sla.service import sla_exists
+from itsm.sla.definitions import sla_exists
 
 Desk = Any
 MANAGE = "incidents.manage"

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.contracts.inventory import InventoryDevice, InventoryHostGroup, InventoryTenant
 from helpdesk_common.errors import NotFound, ValidationFailed
-from itsm.sla.service import sla_exists
+from itsm.sla.definitions import sla_exists
 from itsm.tables import inventory_host_groups, inventory_hosts, inventory_tenants, sla_definitions
 
 

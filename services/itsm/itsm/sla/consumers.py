@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpdesk_common.bus.consumer import EventConsumer
 from helpdesk_common.bus.topology import ConsumerSpec, declare_consumer
 from helpdesk_common.contracts.sla import SlaDefinitionRemoved, SlaDefinitionUpserted, SlaIncidentDeadlinesSet
-from itsm.sla import service
+from itsm.sla import definitions, service
 
 sla_definitions_consumer = EventConsumer(
     declare_consumer(
@@ -36,12 +36,12 @@ sla_deadlines_consumer = EventConsumer(
 
 @sla_definitions_consumer.on(SlaDefinitionUpserted)
 async def on_sla_upserted(session: AsyncSession, event: SlaDefinitionUpserted) -> None:
-    await service.keep_definition(session, event.data.sla, removed=False, at=event.time)
+    await definitions.keep_definition(session, event.data.sla, removed=False, at=event.time)
 
 
 @sla_definitions_consumer.on(SlaDefinitionRemoved)
 async def on_sla_removed(session: AsyncSession, event: SlaDefinitionRemoved) -> None:
-    await service.keep_definition(session, event.data.sla, removed=True, at=event.time)
+    await definitions.keep_definition(session, event.data.sla, removed=True, at=event.time)
 
 
 @sla_deadlines_consumer.on(SlaIncidentDeadlinesSet)
