@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from helpdesk_cli.admin import create_administrator_account
+from helpdesk_cli.demo_incidents import fill_incidents
 from helpdesk_cli.demo_mail import Conversation, deliver, new_requests, replies_to
 
 AGENT_FLAGS = [
@@ -22,6 +23,8 @@ AGENT_FLAGS = [
     "tickets_assign",
     "tickets_view_time_tracking",
     "tickets_view_statistics",
+    "incidents.view",
+    "incidents.manage",
 ]
 SUBJECTS = [
     "Printer on the 3rd floor jams",
@@ -104,6 +107,9 @@ class Demo:
 
         await asyncio.gather(*(one(i) for i in range(tickets)))
         await self._mail(database_url, tickets, departments, contacts)
+        await fill_incidents(
+            self.call, [device["name"] for device in self.devices], agents[0]["id"], self.say
+        )
 
     async def _mail(
         self, database_url: str, tickets: int, departments: list[Any], contacts: list[Any]

@@ -43,6 +43,9 @@ async def stack_with_sla(
 async def stack_with_mail(
     servers: TestServers, database: TestDatabase, jetstream: object, tmp_path: Path
 ) -> AsyncIterator[RunningStack]:
-    """Also the mail gateway, every role of it (its parsers turn stored mail into tickets)."""
-    async for running in _running(servers, database, tmp_path, ("ticketing", "sla-engine", "mail-gateway")):
+    """Also the mail gateway, every role of it (its parsers turn stored mail into tickets), and ITSM
+    (the demo's incidents)."""
+    async for running in _running(
+        servers, database, tmp_path, ("ticketing", "sla-engine", "mail-gateway", "itsm")
+    ):
         yield running

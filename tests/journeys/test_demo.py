@@ -79,6 +79,20 @@ async def test_the_demo_fills_departments_customers_with_slas_contacts_and_a_que
 
     await eventually(deadlines_arrived, within=60, what="the SLA engine's deadlines on a demo ticket")
 
+    async def incidents_opened() -> bool:
+        page = (await admin.get("/api/itsm/incidents", params={"limit": "100"})).json()
+        # A per-host incident for each of the 12 devices, a storm of 4 hosts that gathered the 2
+        # its rule opened first, and one opened by hand.
+        return sum(page["counts"].values()) == 16 and page["counts"]["resolved"] == 1
+
+    await eventually(incidents_opened, within=60, what="the demo's alerts to become incidents")
+    page = (await admin.get("/api/itsm/incidents", params={"limit": "100"})).json()
+    assert page["counts"] == {"open": 12, "acknowledged": 1, "resolved": 1, "closed": 2}, page["counts"]
+    storm = next(i for i in page["items"] if i["is_storm"])
+    assert storm["host_count"] == 4
+    manual = next(i for i in page["items"] if i["source"] is None)
+    assert manual["assignee_username"].startswith("alice.")
+
     again = await fill(
         stack_with_mail.api, stack_with_mail.database.url, tickets=len(STATUSES), say=said.append
     )
