@@ -108,7 +108,7 @@ class Demo:
         await asyncio.gather(*(one(i) for i in range(tickets)))
         await self._mail(database_url, tickets, departments, contacts)
         await fill_incidents(
-            self.call, [device["name"] for device in self.devices], agents[0]["id"], self.say
+            self.call, [str(device["name"]) for device in self.devices], agents[0]["id"], self.say
         )
 
     async def _mail(
