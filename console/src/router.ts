@@ -2,11 +2,12 @@
 // admin/routes.ts, ...), and a later service adds its folder here.
 import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router'
 import { adminRoutes } from '@/admin/routes'
-import { can, loadSession, session, ticketsOn } from '@/session/session'
+import { itsmRoutes } from '@/itsm/routes'
+import { can, canAny, loadSession, session, ticketsOn } from '@/session/session'
 import { ticketRoutes } from '@/tickets/routes'
 import './shell/pages'
 
-export const featureRoutes: RouteRecordRaw[] = [...ticketRoutes, ...adminRoutes]
+export const featureRoutes: RouteRecordRaw[] = [...ticketRoutes, ...itsmRoutes, ...adminRoutes]
 
 const routes: RouteRecordRaw[] = [
   { path: '/sign-in', component: () => import('@/session/SignInPage.vue'), meta: { public: true, title: 'Sign in' } },
@@ -19,6 +20,7 @@ export const router = createRouter({ history: createWebHistory(), routes })
 
 export function allowed(route: Pick<RouteLocationNormalized, 'meta'>): boolean {
   if (route.meta.ticketModule && !ticketsOn()) return false
+  if (route.meta.anyFlag && !canAny(...route.meta.anyFlag)) return false
   return can(...(route.meta.flags ?? []))
 }
 

@@ -21,6 +21,11 @@ export function can(...flags: string[]): boolean {
   return flags.every((flag) => held.includes(flag))
 }
 
+/** One of `flags` at least: reading incidents takes `incidents.view` or `incidents.manage`. */
+export function canAny(...flags: string[]): boolean {
+  return flags.some((flag) => can(flag))
+}
+
 /** Tickets are reachable only with the module switched on and `tickets_enabled` (10.2). */
 export function ticketsOn(): boolean {
   return session.ticketModuleEnabled && can('tickets_enabled')

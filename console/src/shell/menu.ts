@@ -15,7 +15,7 @@ function entries(routes: RouteRecordRaw[]): MenuEntry[] {
   ])
 }
 
-const GROUPS: MenuPlace['group'][] = ['Tickets', 'Administration', 'Settings']
+const GROUPS: MenuPlace['group'][] = ['Tickets', 'ITSM', 'Administration', 'Settings']
 
 export const menu = computed(() => {
   const all = entries(featureRoutes).sort((a, b) => a.order - b.order)
