@@ -1,6 +1,8 @@
 import type { RouteRecordRaw } from 'vue-router'
 import { MANAGE_FLAG, VIEW_FLAG } from './access'
 
+// An incident is addressed by its id (the API's key); the list's /incidents/new never matches it.
+export const INCIDENT_ID = ':id([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})'
 const READERS = [VIEW_FLAG, MANAGE_FLAG]
 
 // The ITSM service's pages (issue 20): incidents for their readers.
@@ -20,5 +22,10 @@ export const itsmRoutes: RouteRecordRaw[] = [
         meta: { title: 'New incident', flags: [MANAGE_FLAG] },
       },
     ],
+  },
+  {
+    path: `/incidents/${INCIDENT_ID}`,
+    component: () => import('./incident/IncidentPage.vue'),
+    meta: { title: 'Incident', anyFlag: READERS },
   },
 ]
