@@ -38,4 +38,13 @@ export const itsmRoutes: RouteRecordRaw[] = [
       menu: { group: 'ITSM', label: 'Alert Sources', icon: 'pi pi-wave-pulse', order: 20 },
     },
   },
+  {
+    path: '/itsm/settings',
+    component: () => import('./settings/ItsmSettingsPage.vue'),
+    meta: {
+      title: 'ITSM Settings',
+      flags: [SETTINGS_FLAG],
+      menu: { group: 'ITSM', label: 'ITSM Settings', icon: 'pi pi-sliders-h', order: 30 },
+    },
+  },
 ]
