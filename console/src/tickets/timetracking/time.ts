@@ -7,6 +7,7 @@ import { type Outcome, outcome } from '@/api/outcome'
 export type Entry = Schemas['timetracking__EntryOut']
 export type DayEntry = Schemas['timetracking__DayEntry']
 export type Origin = Entry['origin']
+export type EntryBody = Schemas['timetracking__EntryIn']
 
 export const ORIGINS: Record<Origin, { label: string; severity: 'info' | 'success' }> = {
   manual: { label: 'Manual', severity: 'info' },
@@ -70,6 +71,10 @@ export function durationText(seconds: number | null | undefined): string {
 export function stopwatch(seconds: number): string {
   const whole = Math.max(0, Math.floor(seconds))
   return `${Math.floor(whole / 3600)}:${pad(Math.floor((whole % 3600) / 60))}:${pad(whole % 60)}`
+}
+
+export function bookEntry(ticketId: string, body: EntryBody): Promise<Outcome<unknown>> {
+  return outcome(api.POST('/api/time/tickets/{ticket_id}/entries', { params: { path: { ticket_id: ticketId } }, body }))
 }
 
 export function deleteEntry(ticketId: string, entryId: string): Promise<Outcome<unknown>> {
