@@ -1,6 +1,7 @@
 """The console in Debian's Chromium (Playwright's own download cannot work here), against a real
 stack: gateway serving the built console, ticketing, SLA engine, mail gateway, notifier (with its
-webhook workers), time tracker (on a clock the tests move), NATS and PostgreSQL.
+webhook workers), time tracker (on a clock the tests move), ITSM (alerts into incidents), NATS and
+PostgreSQL.
 One stack for the session, since starting it is most of a module's time; each module starts from the
 Ticket System settings below, and each test makes its own operators, departments and records."""
 
@@ -104,7 +105,7 @@ async def _console_on(servers: TestServers, work_dir: Path) -> AsyncIterator[Con
         servers,
         database,
         work_dir,
-        upstreams=("ticketing", "sla-engine", "mail-gateway", "notifier", "timetracking"),
+        upstreams=("ticketing", "sla-engine", "mail-gateway", "notifier", "timetracking", "itsm"),
         gateway_env={"HELPDESK_CONSOLE_DIR": str(CONSOLE_DIST)},
         service_env={**MAIL_ON_LOOPBACK, **WEBHOOKS_ON_LOOPBACK, **TIMER_SWEEP},
         own_env={"timetracking": {"HELPDESK_TEST_CLOCK_FILE": str(clock_file)}},
