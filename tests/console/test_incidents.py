@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import Any
 
 from playwright.async_api import Page, expect
 
+from tests.backbone.harness import eventually
 from tests.console.harness import Console, assert_accessible, screenshot, sign_in
 from tests.console.itsm_harness import MANAGE, VIEW, alert, incident, listed, source
 
@@ -303,3 +305,39 @@ async def test_without_incidents_manage_everything_is_read_only_and_without_a_fl
     ).to_have_count(0)
     await page.goto(f"{console.url}/incidents/{made['id']}")
     await expect(page.get_by_text(f"You may not open /incidents/{made['id']}")).to_be_visible()
+
+
+async def test_the_detail_shows_the_due_times_the_sla_engine_set(page: Page, console: Console) -> None:
+    made_sla = await console.admin.post(
+        "/api/sla/definitions",
+        json={"name": f"Incidents {secrets.token_hex(3)}", "response_hours": 1, "resolution_hours": 4},
+    )
+    assert made_sla.status_code == 201, made_sla.text
+    created: dict[str, Any] = {}
+
+    async def under_the_sla() -> bool:
+        # 422 naming sla_id until the SLA has reached itsm.
+        answer = await console.admin.post(
+            "/api/itsm/incidents", json={"title": "Mail is down", "sla_id": made_sla.json()["id"]}
+        )
+        created.update(answer.json() if answer.status_code == 201 else {})
+        return answer.status_code == 201
+
+    await eventually(under_the_sla, within=60, what="the SLA to reach itsm")
+
+    async def deadlines() -> bool:
+        answer = await console.admin.get(f"/api/itsm/incidents/{created['id']}")
+        return answer.json()["response_due_at"] is not None
+
+    await eventually(deadlines, within=60, what="the SLA engine's deadlines on the incident")
+    viewer = await console.operator(VIEW)
+    await sign_in(page, console, viewer, at=f"/incidents/{created['id']}")
+    times = page.get_by_role("region", name="SLA and times")
+    await expect(times.get_by_text("SLA", exact=True).locator("+ dd")).to_contain_text("Attached")
+    await expect(times.get_by_text("Response due").locator("+ dd")).to_have_text(
+        re.compile(r"\(in (\d+ minutes|1 hour)\)")
+    )
+    await expect(times.get_by_text("Resolution due").locator("+ dd")).to_have_text(
+        re.compile(r"\(in \d+ hours\)")
+    )
+    await screenshot(page, "incident-detail-sla")
