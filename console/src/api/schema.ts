@@ -571,6 +571,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/itsm/operators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Operators
+         * @description Active operators, by username.
+         */
+        get: operations["itsm__list_operators_operators_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/itsm/organisations": {
         parameters: {
             query?: never;
@@ -3041,6 +3061,18 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** OperatorOut */
+        itsm__OperatorOut: {
+            /** Display Name */
+            display_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Username */
+            username: string;
         };
         /** OrganisationDefaultsIn */
         itsm__OrganisationDefaultsIn: {
@@ -9549,6 +9581,86 @@ export interface operations {
             };
             /** @description Nothing is there, or the caller may not see it. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not valid: `errors` names each field that is wrong and why. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service could not be reached, or its answer was not HTTP. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store the service needs is briefly unavailable (e.g. a database restarting); try again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    itsm__list_operators_operators_get: {
+        parameters: {
+            query?: {
+                /** @description In username and display name. */
+                search?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["itsm__OperatorOut"][];
+                };
+            };
+            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

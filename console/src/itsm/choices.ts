@@ -1,12 +1,10 @@
-// The pickers the incident pages share: assignment groups (ITSM's own read) and operators. Operators
-// come from the one directory the console has (api/directory.ts, ticketing's, for ticket users); an
-// operator without it is still offered themselves, and the current assignee is always an option.
+// The pickers the incident pages share: assignment groups and operators, both ITSM's own reads (the
+// operators an assignment is checked against), with the current assignee always an option.
 import { computed, ref } from 'vue'
 import { api, type Schemas } from '@/api/client'
-import { type OperatorChoice, searchOperators } from '@/api/directory'
+import type { OperatorChoice } from '@/api/directory'
 import { outcome } from '@/api/outcome'
 import type { Problem } from '@/api/problems'
-import { session } from '@/session/session'
 
 export type Group = Schemas['itsm__GroupOut']
 
@@ -28,16 +26,12 @@ export function useIncidentChoices() {
   async function load(): Promise<void> {
     const [groupsAnswer, operatorsAnswer] = await Promise.all([
       outcome(api.GET('/api/itsm/assignment-groups')),
-      searchOperators(),
+      outcome(api.GET('/api/itsm/operators', { params: { query: { limit: 500 } } })),
     ])
     if (groupsAnswer.ok) groups.value = groupsAnswer.data
     problem.value = groupsAnswer.ok ? null : groupsAnswer.problem
     directoryMissing.value = !operatorsAnswer.ok
-    const me = session.operator
-    const listed = operatorsAnswer.ok ? operatorsAnswer.data : []
-    operators.value = me && !listed.some((one) => one.id === me.id)
-      ? [{ id: me.id, username: me.username, display_name: me.display_name }, ...listed]
-      : listed
+    operators.value = operatorsAnswer.ok ? operatorsAnswer.data : []
   }
 
   const groupName = (id: string): string => groups.value.find((group) => group.id === id)?.name ?? 'A group'

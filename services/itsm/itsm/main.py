@@ -25,6 +25,7 @@ from itsm.incidents.routes import router as incidents_router
 from itsm.inventory.routes import router as inventory_router
 from itsm.jobs import jobs
 from itsm.notes.routes import router as notes_router
+from itsm.operators.routes import router as operators_router
 from itsm.settings.routes import router as settings_router
 from itsm.sources.routes import router as sources_router
 from itsm.tables import metadata
@@ -41,6 +42,7 @@ def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
         sources_router,
         settings_router,
         groups_router,
+        operators_router,
         inventory_router,
     ):
         app.include_router(router)

@@ -95,7 +95,7 @@ async def test_assignment_takes_any_combination_and_all_null_unassigns(desk: Des
     kinds = [
         entry["summary"] for entry in await desk.timeline(incident["id"]) if entry["kind"] == "assignment"
     ]
-    assert kinds[-1] == "Unassigned" and "operator grace" in kinds[0]
+    assert kinds[-1] == "Unassigned" and "operator grace" in kinds[0] and "group Network" in kinds[0]
 
 
 async def test_acknowledge_resolve_and_reopen_follow_the_lifecycle(desk: Desk) -> None:
@@ -274,3 +274,16 @@ async def test_an_sla_given_must_exist_and_wins_over_the_defaults(desk: Desk) ->
     assert unknown["errors"][0]["field"] == "sla_id"
     incident = await create(desk, ada, sla_id=str(gold))
     assert incident["sla_id"] == str(gold) and incident["enrichment"]["sla_id"]["origin"] == "set by ada"
+
+
+async def test_the_operators_an_incident_can_be_assigned_to_are_itsms_own_copy(desk: Desk) -> None:
+    ada = await desk.person("ada", MANAGE)
+    await desk.person("grace", VIEW)
+    listed = (await desk.client.get("/operators", headers=ada.headers)).json()
+    assert [o["username"] for o in listed] == ["ada", "grace"]
+    assert [
+        o["username"]
+        for o in (await desk.client.get("/operators", params={"search": "GRA"}, headers=ada.headers)).json()
+    ] == ["grace"]
+    nobody = await desk.person("nobody")
+    assert (await desk.client.get("/operators", headers=nobody.headers)).status_code == 403

@@ -227,7 +227,7 @@ async def assign(
             session,
             incident_id,
             kind="assignment",
-            summary=_assignment_summary(after),
+            summary=await _assignment_summary(session, after),
             at=now,
             actor=operator,
             details={"changes": {k: v.model_dump() for k, v in changes.items()}},
@@ -257,11 +257,15 @@ async def _assignment(session: AsyncSession, data: AssignIn) -> dict[str, Any]:
     }
 
 
-def _assignment_summary(row: Any) -> str:
+async def _assignment_summary(session: AsyncSession, row: Any) -> str:
+    group = None
+    if row.assignment_group_id is not None:
+        query = select(assignment_groups.c.name).where(assignment_groups.c.id == row.assignment_group_id)
+        group = (await session.execute(query)).scalar()
     parts = [
         f"operator {row.assignee_username}" if row.assignee_id else None,
         f"identity-provider user {row.assignee_idp_user}" if row.assignee_idp_user else None,
-        f"group {row.assignment_group_id}" if row.assignment_group_id else None,
+        f"group {group}" if group else None,
     ]
     named = [part for part in parts if part]
     return f"Assigned to {', '.join(named)}" if named else "Unassigned"
