@@ -1,5 +1,5 @@
-"""The state of webhook deliveries: queued in the inbox's transaction of the ticket event (once per
-webhook and event, whatever the bus redelivers), claimed by a worker under a lease, each attempt
+"""The state of webhook deliveries: queued in the inbox's transaction of the ticket or incident event
+(once per webhook and event, whatever the bus redelivers), claimed by a worker under a lease, each attempt
 logged with the delivery's new state in one transaction.
 
 queued -> sending -> delivered | retrying -> sending ... | failed; a redelivery makes a delivered or
@@ -39,6 +39,7 @@ from notifier.deliveries.schedule import next_attempt_at
 from notifier.tables import departments, webhook_attempts, webhook_deliveries, webhooks
 from notifier.webhooks.requests import Answered
 from notifier.webhooks.schemas import AttemptOut, DeliveryOut
+from notifier.webhooks.scopes import WebhookScope
 
 ABANDONED = "the worker stopped before recording the answer; trying again"
 _table = webhook_deliveries
@@ -60,34 +61,44 @@ async def department_name(session: AsyncSession, department_id: uuid.UUID) -> st
 async def queue(
     session: AsyncSession,
     *,
-    department_id: uuid.UUID,
+    scope: WebhookScope,
     event_id: uuid.UUID,
     event_type: str,
-    ticket_id: uuid.UUID | None,
+    ticket_id: uuid.UUID | None = None,
+    incident_id: uuid.UUID | None = None,
     values: dict[str, str],
 ) -> int:
-    """One delivery per enabled webhook of the department that fires for this event; how many are
-    new (none when the event was queued before)."""
+    """One delivery per enabled webhook of the scope (the ticket's department, or ITSM for an incident)
+    that fires for this event; how many are new (none when the event was queued before)."""
     chosen = select(
         func.gen_random_uuid(),
         webhooks.c.id,
         literal(event_id),
         literal(event_type),
-        literal(ticket_id),
+        literal(ticket_id, type_=UUID(as_uuid=True)),
+        literal(incident_id, type_=UUID(as_uuid=True)),
         literal(values, type_=_table.c["values"].type),
         literal("queued"),
         func.now(),
     ).where(
-        webhooks.c.department_id == department_id,
+        scope.owns(),
         webhooks.c.enabled,
         or_(func.cardinality(webhooks.c.events) == 0, literal(event_type) == func.any(webhooks.c.events)),
     )
+    columns = [
+        "id",
+        "webhook_id",
+        "event_id",
+        "event_type",
+        "ticket_id",
+        "incident_id",
+        "values",
+        "state",
+        "next_attempt_at",
+    ]
     result = await session.execute(
         insert(_table)
-        .from_select(
-            ["id", "webhook_id", "event_id", "event_type", "ticket_id", "values", "state", "next_attempt_at"],
-            chosen,
-        )
+        .from_select(columns, chosen)
         .on_conflict_do_nothing(constraint="webhook_deliveries_once_per_event")
     )
     return result.rowcount  # type: ignore[attr-defined, no-any-return]
@@ -407,6 +418,7 @@ def _delivery_out(row: Row[Any], attempts: list[AttemptOut]) -> DeliveryOut:
         event_id=row.event_id,
         event_type=row.event_type,
         ticket_id=row.ticket_id,
+        incident_id=row.incident_id,
         state=row.state,
         attempts=row.attempts,
         next_attempt_at=row.next_attempt_at,

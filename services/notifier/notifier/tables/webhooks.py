@@ -1,5 +1,6 @@
-"""Webhooks per department (seed 10.16), one delivery per webhook and event (also the workers' work
-list, claimed with FOR UPDATE SKIP LOCKED), and every attempt of a delivery as sent."""
+"""Webhooks per department (seed 10.16) and the account-wide ITSM ones (incident events: an incident
+belongs to no department), one delivery per webhook and event (also the workers' work list, claimed
+with FOR UPDATE SKIP LOCKED), and every attempt of a delivery as sent."""
 
 from sqlalchemy import (
     ARRAY,
@@ -27,7 +28,9 @@ webhooks = Table(
     "webhooks",
     metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
-    Column("department_id", UUID(as_uuid=True), nullable=False),
+    # `department`: a department's, for its tickets' events; `itsm`: the account's, for incident events.
+    Column("scope", Text, nullable=False, server_default="department"),
+    Column("department_id", UUID(as_uuid=True)),
     Column("name", Text, nullable=False),
     Column("description", Text, nullable=False, server_default=""),
     Column("url", Text, nullable=False),
@@ -35,7 +38,7 @@ webhooks = Table(
     # The template as saved: JSON once its placeholders are filled in.
     Column("body", Text, nullable=False),
     Column("headers", JSONB, nullable=False),
-    # Empty: every event.
+    # Empty: every event of its scope.
     Column("events", ARRAY(Text), nullable=False, server_default="{}"),
     Column("enabled", Boolean, nullable=False, server_default=text("true")),
     # helpdesk_common.secrets ciphertext of the whsec_ signing secret, never plain text.
@@ -45,6 +48,10 @@ webhooks = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("method IN ('GET', 'POST', 'PUT', 'DELETE', 'PATCH')", name="webhooks_method"),
+    CheckConstraint(
+        "(scope = 'department' AND department_id IS NOT NULL) OR (scope = 'itsm' AND department_id IS NULL)",
+        name="webhooks_scope",
+    ),
 )
 Index("webhooks_department", webhooks.c.department_id)
 
@@ -57,6 +64,7 @@ webhook_deliveries = Table(
     Column("event_id", UUID(as_uuid=True), nullable=False),
     Column("event_type", Text, nullable=False),
     Column("ticket_id", UUID(as_uuid=True)),
+    Column("incident_id", UUID(as_uuid=True)),
     # The placeholders' values as of the event, so every attempt sends the same content.
     Column("values", JSONB, nullable=False),
     Column("state", Text, nullable=False, server_default="queued"),

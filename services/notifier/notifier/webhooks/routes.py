@@ -1,22 +1,17 @@
 """HTTP for a department's webhooks (seed 10.16): list, create, read, change, delete, rotate the
 signing secret, and the test action; every endpoint needs tickets_manage_webhooks behind the Ticket
-System's gate."""
+System's gate. The ITSM account's are itsm_routes.py."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, cast
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 
 from helpdesk_common.db import Session
-from helpdesk_common.errors import HelpdeskError
-from helpdesk_common.secrets import SecretBox, SecretKeyMissing
 from notifier.access import WebhookManager
-from notifier.config import NotifierSettings
 from notifier.webhooks import service
-from notifier.webhooks.outgoing import build, deliver
-from notifier.webhooks.requests import open_session
+from notifier.webhooks.dependencies import Box, Settings
 from notifier.webhooks.schemas import (
     SecretOut,
     WebhookIn,
@@ -25,41 +20,17 @@ from notifier.webhooks.schemas import (
     WebhookTestResult,
     WebhookWithSecret,
 )
-from notifier.webhooks.templates import SAMPLE_VALUES
+from notifier.webhooks.scopes import WebhookScope
 
 router = APIRouter(prefix="/departments/{department_id}/webhooks", tags=["webhooks"])
-
-
-class SecretsUnavailable(HelpdeskError):
-    status_code = 503
-    problem_type = "urn:helpdesk:problem:secrets-unavailable"
-    title = "Secrets cannot be stored"
-
-
-def _settings(request: Request) -> NotifierSettings:
-    return cast(NotifierSettings, request.app.state.runtime.settings)
-
-
-def _box(request: Request) -> SecretBox:
-    """Built on first use, so a process without HELPDESK_SECRET_KEY still serves everything else."""
-    box: SecretBox | None = getattr(request.app.state, "secret_box", None)
-    if box is None:
-        try:
-            box = request.app.state.secret_box = SecretBox(_settings(request).secret_key)
-        except SecretKeyMissing as error:
-            raise SecretsUnavailable(str(error)) from error
-    return box
-
-
-Settings = Annotated[NotifierSettings, Depends(_settings)]
-Box = Annotated[SecretBox, Depends(_box)]
 
 
 @router.get("")
 async def list_webhooks(
     department_id: uuid.UUID, operator: WebhookManager, session: Session, settings: Settings
 ) -> list[WebhookOut]:
-    return await service.list_webhooks(session, department_id, settings)
+    rows = await service.list_webhooks(session, WebhookScope(department_id))
+    return [service.webhook_out(row, settings) for row in rows]
 
 
 @router.post("", status_code=201)
@@ -73,10 +44,11 @@ async def create_webhook(
 ) -> WebhookWithSecret:
     """The answer carries the signing secret: the only time it is shown."""
     created = await service.create(
-        session, department_id=department_id, data=data, box=box, settings=settings
+        session, scope=WebhookScope(department_id), data=data, box=box, settings=settings
     )
     await session.commit()
-    return created
+    shown = service.webhook_out(created.webhook, settings)
+    return WebhookWithSecret(**shown.model_dump(), secret=created.secret)
 
 
 @router.get("/{webhook_id}")
@@ -87,7 +59,8 @@ async def read_webhook(
     session: Session,
     settings: Settings,
 ) -> WebhookOut:
-    return service.webhook_out(await service.stored(session, department_id, webhook_id), settings)
+    row = await service.stored(session, WebhookScope(department_id), webhook_id)
+    return service.webhook_out(row, settings)
 
 
 @router.patch("/{webhook_id}")
@@ -100,10 +73,10 @@ async def change_webhook(
     settings: Settings,
 ) -> WebhookOut:
     changed = await service.change(
-        session, department_id=department_id, webhook_id=webhook_id, data=data, settings=settings
+        session, scope=WebhookScope(department_id), webhook_id=webhook_id, data=data, settings=settings
     )
     await session.commit()
-    return changed
+    return service.webhook_out(changed, settings)
 
 
 @router.delete("/{webhook_id}", status_code=204)
@@ -111,7 +84,7 @@ async def delete_webhook(
     department_id: uuid.UUID, webhook_id: uuid.UUID, operator: WebhookManager, session: Session
 ) -> None:
     """Its deliveries and their log go with it."""
-    await service.remove(session, department_id, webhook_id)
+    await service.remove(session, WebhookScope(department_id), webhook_id)
     await session.commit()
 
 
@@ -120,7 +93,9 @@ async def rotate_secret(
     department_id: uuid.UUID, webhook_id: uuid.UUID, operator: WebhookManager, session: Session, box: Box
 ) -> SecretOut:
     """A new signing secret, shown this once; the old one signs nothing from now on."""
-    secret = await service.rotate_secret(session, department_id=department_id, webhook_id=webhook_id, box=box)
+    secret = await service.rotate_secret(
+        session, scope=WebhookScope(department_id), webhook_id=webhook_id, box=box
+    )
     await session.commit()
     return SecretOut(secret=secret)
 
@@ -136,19 +111,6 @@ async def test_webhook(
 ) -> WebhookTestResult:
     """One signed request of the saved webhook with sample placeholder values (save first to try
     changes); logged nowhere, retried never."""
-    row = await service.stored(session, department_id, webhook_id)
-    # The request may take seconds; no transaction stays open meanwhile.
-    await session.rollback()
-    secret = box.open(row.secret_sealed, what="webhook signing secret")
-    outgoing = build(row, SAMPLE_VALUES, secret=secret, message_id=f"test_{uuid.uuid4().hex}")
-    policy = service.policy(settings)
-    async with open_session(policy, connections=1) as http:
-        answered = await deliver(http, policy, outgoing, timeout_seconds=settings.webhook_timeout_seconds)
-    status = answered.status
-    return WebhookTestResult(
-        ok=status is not None and 200 <= status < 300,
-        status=status,
-        milliseconds=round(answered.milliseconds, 1),
-        answer=answered.preview,
-        error=answered.error,
+    return await service.send_test(
+        session, scope=WebhookScope(department_id), webhook_id=webhook_id, box=box, settings=settings
     )

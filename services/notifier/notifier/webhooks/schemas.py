@@ -1,4 +1,5 @@
-"""Bodies of the webhook API (seed 10.16). Every 422 names the field the console shows its message
+"""Bodies of the webhook API (seed 10.16), a department's and the ITSM account's (the same fields, with
+the incident events and placeholders). Every 422 names the field the console shows its message
 under: `url`, `body`, `headers`, `events` ..."""
 
 from __future__ import annotations
@@ -7,12 +8,20 @@ import json
 import re
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
+from helpdesk_common.contracts.itsm import INCIDENT_EVENT_NAMES
 from helpdesk_common.inputs import NotNull, RequestModel
-from notifier.webhooks.templates import DEFAULT_BODY, body_refusal
+from notifier.webhooks.templates import (
+    DEFAULT_BODY,
+    INCIDENT_DEFAULT_BODY,
+    INCIDENT_TEMPLATES,
+    TICKET_TEMPLATES,
+    TemplateKind,
+    body_refusal,
+)
 
 Method = Literal["GET", "POST", "PUT", "DELETE", "PATCH"]
 EventName = Literal[
@@ -25,6 +34,18 @@ EventName = Literal[
     "sla_breached",
     "auto_closed",
 ]
+IncidentEventName = Literal[
+    "incident_created",
+    "incident_updated",
+    "incident_assigned",
+    "incident_acknowledged",
+    "incident_escalated",
+    "incident_resolved",
+    "incident_reopened",
+    "incident_closed",
+]
+# The contract's names, spelt out above so that the API description lists them.
+assert get_args(IncidentEventName) == INCIDENT_EVENT_NAMES
 DEFAULT_HEADERS = {"Content-Type": "application/json"}
 # Set by the sender on every request: a template may not replace them.
 RESERVED_HEADERS = frozenset(
@@ -35,13 +56,21 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_BODY_BYTES = 64 * 1024
 
 
-def _body(value: str) -> str:
+def _checked_body(value: str, kind: TemplateKind) -> str:
     if len(value.encode()) > MAX_BODY_BYTES:
         raise ValueError(f"A body is at most {MAX_BODY_BYTES // 1024} KiB.")
-    refusal = body_refusal(value)
+    refusal = body_refusal(value, kind)
     if refusal:
         raise ValueError(refusal)
     return value
+
+
+def _body(value: str) -> str:
+    return _checked_body(value, TICKET_TEMPLATES)
+
+
+def _incident_body(value: str) -> str:
+    return _checked_body(value, INCIDENT_TEMPLATES)
 
 
 def _headers_parsed(value: Any) -> Any:
@@ -77,6 +106,8 @@ Headers = Annotated[
     AfterValidator(_headers),
 ]
 Events = Annotated[list[EventName], AfterValidator(_events)]
+IncidentBody = Annotated[str, AfterValidator(_incident_body)]
+IncidentEvents = Annotated[list[IncidentEventName], AfterValidator(_events)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Url = Annotated[str, Field(min_length=1, max_length=2048)]
 Description = Annotated[str, Field(max_length=2000)]
@@ -90,42 +121,66 @@ HEADERS_HELP = (
     'A JSON object (or its text) of header names and values; default {"Content-Type": "application/json"}.'
 )
 EVENTS_HELP = "The events it fires for; empty: all eight."
+INCIDENT_BODY_HELP = (
+    "A JSON template; the placeholders {{incident_number}}, {{title}}, {{status}}, {{priority}}, "
+    "{{severity}}, {{impact}}, {{urgency}}, {{host}}, {{source}}, {{rule}}, {{assigned_to}}, "
+    "{{assignment_group_id}}, {{escalation_level}}, {{resolution_code}}, {{note}}, {{event}}, "
+    "{{timestamp}} and {{url}} are filled in JSON-escaped, so they belong inside strings. Left out: "
+    "the default incident body."
+)
+INCIDENT_EVENTS_HELP = "The incident events it fires for; empty: all eight."
 
 
-class WebhookIn(RequestModel):
+class _WebhookInFields(RequestModel):
     name: Name
     description: Description = ""
     url: Url = Field(description="http(s); checked against the address guard (no internal targets).")
     method: Method = "POST"
-    body: Body = Field(default=DEFAULT_BODY, description=BODY_HELP)
     headers: Headers = Field(default_factory=lambda: dict(DEFAULT_HEADERS), description=HEADERS_HELP)
-    events: Events = Field(default_factory=list, description=EVENTS_HELP)
     enabled: bool = True
 
 
-class WebhookPatch(RequestModel):
+class WebhookIn(_WebhookInFields):
+    body: Body = Field(default=DEFAULT_BODY, description=BODY_HELP)
+    events: Events = Field(default_factory=list, description=EVENTS_HELP)
+
+
+class ItsmWebhookIn(_WebhookInFields):
+    """An ITSM webhook: the account's, for incident events."""
+
+    body: IncidentBody = Field(default=INCIDENT_DEFAULT_BODY, description=INCIDENT_BODY_HELP)
+    events: IncidentEvents = Field(default_factory=list, description=INCIDENT_EVENTS_HELP)
+
+
+class _WebhookPatchFields(RequestModel):
     """Fields left out keep their value."""
 
     name: Annotated[Name | None, NotNull] = None
     description: Annotated[Description | None, NotNull] = None
     url: Annotated[Url | None, NotNull] = None
     method: Annotated[Method | None, NotNull] = None
-    body: Annotated[Body | None, NotNull] = Field(default=None, description=BODY_HELP)
     headers: Annotated[Headers | None, NotNull] = Field(default=None, description=HEADERS_HELP)
-    events: Annotated[Events | None, NotNull] = Field(default=None, description=EVENTS_HELP)
     enabled: Annotated[bool | None, NotNull] = None
 
 
-class WebhookOut(BaseModel):
+class WebhookPatch(_WebhookPatchFields):
+    body: Annotated[Body | None, NotNull] = Field(default=None, description=BODY_HELP)
+    events: Annotated[Events | None, NotNull] = Field(default=None, description=EVENTS_HELP)
+
+
+class ItsmWebhookPatch(_WebhookPatchFields):
+    body: Annotated[IncidentBody | None, NotNull] = Field(default=None, description=INCIDENT_BODY_HELP)
+    events: Annotated[IncidentEvents | None, NotNull] = Field(default=None, description=INCIDENT_EVENTS_HELP)
+
+
+class _WebhookOutFields(BaseModel):
     id: uuid.UUID
-    department_id: uuid.UUID
     name: str
     description: str
     url: str
     method: Method
     body: str
     headers: dict[str, str]
-    events: list[EventName]
     enabled: bool
     failing_since: datetime | None = Field(
         description="The first failed attempt since the last successful one, or null."
@@ -137,8 +192,24 @@ class WebhookOut(BaseModel):
     updated_at: datetime
 
 
+class WebhookOut(_WebhookOutFields):
+    department_id: uuid.UUID
+    events: list[EventName]
+
+
+class ItsmWebhookOut(_WebhookOutFields):
+    events: list[IncidentEventName]
+
+
+SECRET_HELP = "The signing secret (whsec_...): shown this once, never again."
+
+
 class WebhookWithSecret(WebhookOut):
-    secret: str = Field(description="The signing secret (whsec_...): shown this once, never again.")
+    secret: str = Field(description=SECRET_HELP)
+
+
+class ItsmWebhookWithSecret(ItsmWebhookOut):
+    secret: str = Field(description=SECRET_HELP)
 
 
 class SecretOut(BaseModel):
@@ -172,6 +243,7 @@ class DeliveryOut(BaseModel):
     event_id: uuid.UUID
     event_type: str
     ticket_id: uuid.UUID | None
+    incident_id: uuid.UUID | None
     state: DeliveryState
     attempts: int
     next_attempt_at: datetime | None

@@ -1,11 +1,13 @@
-"""The rules of a department's webhooks: only for a department ticketing has told us of, the URL
-checked against the address guard when saved, the signing secret sealed before it reaches the table
-and shown only when it is made (creation, rotation)."""
+"""The rules of webhooks, a department's or the ITSM account's (scopes.py): a department's only for a
+department ticketing has told us of, the URL checked against the address guard when saved, the
+signing secret sealed before it reaches the table and shown only when it is made (creation,
+rotation). Functions answer rows; the routes shape them (`webhook_out`, `itsm_webhook_out`)."""
 
 from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,7 +21,18 @@ from notifier.config import NotifierSettings
 from notifier.projections import departments_projection
 from notifier.tables import webhooks
 from notifier.webhooks.addresses import AddressPolicy, url_refusal
-from notifier.webhooks.schemas import WebhookIn, WebhookOut, WebhookPatch, WebhookWithSecret
+from notifier.webhooks.outgoing import build, deliver
+from notifier.webhooks.requests import open_session
+from notifier.webhooks.schemas import (
+    ItsmWebhookIn,
+    ItsmWebhookOut,
+    ItsmWebhookPatch,
+    WebhookIn,
+    WebhookOut,
+    WebhookPatch,
+    WebhookTestResult,
+)
+from notifier.webhooks.scopes import WebhookScope
 from notifier.webhooks.signing import new_secret
 
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
@@ -27,6 +40,13 @@ _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 
 class WebhookUnknown(NotFound):
     pass
+
+
+@dataclass(frozen=True)
+class Created:
+    webhook: Row[Any]
+    # Shown in the creation's answer and never again.
+    secret: str
 
 
 def policy(settings: NotifierSettings) -> AddressPolicy:
@@ -53,39 +73,36 @@ def check_url(url: str, address_policy: AddressPolicy) -> None:
         raise ValidationFailed("url", f"{refusal}: not allowed for webhooks.")
 
 
-async def list_webhooks(
-    session: AsyncSession, department_id: uuid.UUID, settings: NotifierSettings
-) -> list[WebhookOut]:
-    await departments_projection.ensure_known(session, department_id)
-    rows = await session.execute(
-        select(webhooks)
-        .where(webhooks.c.department_id == department_id)
-        .order_by(webhooks.c.name, webhooks.c.id)
-    )
-    return [webhook_out(row, settings) for row in rows]
+async def _scope_known(session: AsyncSession, scope: WebhookScope) -> None:
+    """A department's webhooks need a department ticketing announced (404 otherwise)."""
+    if scope.department_id is not None:
+        await departments_projection.ensure_known(session, scope.department_id)
 
 
-async def stored(session: AsyncSession, department_id: uuid.UUID, webhook_id: uuid.UUID) -> Row[Any]:
-    await departments_projection.ensure_known(session, department_id)
-    row = (
-        await session.execute(
-            select(webhooks).where(webhooks.c.id == webhook_id, webhooks.c.department_id == department_id)
-        )
-    ).first()
+async def list_webhooks(session: AsyncSession, scope: WebhookScope) -> list[Row[Any]]:
+    await _scope_known(session, scope)
+    query = select(webhooks).where(scope.owns()).order_by(webhooks.c.name, webhooks.c.id)
+    return list(await session.execute(query))
+
+
+async def stored(session: AsyncSession, scope: WebhookScope, webhook_id: uuid.UUID) -> Row[Any]:
+    await _scope_known(session, scope)
+    row = (await session.execute(select(webhooks).where(webhooks.c.id == webhook_id, scope.owns()))).first()
     if row is None:
-        raise WebhookUnknown(f"The department has no webhook {webhook_id}.")
+        owner = "The department" if scope.department_id is not None else "ITSM"
+        raise WebhookUnknown(f"{owner} has no webhook {webhook_id}.")
     return row
 
 
 async def create(
     session: AsyncSession,
     *,
-    department_id: uuid.UUID,
-    data: WebhookIn,
+    scope: WebhookScope,
+    data: WebhookIn | ItsmWebhookIn,
     box: SecretBox,
     settings: NotifierSettings,
-) -> WebhookWithSecret:
-    await departments_projection.ensure_known(session, department_id)
+) -> Created:
+    await _scope_known(session, scope)
     check_url(data.url, policy(settings))
     secret = new_secret()
     row = (
@@ -93,29 +110,30 @@ async def create(
             webhooks.insert()
             .values(
                 id=uuid.uuid4(),
-                department_id=department_id,
+                scope=scope.name,
+                department_id=scope.department_id,
                 secret_sealed=box.seal(secret),
                 **data.model_dump(),
             )
             .returning(*webhooks.c)
         )
     ).one()
-    return WebhookWithSecret(**webhook_out(row, settings).model_dump(), secret=secret)
+    return Created(row, secret)
 
 
 async def change(
     session: AsyncSession,
     *,
-    department_id: uuid.UUID,
+    scope: WebhookScope,
     webhook_id: uuid.UUID,
-    data: WebhookPatch,
+    data: WebhookPatch | ItsmWebhookPatch,
     settings: NotifierSettings,
-) -> WebhookOut:
-    await stored(session, department_id, webhook_id)
+) -> Row[Any]:
+    await stored(session, scope, webhook_id)
     values = data.model_dump(exclude_none=True)
     if "url" in values:
         check_url(values["url"], policy(settings))
-    row = (
+    return (
         await session.execute(
             update(webhooks)
             .where(webhooks.c.id == webhook_id)
@@ -123,19 +141,18 @@ async def change(
             .returning(*webhooks.c)
         )
     ).one()
-    return webhook_out(row, settings)
 
 
-async def remove(session: AsyncSession, department_id: uuid.UUID, webhook_id: uuid.UUID) -> None:
-    await stored(session, department_id, webhook_id)
+async def remove(session: AsyncSession, scope: WebhookScope, webhook_id: uuid.UUID) -> None:
+    await stored(session, scope, webhook_id)
     await session.execute(delete(webhooks).where(webhooks.c.id == webhook_id))
 
 
 async def rotate_secret(
-    session: AsyncSession, *, department_id: uuid.UUID, webhook_id: uuid.UUID, box: SecretBox
+    session: AsyncSession, *, scope: WebhookScope, webhook_id: uuid.UUID, box: SecretBox
 ) -> str:
     """A new secret, from the next request on: deliveries still waiting are signed with it too."""
-    await stored(session, department_id, webhook_id)
+    await stored(session, scope, webhook_id)
     secret = new_secret()
     await session.execute(
         update(webhooks)
@@ -145,10 +162,51 @@ async def rotate_secret(
     return secret
 
 
-def webhook_out(row: Row[Any], settings: NotifierSettings) -> WebhookOut:
+async def send_test(
+    session: AsyncSession,
+    *,
+    scope: WebhookScope,
+    webhook_id: uuid.UUID,
+    box: SecretBox,
+    settings: NotifierSettings,
+) -> WebhookTestResult:
+    """One signed request of the saved webhook with its scope's sample values; logged nowhere,
+    retried never."""
+    row = await stored(session, scope, webhook_id)
+    # The request may take seconds; no transaction stays open meanwhile.
+    await session.rollback()
+    secret = box.open(row.secret_sealed, what="webhook signing secret")
+    outgoing = build(row, scope.templates.sample_values, secret=secret, message_id=f"test_{uuid.uuid4().hex}")
+    address_policy = policy(settings)
+    async with open_session(address_policy, connections=1) as http:
+        answered = await deliver(
+            http, address_policy, outgoing, timeout_seconds=settings.webhook_timeout_seconds
+        )
+    status = answered.status
+    return WebhookTestResult(
+        ok=status is not None and 200 <= status < 300,
+        status=status,
+        milliseconds=round(answered.milliseconds, 1),
+        answer=answered.preview,
+        error=answered.error,
+    )
+
+
+def _out_values(row: Row[Any], settings: NotifierSettings) -> dict[str, Any]:
     values = dict(row._mapping)
     values.pop("secret_sealed")
+    values.pop("scope")
     since = values["failing_since"]
     failing_after = timedelta(seconds=settings.webhook_failing_after_seconds)
     values["failing"] = since is not None and datetime.now(UTC) - since >= failing_after
-    return WebhookOut(**values)
+    return values
+
+
+def webhook_out(row: Row[Any], settings: NotifierSettings) -> WebhookOut:
+    return WebhookOut(**_out_values(row, settings))
+
+
+def itsm_webhook_out(row: Row[Any], settings: NotifierSettings) -> ItsmWebhookOut:
+    values = _out_values(row, settings)
+    values.pop("department_id")
+    return ItsmWebhookOut(**values)
