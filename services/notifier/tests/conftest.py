@@ -3,8 +3,9 @@
 package), so what they share is a fixture: `app`, the bare app; `notifier`, the app with the module
 switched on and a department announced (by the real projection handlers), a secret key and loopback
 admitted by the allow-list; `receiver`, a real HTTP receiver on loopback that answers as a test
-scripts it; `workers`, the webhook-worker role (the ticket-event consumer and the worker loop) on
-the real bus in this process, on a shortened retry schedule."""
+scripts it; `workers`, the webhook-worker role (the ticket- and incident-event consumers and the
+worker loop) on the real bus in this process, on a shortened retry schedule; `new_incident_event`,
+an incident event as the itsm service publishes it."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from nats.js import JetStreamContext
 from sqlalchemy import text
 
 from helpdesk_common.bus.topology import ensure_consumer
+from helpdesk_common.contracts.itsm import FieldChange, IncidentChangeData, IncidentCreated, IncidentSnapshot
 from helpdesk_common.contracts.ticketing import (
     DepartmentChanged,
     DepartmentData,
@@ -45,6 +47,7 @@ from notifier.main import service
 from notifier.projections import departments_projection, module_switch_projection
 
 MANAGER = ("tickets_enabled", "tickets_manage_webhooks")
+INCIDENTS = "incidents.manage"
 # Retries within a test's patience: the first after 0.2 s, doubling up to 0.4 s, failed after 3 s.
 QUICK: dict[str, Any] = {
     "webhook_allowed_networks": "127.0.0.1/32",
@@ -245,9 +248,55 @@ def new_ticket_created() -> Callable[..., TicketCreated]:
     return ticket_created
 
 
+def incident_event(
+    contract: Any = IncidentCreated,
+    *,
+    changes: dict[str, tuple[Any, Any]] | None = None,
+    actor_id: uuid.UUID | None = None,
+    note: str | None = None,
+    **incident: Any,
+) -> Any:
+    """An incident event as the itsm service publishes it (`contract`: IncidentCreated, ...)."""
+    now = datetime.now(UTC)
+    snapshot = IncidentSnapshot.model_validate(
+        {
+            "id": uuid.uuid4(),
+            "number": "INC-1042",
+            "title": "Disk full on db-01",
+            "status": "open",
+            "severity": "critical",
+            "impact": "high",
+            "urgency": "high",
+            "priority": "P1",
+            "source": "prometheus",
+            "host": "db-01.example.com",
+            "rule": "DiskFull",
+            "alert_count": 3,
+            "host_count": 1,
+            "assignee_username": "ada",
+            "created_at": now,
+            "updated_at": now,
+            **incident,
+        }
+    )
+    data = IncidentChangeData(
+        incident=snapshot,
+        changes={name: FieldChange(old=old, new=new) for name, (old, new) in (changes or {}).items()},
+        actor_id=actor_id,
+        note=note,
+    )
+    return contract.build(source="itsm", subject=str(snapshot.id), data=data)
+
+
+@pytest.fixture
+def new_incident_event() -> Callable[..., Any]:
+    return incident_event
+
+
 @dataclass
 class Workers:
-    """The webhook-worker role in this process: the ticket-event consumer and `count` worker loops."""
+    """The webhook-worker role in this process: the ticket- and incident-event consumers and `count`
+    worker loops."""
 
     notifier: Notifier
     client: Client
@@ -260,11 +309,11 @@ class Workers:
         sessions = self.notifier.app.sessions
         settings = settings or self.notifier.settings
         delivery_consumers.use_settings(settings)
-        self.tasks.append(
-            asyncio.create_task(
-                delivery_consumers.ticket_events_consumer.run(self.client, sessions, self.stop)
-            )
-        )
+        for consumer in (
+            delivery_consumers.ticket_events_consumer,
+            delivery_consumers.incident_events_consumer,
+        ):
+            self.tasks.append(asyncio.create_task(consumer.run(self.client, sessions, self.stop)))
         for _ in range(count):
             worker = DeliveryWorker(sessions=sessions, settings=settings)
             self.tasks.append(asyncio.create_task(worker.run(self.stop)))
@@ -274,16 +323,21 @@ class Workers:
             event.bus_subject(), event.to_json(), headers={"Nats-Msg-Id": msg_id or str(event.id)}
         )
 
-    async def deliveries(self, webhook_id: str) -> list[dict[str, Any]]:
-        answer = await self.notifier.client.get(
-            self.notifier.path(f"/{webhook_id}/deliveries"), headers=self.notifier.manager()
-        )
+    async def deliveries(self, webhook_id: str, *, itsm: bool = False) -> list[dict[str, Any]]:
+        """`itsm`: an ITSM webhook's log, read with incidents.manage."""
+        if itsm:
+            path, headers = f"/itsm/webhooks/{webhook_id}/deliveries", self.notifier.manager(INCIDENTS)
+        else:
+            path, headers = self.notifier.path(f"/{webhook_id}/deliveries"), self.notifier.manager()
+        answer = await self.notifier.client.get(path, headers=headers)
         assert answer.status_code == 200, answer.text
         return list(answer.json())
 
-    async def settled(self, webhook_id: str, state: str, *, count: int = 1, within: float = 20) -> list[Any]:
+    async def settled(
+        self, webhook_id: str, state: str, *, count: int = 1, within: float = 20, itsm: bool = False
+    ) -> list[Any]:
         async def reached() -> list[Any] | None:
-            found = await self.deliveries(webhook_id)
+            found = await self.deliveries(webhook_id, itsm=itsm)
             return found if len(found) >= count and all(d["state"] == state for d in found) else None
 
         result: list[Any] = await eventually(reached, within=within, what=f"{count} deliveries {state}")
@@ -294,6 +348,7 @@ class Workers:
 async def workers(notifier: Notifier, jetstream: JetStreamContext) -> AsyncIterator[Workers]:
     client = await nats.connect(notifier.settings.nats_url)
     await ensure_consumer(client.jetstream(), delivery_consumers.ticket_events_consumer.spec)
+    await ensure_consumer(client.jetstream(), delivery_consumers.incident_events_consumer.spec)
     running = Workers(notifier, client, client.jetstream())
     try:
         yield running
