@@ -23,6 +23,7 @@ from notifier.deliveries.routes import router as deliveries_router
 from notifier.deliveries.worker import send_webhooks
 from notifier.jobs import jobs
 from notifier.live import routes as live_routes
+from notifier.notifications.routes import itsm_router as itsm_notifications_router
 from notifier.notifications.routes import router as notifications_router
 from notifier.tables import metadata
 from notifier.webhooks.itsm_routes import router as itsm_webhooks_router
@@ -35,6 +36,7 @@ def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
     app.include_router(itsm_webhooks_router)
     app.include_router(itsm_deliveries_router)
     app.include_router(notifications_router)
+    app.include_router(itsm_notifications_router)
     live_routes.install(app, runtime)
 
 

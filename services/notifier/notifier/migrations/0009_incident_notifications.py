@@ -1,7 +1,8 @@
 """Incident notifications, as tables/webhooks.py and tables/notifications.py declared them when this
 revision was written: a webhook's scope (a department's, or the ITSM account's, which has no
-department), the incident a delivery is about, and the one row of incident e-mail settings. Every
-webhook saved before is a department's.
+department), the incident a delivery is about, the one row of incident e-mail settings, and the
+copy of the gateway's operators (an incident's assignee is written to). Every webhook saved before is
+a department's.
 
 Revision ID: 0009
 Revises: 0008
@@ -35,9 +36,20 @@ def upgrade() -> None:
         sa.CheckConstraint("id = 1", name="incident_notification_settings_one_row"),
         sa.PrimaryKeyConstraint("id"),
     )
+    op.create_table(
+        "operators",
+        sa.Column("id", sa.UUID(), nullable=False),
+        sa.Column("username", sa.Text(), nullable=False),
+        sa.Column("email", sa.Text(), nullable=False),
+        sa.Column("display_name", sa.Text(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("default_department_id", sa.UUID()),
+        sa.PrimaryKeyConstraint("id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("operators")
     op.drop_table("incident_notification_settings")
     op.drop_column("webhook_deliveries", "incident_id")
     op.execute("DELETE FROM webhooks WHERE scope = 'itsm'")

@@ -1,6 +1,8 @@
-"""Bodies of the notification settings API: the recipients as the console's one text field holds them
-(comma-separated), each address checked, and the eight event checkboxes of seed 10.10. A 422 names
-`recipients` and the address that is wrong."""
+"""Bodies of the notification settings API: a department's recipients as the console's one text field
+holds them (comma-separated), each address checked, and the eight event checkboxes of seed 10.10; the
+ITSM account's, one rule per incident event (its recipients, the assignee, the priorities it is sent
+for) and the department whose mailbox sends them. A 422 names the field, `recipients` or
+`events.incident_created.recipients`, and the address that is wrong."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Annotated, Literal, get_args
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, Field
 
+from helpdesk_common.contracts.itsm import INCIDENT_EVENT_NAMES, IncidentPriority
 from helpdesk_common.inputs import RequestModel
 
 EventName = Literal[
@@ -87,3 +90,70 @@ class NotificationSettingsOut(BaseModel):
     recipients: str = Field(description=RECIPIENTS_HELP)
     events: NotificationEvents
     updated_at: datetime | None = Field(description="Null while the department's settings were never saved.")
+
+
+PRIORITIES: tuple[IncidentPriority, ...] = get_args(IncidentPriority)
+
+
+def _priorities(value: list[IncidentPriority]) -> list[IncidentPriority]:
+    """Each once, in the matrix's order."""
+    return [priority for priority in PRIORITIES if priority in value]
+
+
+class IncidentEventRule(RequestModel):
+    """Whom one incident event writes to; nobody when neither recipients nor the assignee are on."""
+
+    recipients: Recipients = Field(default="", description=RECIPIENTS_HELP)
+    assignee: bool = Field(
+        default=False,
+        description=(
+            "Also the operator the incident is assigned to, at their address, unless they made the "
+            "change themselves."
+        ),
+    )
+    priorities: Annotated[list[IncidentPriority], AfterValidator(_priorities)] = Field(
+        default_factory=list,
+        description="Sent only for incidents of these priorities; empty: every priority.",
+    )
+
+    def writes(self) -> bool:
+        return bool(self.recipients) or self.assignee
+
+
+class IncidentNotificationEvents(RequestModel):
+    """One rule per incident event; an event left out writes to nobody."""
+
+    incident_created: IncidentEventRule = Field(default_factory=IncidentEventRule)
+    incident_updated: IncidentEventRule = Field(default_factory=IncidentEventRule)
+    incident_assigned: IncidentEventRule = Field(default_factory=IncidentEventRule)
+    incident_acknowledged: IncidentEventRule = Field(default_factory=IncidentEventRule)
+    incident_escalated: IncidentEventRule = Field(default_factory=IncidentEventRule)
+    incident_resolved: IncidentEventRule = Field(default_factory=IncidentEventRule)
+    incident_reopened: IncidentEventRule = Field(default_factory=IncidentEventRule)
+    incident_closed: IncidentEventRule = Field(default_factory=IncidentEventRule)
+
+    def rules(self) -> dict[str, IncidentEventRule]:
+        return {name: getattr(self, name) for name in INCIDENT_EVENT_NAMES}
+
+
+# The contract's names are the fields above, so that the API description lists them.
+assert tuple(IncidentNotificationEvents.model_fields) == INCIDENT_EVENT_NAMES
+
+SENDER_HELP = (
+    "The department whose outbound mailbox sends the incident e-mails (incidents have no department "
+    "of their own); needed once any event writes to anyone."
+)
+
+
+class IncidentNotificationsIn(RequestModel):
+    """The whole section as saved: an event left out writes to nobody."""
+
+    sender_department_id: uuid.UUID | None = Field(default=None, description=SENDER_HELP)
+    events: IncidentNotificationEvents = Field(default_factory=IncidentNotificationEvents)
+
+
+class IncidentNotificationsOut(BaseModel):
+    sender_department_id: uuid.UUID | None = Field(description=SENDER_HELP)
+    sender_department: str | None = Field(description="That department's name.")
+    events: IncidentNotificationEvents
+    updated_at: datetime | None = Field(description="Null while the settings were never saved.")

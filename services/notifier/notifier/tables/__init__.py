@@ -3,7 +3,7 @@ change here is a new revision in migrations/ as well (docs/architecture.md, "Mig
 
 from notifier.tables.metadata import metadata
 from notifier.tables.notifications import incident_notification_settings, notification_settings
-from notifier.tables.projections import departments, module_switch, records_bootstrap
+from notifier.tables.projections import departments, module_switch, operators, records_bootstrap
 from notifier.tables.webhooks import webhook_attempts, webhook_deliveries, webhooks
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "metadata",
     "module_switch",
     "notification_settings",
+    "operators",
     "records_bootstrap",
     "webhook_attempts",
     "webhook_deliveries",
