@@ -149,10 +149,21 @@ async def test_the_settings_need_incidents_manage_and_not_the_ticket_system(noti
         for answer in (
             await notifier.client.get(PATH, headers=headers),
             await notifier.client.put(PATH, json={}, headers=headers),
+            await notifier.client.get(f"{PATH}/departments", headers=headers),
         ):
             assert answer.status_code == 403 and answer.json()["flag"] == INCIDENTS, answer.text
     await notifier.switch_module(False)
     assert (await notifier.client.get(PATH, headers=notifier.manager(INCIDENTS))).status_code == 200
+
+
+async def test_the_sending_department_is_picked_from_those_ticketing_announced(notifier: Any) -> None:
+    operations = await notifier.department_known("Operations")
+    answer = await notifier.client.get(f"{PATH}/departments", headers=notifier.manager(INCIDENTS))
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == [
+        {"id": str(operations), "name": "Operations"},
+        {"id": str(notifier.department_id), "name": 'Support "EU"'},
+    ]
 
 
 async def test_a_removed_sending_department_stops_the_mails_until_another_is_chosen(notifier: Any) -> None:

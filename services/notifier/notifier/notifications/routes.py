@@ -16,6 +16,7 @@ from notifier.notifications.schemas import (
     IncidentNotificationsOut,
     NotificationSettingsIn,
     NotificationSettingsOut,
+    SenderDepartment,
 )
 
 router = APIRouter(prefix="/departments/{department_id}/notifications", tags=["notifications"])
@@ -54,3 +55,10 @@ async def save_incident_notifications(
     saved = await service.save_incident_settings(session, data=data)
     await session.commit()
     return saved
+
+
+@itsm_router.get("/departments")
+async def list_sender_departments(operator: IncidentManager, session: Session) -> list[SenderDepartment]:
+    """The departments whose mailbox may send the incident e-mails (the settings' picker): whoever
+    manages incidents need not hold the Ticket System's flags to choose one."""
+    return await service.sender_departments(session)

@@ -152,6 +152,11 @@ class IncidentNotificationsIn(RequestModel):
     events: IncidentNotificationEvents = Field(default_factory=IncidentNotificationEvents)
 
 
+class SenderDepartment(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
 class IncidentNotificationsOut(BaseModel):
     sender_department_id: uuid.UUID | None = Field(description=SENDER_HELP)
     sender_department: str | None = Field(description="That department's name.")

@@ -21,6 +21,7 @@ from notifier.notifications.schemas import (
     NotificationEvents,
     NotificationSettingsIn,
     NotificationSettingsOut,
+    SenderDepartment,
     parse_recipients,
 )
 from notifier.projections import departments_projection
@@ -151,6 +152,16 @@ async def save_incident_settings(
         .on_conflict_do_update(index_elements=[_incidents.c.id], set_={**values, "updated_at": func.now()})
     )
     return await read_incident_settings(session)
+
+
+async def sender_departments(session: AsyncSession) -> list[SenderDepartment]:
+    """The departments ticketing announced, by name: those that may send the incident e-mails."""
+    rows = await session.execute(
+        select(departments.c.id, departments.c.name)
+        .where(departments.c.removed_at.is_(None))
+        .order_by(departments.c.name, departments.c.id)
+    )
+    return [SenderDepartment(id=row.id, name=row.name) for row in rows]
 
 
 async def incident_subscriptions(session: AsyncSession) -> IncidentSubscriptions | None:
