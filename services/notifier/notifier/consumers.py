@@ -10,12 +10,12 @@ from __future__ import annotations
 from helpdesk_common.bus.consumer import EventConsumer
 from notifier.live.projection import tickets_consumer as live_tickets_consumer
 from notifier.notifications.consumers import incident_notifications_consumer, notifications_consumer
-from notifier.projections import departments_projection, identity_consumer, module_switch_projection
+from notifier.projections import departments_projection, module_switch_projection, operators_projection
 
 consumers: list[EventConsumer] = [
     departments_projection.consumer,
     module_switch_projection.consumer,
-    identity_consumer,
+    operators_projection.consumer,
     notifications_consumer,
     incident_notifications_consumer,
     live_tickets_consumer,

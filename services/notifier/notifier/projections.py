@@ -1,11 +1,12 @@
 """The consumers that keep `departments` (the shared projection, helpdesk_common/projections) and the
-Ticket System switch from ticketing's events, and `operators` from the gateway's, idempotent through
-the inbox. A removed department takes its webhooks (and their deliveries) and its notification
-settings along in the same transaction, and no longer sends the incident e-mails. Departments and
-switch last changed before the TICKETING stream's two weeks are learnt once from ticketing's states
-(the shared records bootstrap), by the `jobs` role; the one row of `records_bootstrap` says it is
-done. Operators have no such bootstrap (the gateway publishes no states): one unchanged since before
-the IDENTITY stream's two weeks is unknown here until it changes, as in ticketing's copy."""
+Ticket System switch from ticketing's events, and `operators` from the gateway's (the shared
+projection too), idempotent through the inbox. A removed department takes its webhooks (and their
+deliveries) and its notification settings along in the same transaction, and no longer sends the
+incident e-mails. Departments and switch last changed before the TICKETING stream's two weeks are
+learnt once from ticketing's states (the shared records bootstrap), by the `jobs` role; the one row
+of `records_bootstrap` says it is done. Operators have no such bootstrap (the gateway publishes no
+states): one unchanged since before the IDENTITY stream's two weeks is unknown here until it
+changes, as in ticketing's and the itsm service's copies."""
 
 from __future__ import annotations
 
@@ -13,14 +14,11 @@ import asyncio
 import uuid
 
 from sqlalchemy import delete, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpdesk_common.bus.consumer import EventConsumer
-from helpdesk_common.bus.topology import ConsumerSpec, declare_consumer
-from helpdesk_common.contracts.identity import OperatorRemoved, OperatorUpserted
 from helpdesk_common.projections.departments import DepartmentsProjection
 from helpdesk_common.projections.module_switch import ModuleSwitchProjection
+from helpdesk_common.projections.operators import OperatorsProjection
 from helpdesk_common.projections.records_bootstrap import RecordsBootstrap
 from helpdesk_common.service import ServiceRuntime
 from notifier.config import NotifierSettings
@@ -77,35 +75,8 @@ async def learn_records_job(runtime: ServiceRuntime, stop: asyncio.Event) -> Non
     )
 
 
-identity_consumer = EventConsumer(
-    declare_consumer(
-        ConsumerSpec(
-            durable="notifier-identity",
-            stream="IDENTITY",
-            filter_subject="identity.operator.>",
-            description="The notifier's copy of operators: the address an incident's assignee is written to.",
-        )
-    )
+operators_projection = OperatorsProjection(
+    "notifier",
+    operators,
+    why="The notifier's copy of operators: the address an incident's assignee is written to.",
 )
-
-
-@identity_consumer.on(OperatorUpserted)
-async def on_operator_upserted(session: AsyncSession, event: OperatorUpserted) -> None:
-    operator = event.data.operator
-    values = {
-        "username": operator.username,
-        "email": operator.email,
-        "display_name": operator.display_name,
-        "active": operator.active,
-        "default_department_id": operator.default_department_id,
-    }
-    await session.execute(
-        insert(operators)
-        .values(id=operator.id, **values)
-        .on_conflict_do_update(index_elements=["id"], set_=values)
-    )
-
-
-@identity_consumer.on(OperatorRemoved)
-async def on_operator_removed(session: AsyncSession, event: OperatorRemoved) -> None:
-    await session.execute(delete(operators).where(operators.c.id == event.data.operator.id))

@@ -34,7 +34,7 @@ from helpdesk_common.contracts.itsm import (
 from helpdesk_common.contracts.mail import MailOutboundRequested
 from helpdesk_common.contracts.ticketing import DepartmentData, DepartmentRemoved, DepartmentSnapshot
 from notifier.notifications import consumers as notification_consumers
-from notifier.projections import departments_projection, identity_consumer
+from notifier.projections import departments_projection, operators_projection
 
 INCIDENTS = "incidents.manage"
 PATH = "/itsm/notifications"
@@ -209,7 +209,10 @@ class Mailer:
     def start(self) -> None:
         notification_consumers.use_settings(self.notifier.settings)
         sessions = self.notifier.app.sessions
-        for consumer in (notification_consumers.incident_notifications_consumer, identity_consumer):
+        for consumer in (
+            notification_consumers.incident_notifications_consumer,
+            operators_projection.consumer,
+        ):
             self.tasks.append(asyncio.create_task(consumer.run(self.client, sessions, self.stop)))
         relay = OutboxRelay(self.notifier.app.engine, AckedPublisher(self.client), woken_by_writers=True)
         self.tasks.append(asyncio.create_task(relay.run(self.stop)))
@@ -277,7 +280,7 @@ async def eventually(check: Any, *, within: float = 20.0, what: str = "") -> Any
 @pytest.fixture
 async def mailer(notifier: Any, jetstream: JetStreamContext) -> AsyncIterator[Mailer]:
     client = await nats.connect(notifier.settings.nats_url)
-    for consumer in (notification_consumers.incident_notifications_consumer, identity_consumer):
+    for consumer in (notification_consumers.incident_notifications_consumer, operators_projection.consumer):
         await ensure_consumer(client.jetstream(), consumer.spec)
     running = Mailer(notifier, client, client.jetstream())
     running.start()
