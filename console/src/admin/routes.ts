@@ -1,6 +1,7 @@
 import type { RouteRecordRaw } from 'vue-router'
 
-// The ticket module's administration (10.10-10.15, flags of 10.18) and the platform's settings.
+// The ticket module's administration (10.10-10.15, flags of 10.18), the platform's settings and the
+// incident notifications.
 function ticketAdmin(path: string, flag: string, label: string, icon: string, order: number, page: RouteRecordRaw['component']): RouteRecordRaw {
   return {
     path,
@@ -36,6 +37,16 @@ export const adminRoutes: RouteRecordRaw[] = [
       title: 'Ticket System',
       flags: ['settings_system_enabled'],
       menu: { group: 'Settings', label: 'Ticket System', icon: 'pi pi-cog', order: 10 },
+    },
+  },
+  {
+    // The ITSM account's incident e-mails and webhooks; incidents have no department, so no ticket flag.
+    path: '/settings/incident-notifications',
+    component: () => import('./incidents/IncidentNotificationsPage.vue'),
+    meta: {
+      title: 'Incident Notifications',
+      flags: ['incidents.manage'],
+      menu: { group: 'Settings', label: 'Incident Notifications', icon: 'pi pi-bell', order: 15 },
     },
   },
   {
