@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy import ColumnElement
 
@@ -35,11 +35,6 @@ class WebhookScope:
         if self.department_id is not None:
             return webhooks.c.department_id == self.department_id
         return webhooks.c.scope == "itsm"
-
-    @classmethod
-    def of(cls, webhook: Any) -> WebhookScope:
-        """The scope of a webhook's row."""
-        return cls(webhook.department_id)
 
 
 ITSM = WebhookScope()

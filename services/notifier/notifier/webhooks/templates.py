@@ -115,12 +115,11 @@ class TemplateKind:
     """The placeholders a body may use, and the values a saved body is tried with."""
 
     placeholders: tuple[str, ...]
-    default_body: str
     sample_values: Mapping[str, str]
 
 
-TICKET_TEMPLATES = TemplateKind(PLACEHOLDERS, DEFAULT_BODY, SAMPLE_VALUES)
-INCIDENT_TEMPLATES = TemplateKind(INCIDENT_PLACEHOLDERS, INCIDENT_DEFAULT_BODY, INCIDENT_SAMPLE_VALUES)
+TICKET_TEMPLATES = TemplateKind(PLACEHOLDERS, SAMPLE_VALUES)
+INCIDENT_TEMPLATES = TemplateKind(INCIDENT_PLACEHOLDERS, INCIDENT_SAMPLE_VALUES)
 
 
 def unknown_placeholders(template: str, kind: TemplateKind = TICKET_TEMPLATES) -> list[str]:
