@@ -121,7 +121,7 @@ async def test_incidents_made_in_itsm_are_mailed_per_rule_and_posted_signed_to_t
     number, priority = incident["number"], incident["priority"]
     created = await smtp_sink.wait_for(2, within=60)
     assert sorted(message.rcpt_tos[0] for message in created) == [NOC, ONCALL]
-    link = f"{CONSOLE}/incidents/{number}"
+    link = f"{CONSOLE}/incidents/{incident['id']}"
     for message in created:
         parsed = message.parsed()
         # Python's SMTP policy folds a long Subject holding quotes right after "Subject:", so the

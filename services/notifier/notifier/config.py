@@ -15,7 +15,7 @@ class NotifierSettings(HelpdeskSettings, LiveSettings):
     service_name: str = "notifier"
     # Where operators open a ticket or an incident (HELPDESK_CONSOLE_URL, the console's public
     # address): a webhook's {{url}} and a notification e-mail's link are `ticket_url(number)` or
-    # `incident_url(number)`.
+    # `incident_url(incident_id)`.
     console_url: str = "http://localhost:8000"
     # Networks a webhook may reach although they are not public (comma-separated CIDRs, in any
     # spelling): the internal targets an administrator admits (webhooks/addresses.py).
@@ -55,9 +55,9 @@ class NotifierSettings(HelpdeskSettings, LiveSettings):
         """The console's page of a ticket (console/src/tickets: `/tickets/<number>`)."""
         return f"{self.console_url.rstrip('/')}/tickets/{number}"
 
-    def incident_url(self, number: str) -> str:
-        """The console's page of an incident (`/incidents/<number>`, as a ticket's)."""
-        return f"{self.console_url.rstrip('/')}/incidents/{number}"
+    def incident_url(self, incident_id: object) -> str:
+        """The console's page of an incident (`/incidents/<id>`, the route the Incidents page opens)."""
+        return f"{self.console_url.rstrip('/')}/incidents/{incident_id}"
 
     def allowed_networks(self) -> list[str]:
         return [network for network in self.webhook_allowed_networks.split(",") if network.strip()]

@@ -467,8 +467,13 @@ async def test_the_mail_names_the_incident_the_event_the_change_and_links_it_esc
     by_event = {
         mail.data.subject.split("]")[1].split("(")[0].strip(): mail.data for _, mail in await mailer.mails()
     }
-    link = "https://desk.example.com/incidents/INC-1042"
+    links = {
+        "Incident updated": updated.data.incident.id,
+        "Incident resolved": resolved.data.incident.id,
+        "Incident created": created.data.incident.id,
+    }
     for what, mail in by_event.items():
+        link = f"https://desk.example.com/incidents/{links[what]}"
         # The subject keeps the title as written (a header, not markup), on one line.
         assert mail.subject == f"[INC-1042] {what} (P1): {HOSTILE}"
         for body in (mail.body_text, mail.body_html):

@@ -191,7 +191,7 @@ async def test_an_incident_event_arrives_signed_with_the_incident_s_values_escap
         "note": "Rotated the logs.",
         "event": "incident_resolved",
         "timestamp": event.time.isoformat(),
-        "url": "https://desk.example.com/incidents/INC-1042",
+        "url": f"https://desk.example.com/incidents/{event.data.incident.id}",
     }
     assert Webhook(created["secret"]).verify(request.body, request.headers) is not None
     assert request.headers["webhook-id"] == delivery["id"]

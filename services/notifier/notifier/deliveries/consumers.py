@@ -119,7 +119,7 @@ def incident_placeholder_values(event: Any) -> dict[str, str]:
         "note": data.note or "",
         "event": event.type,
         "timestamp": event.time.isoformat(),
-        "url": _current_settings().incident_url(incident.number),
+        "url": _current_settings().incident_url(incident.id),
     }
 
 

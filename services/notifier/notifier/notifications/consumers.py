@@ -155,7 +155,7 @@ async def on_incident_events(session: AsyncSession, events: list[Any]) -> None:
         assignee = _assignee_to_write(event, rule)
         if assignee is not None and assignee in addresses:
             recipients.append(addresses[assignee])
-        composed = compose_incident(event, incident_url=settings.incident_url(data.incident.number))
+        composed = compose_incident(event, incident_url=settings.incident_url(data.incident.id))
         mails.extend(
             _incident_mails(event, _once_each(recipients), subscribed.sender_department_id, composed)
         )

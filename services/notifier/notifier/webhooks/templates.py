@@ -106,7 +106,7 @@ INCIDENT_SAMPLE_VALUES: dict[str, str] = {
     "note": "",
     "event": "incident_created",
     "timestamp": "2026-01-01T12:00:00+00:00",
-    "url": "https://helpdesk.example.com/incidents/INC-1001",
+    "url": "https://helpdesk.example.com/incidents/5f0c2b6e-4a1d-4d8e-9c3b-2f7e8a9d1c42",
 }
 
 
