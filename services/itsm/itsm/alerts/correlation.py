@@ -49,7 +49,7 @@ alerts_consumer = EventConsumer(
             description="Alerts correlated into incidents (dedup keys, storms).",
         )
     ),
-    batch_size=512,
+    batch_size=1024,
 )
 
 RuleKey = tuple[str, str]  # (source, rule)
@@ -142,10 +142,8 @@ async def _lock(session: AsyncSession, keys: list[str], rules: list[RuleKey]) ->
 
 
 async def _holders(session: AsyncSession, keys: list[str]) -> dict[str, uuid.UUID]:
-    query = select(incident_keys.c.correlation_key, incident_keys.c.incident_id).where(
-        incident_keys.c.active, incident_keys.c.correlation_key.in_(keys)
-    )
-    return {row.correlation_key: row.incident_id for row in await session.execute(query)}
+    rows = await (await driver_connection(session)).fetch(_HOLDERS, keys)
+    return {row["correlation_key"]: row["incident_id"] for row in rows}
 
 
 async def _open_storms(session: AsyncSession, rules: list[RuleKey]) -> dict[RuleKey, uuid.UUID]:
@@ -430,51 +428,51 @@ async def _flush(session: AsyncSession, batch: _Batch) -> None:
 async def _flush_attached(session: AsyncSession, batch: _Batch) -> None:
     """The counts and last-seen times of this batch's attachments so far, one statement each for the
     incidents and their keys; a storm's host count follows its keys."""
+    connection = await driver_connection(session)
     if batch.attached:
-        await session.execute(
-            text(
-                "UPDATE incidents SET alert_count = incidents.alert_count + added.count, "
-                "last_seen_at = greatest(incidents.last_seen_at, added.last_seen), "
-                "updated_at = greatest(incidents.updated_at, added.last_seen) "
-                "FROM unnest(CAST(:ids AS uuid[]), CAST(:counts AS int[]), CAST(:seen AS timestamptz[])) "
-                "AS added(id, count, last_seen) WHERE incidents.id = added.id"
-            ),
-            {
-                "ids": list(batch.attached),
-                "counts": [each.count for each in batch.attached.values()],
-                "seen": [each.last_seen for each in batch.attached.values()],
-            },
+        await connection.execute(
+            _ADD_TO_INCIDENTS,
+            list(batch.attached),
+            [each.count for each in batch.attached.values()],
+            [each.last_seen for each in batch.attached.values()],
         )
         storms = [incident_id for incident_id in batch.attached if incident_id in batch.storms.values()]
         if storms:
-            await session.execute(
-                text(
-                    "UPDATE incidents SET host_count = (SELECT count(DISTINCT host) FROM incident_keys "
-                    "WHERE incident_keys.incident_id = incidents.id) WHERE id = ANY(CAST(:ids AS uuid[]))"
-                ),
-                {"ids": storms},
-            )
+            await connection.execute(_COUNT_STORM_HOSTS, storms)
         batch.attached.clear()
     if batch.keys_attached:
-        await session.execute(
-            text(
-                "UPDATE incident_keys SET alert_count = incident_keys.alert_count + added.count, "
-                "state = 'triggered', last_seen_at = greatest(incident_keys.last_seen_at, added.last_seen) "
-                "FROM unnest(CAST(:keys AS text[]), CAST(:counts AS int[]), CAST(:seen AS timestamptz[])) "
-                "AS added(key, count, last_seen) "
-                "WHERE incident_keys.correlation_key = added.key AND incident_keys.active"
-            ),
-            {
-                "keys": list(batch.keys_attached),
-                "counts": [each.count for each in batch.keys_attached.values()],
-                "seen": [each.last_seen for each in batch.keys_attached.values()],
-            },
+        await connection.execute(
+            _ADD_TO_KEYS,
+            list(batch.keys_attached),
+            [each.count for each in batch.keys_attached.values()],
+            [each.last_seen for each in batch.keys_attached.values()],
         )
         batch.keys_attached.clear()
 
 
-# The two statements of every batch, straight to the driver with one array per column: through
-# SQLAlchemy a many-row VALUES is compiled anew for each batch size (`make bench-alerts`).
+# The statements of every batch, straight to the driver with one array per column: through SQLAlchemy
+# a many-row VALUES is compiled anew for each batch size, and each parameter costs (`make bench-alerts`).
+_HOLDERS = """
+SELECT correlation_key, incident_id FROM incident_keys WHERE active AND correlation_key = ANY($1::text[])
+"""
+_ADD_TO_INCIDENTS = """
+UPDATE incidents SET alert_count = incidents.alert_count + added.count,
+       last_seen_at = greatest(incidents.last_seen_at, added.last_seen),
+       updated_at = greatest(incidents.updated_at, added.last_seen)
+FROM unnest($1::uuid[], $2::int[], $3::timestamptz[]) AS added(id, count, last_seen)
+WHERE incidents.id = added.id
+"""
+_COUNT_STORM_HOSTS = """
+UPDATE incidents SET host_count = (
+    SELECT count(DISTINCT host) FROM incident_keys WHERE incident_keys.incident_id = incidents.id
+) WHERE id = ANY($1::uuid[])
+"""
+_ADD_TO_KEYS = """
+UPDATE incident_keys SET alert_count = incident_keys.alert_count + added.count, state = 'triggered',
+       last_seen_at = greatest(incident_keys.last_seen_at, added.last_seen)
+FROM unnest($1::text[], $2::int[], $3::timestamptz[]) AS added(key, count, last_seen)
+WHERE incident_keys.correlation_key = added.key AND incident_keys.active
+"""
 _INSERT_ALERTS = """
 INSERT INTO alerts (id, incident_id, source, action, correlation_key, dedup_key, host, rule, severity,
                     summary, payload, occurred_at, received_at, outcome)

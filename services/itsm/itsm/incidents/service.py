@@ -24,6 +24,7 @@ from helpdesk_common.contracts.itsm import (
     IncidentEscalated,
     IncidentReopened,
     IncidentResolved,
+    IncidentSnapshot,
     IncidentUpdated,
     ResolutionCode,
 )
@@ -81,10 +82,10 @@ class Draft:
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
-async def open_incidents(session: AsyncSession, drafts: list[Draft]) -> list[Any]:
-    """New incidents' rows in the drafts' order (numbers drawn, enrichment stored), each on its
-    timeline and announced: a few statements for any number, since a storm opens thousands at once
-    (`make bench-alerts`)."""
+async def open_incidents(session: AsyncSession, drafts: list[Draft]) -> list[IncidentSnapshot]:
+    """New incidents (numbers drawn, enrichment stored), each on its timeline and announced, as they
+    were written, in the drafts' order: a few statements for any number, since a storm opens
+    thousands at once (`make bench-alerts`)."""
     if not drafts:
         return []
     numbers = await store.next_numbers(session, len(drafts))
@@ -103,32 +104,21 @@ async def open_incidents(session: AsyncSession, drafts: list[Draft]) -> list[Any
         }
         for draft, number in zip(drafts, numbers, strict=True)
     ]
-    rows: dict[uuid.UUID, Any] = {}
-    for group in _same_columns(values):
-        for row in await session.execute(incidents.insert().returning(*incidents.c), group):
-            rows[row.id] = row
-    ordered = [rows[draft.id] for draft in drafts]
+    await store.insert_incidents(session, values)
+    created = [IncidentSnapshot.model_validate(each) for each in values]
     await store.timelines(
         session,
         [(draft.id, "created", draft.summary, draft.at, draft.actor) for draft in drafts],
     )
     await store.announce_many(
-        session, [(IncidentCreated, row, draft.actor) for draft, row in zip(drafts, ordered, strict=True)]
+        session, [(IncidentCreated, row, draft.actor) for draft, row in zip(drafts, created, strict=True)]
     )
-    return ordered
+    return created
 
 
-def _same_columns(values: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """One executemany needs one set of columns."""
-    groups: dict[frozenset[str], list[dict[str, Any]]] = {}
-    for each in values:
-        groups.setdefault(frozenset(each), []).append(each)
-    return list(groups.values())
-
-
-async def open_incident(session: AsyncSession, draft: Draft) -> Any:
-    (row,) = await open_incidents(session, [draft])
-    return row
+async def open_incident(session: AsyncSession, draft: Draft) -> IncidentSnapshot:
+    (created,) = await open_incidents(session, [draft])
+    return created
 
 
 async def create(
@@ -184,7 +174,7 @@ async def create(
             summary=f"Created by {operator.username}",
         ),
     )
-    return out(row)
+    return out(await store.load(session, row.id))
 
 
 async def update_incident(
