@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -14,6 +14,7 @@ from helpdesk_common.clock import Now
 from helpdesk_common.contracts.itsm import IncidentPriority, IncidentStatus
 from helpdesk_common.db import Session
 from helpdesk_common.errors import ValidationFailed
+from helpdesk_common.http.openapi import problem
 from helpdesk_common.inputs import QueryText
 from itsm.access import IncidentManager, IncidentReader
 from itsm.incidents import bulk, service
@@ -34,6 +35,10 @@ from itsm.timeline import service as timeline
 from itsm.timeline.schemas import TimelineEntry
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
+# What acknowledge, escalate, resolve and reopen answer for an incident whose status does not allow it.
+STATE_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: problem("The incident's status does not allow this (`detail` says which it is).")
+}
 
 
 @router.get("")
@@ -107,7 +112,7 @@ async def assign_incident(
     return assigned
 
 
-@router.post("/{incident_id}/acknowledge")
+@router.post("/{incident_id}/acknowledge", responses=STATE_CONFLICT)
 async def acknowledge_incident(
     incident_id: uuid.UUID, data: AcknowledgeIn, operator: IncidentManager, session: Session, now: Now
 ) -> IncidentOut:
@@ -117,7 +122,7 @@ async def acknowledge_incident(
     return done
 
 
-@router.post("/{incident_id}/escalate")
+@router.post("/{incident_id}/escalate", responses=STATE_CONFLICT)
 async def escalate_incident(
     incident_id: uuid.UUID, data: EscalateIn, operator: IncidentManager, session: Session, now: Now
 ) -> IncidentOut:
@@ -126,7 +131,7 @@ async def escalate_incident(
     return done
 
 
-@router.post("/{incident_id}/resolve")
+@router.post("/{incident_id}/resolve", responses=STATE_CONFLICT)
 async def resolve_incident(
     incident_id: uuid.UUID, data: ResolveIn, operator: IncidentManager, session: Session, now: Now
 ) -> IncidentOut:
@@ -137,7 +142,7 @@ async def resolve_incident(
     return done
 
 
-@router.post("/{incident_id}/reopen")
+@router.post("/{incident_id}/reopen", responses=STATE_CONFLICT)
 async def reopen_incident(
     incident_id: uuid.UUID, data: ReopenIn, operator: IncidentManager, session: Session, now: Now
 ) -> IncidentOut:
