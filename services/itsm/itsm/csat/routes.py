@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from helpdesk_common.clock import Now
 from helpdesk_common.db import Session
+from helpdesk_common.http.openapi import problem
 from itsm.access import IncidentReader
 from itsm.csat import service
 from itsm.csat.schemas import CsatIn, CsatReport, IncidentCsat
@@ -22,7 +23,10 @@ async def read_csat(incident_id: uuid.UUID, operator: IncidentReader, session: S
     return await service.read(session, incident_id)
 
 
-@router.put("/incidents/{incident_id}/csat")
+@router.put(
+    "/incidents/{incident_id}/csat",
+    responses={409: problem("The incident is neither resolved nor closed: CSAT is not open yet.")},
+)
 async def submit_csat(
     incident_id: uuid.UUID, data: CsatIn, operator: IncidentReader, session: Session, now: Now
 ) -> IncidentCsat:
