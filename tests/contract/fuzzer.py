@@ -32,8 +32,18 @@ EXISTING = 0.7
 # from the seeded records and its own inventions, and chains none of them.
 UNCHAINED = r"^/api/(operators|roles|auth)(/|$)"
 PHASES = (("examples,coverage,fuzzing", ()), ("stateful", ("--exclude-path-regex", UNCHAINED)))
-# Body fields that name records, so that creations and edits can succeed.
-BODY_REFERENCES = ("department_id", "contact_id", "customer_id", "type_id", "sla_id", "tenant_id")
+# Body fields that name records, so that creations and edits can succeed, and the dictionary each draws
+# from: an alert's `routing_key` is the seeded source's integration key, so alerts are accepted too.
+BODY_REFERENCES = {
+    "department_id": "department_id",
+    "contact_id": "contact_id",
+    "customer_id": "customer_id",
+    "type_id": "type_id",
+    "sla_id": "sla_id",
+    "tenant_id": "tenant_id",
+    "assignment_group_id": "group_id",
+    "routing_key": "routing_key",
+}
 
 
 @dataclass
@@ -58,7 +68,7 @@ def configuration(kept: Records, doomed: Records) -> str:
         lines += [f"[dictionaries.{name}_doomed]", f"values = {json.dumps(doomed[name])}"]
     lines.append("[parameters]")
     lines += [_binding(f"path.{name}", name) for name in kept]
-    lines += [_binding(f"body.{name}", name) for name in BODY_REFERENCES if name in kept]
+    lines += [_binding(f"body.{field}", name) for field, name in BODY_REFERENCES.items() if name in kept]
     lines += [
         "[[operations]]",
         'include-method = "DELETE"',

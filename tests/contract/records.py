@@ -9,7 +9,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import nats
 
+from helpdesk_common.contracts.envelope import EventEnvelope
+from helpdesk_common.contracts.inventory import (
+    InventoryHostGroup,
+    InventoryHostGroupData,
+    InventoryHostGroupUpserted,
+    InventoryTenant,
+    InventoryTenantData,
+    InventoryTenantUpserted,
+)
 from tests.backbone.harness import eventually
 
 # Each operation that names a record in its path draws it from these (or makes one up, for a 404).
@@ -167,3 +177,78 @@ async def _seed_one_of_each(
     keep("operator_id", operator["id"])
     token = await _created(admin, "/api/auth/tokens", {"name": f"spare {suffix}"})
     keep("token_id", token["id"])
+
+
+async def seed_itsm(admin: httpx.AsyncClient, *, nats_url: str) -> tuple[Records, Records]:
+    """The ITSM records, as `seed`'s: an organisation and a host group (from the inventory contract on
+    the bus, the only way they come), an alert source with its integration key, an assignment group,
+    an incident with a note. Assignment groups and host groups share the path parameter `group_id`."""
+    kept: Records = {}
+    doomed: Records = {}
+    run = secrets.token_hex(3)
+    for records, suffix in ((kept, f"kept-{run}"), (doomed, f"doomed-{run}")):
+        await _seed_itsm_one_of_each(admin, records, suffix, nats_url=nats_url)
+    return kept, doomed
+
+
+async def _seed_itsm_one_of_each(
+    admin: httpx.AsyncClient, records: Records, suffix: str, *, nats_url: str
+) -> None:
+    def keep(name: str, value: str) -> str:
+        records.setdefault(name, []).append(value)
+        return value
+
+    tenant = InventoryTenant(id=uuid.uuid4(), name=f"Organisation {suffix}")
+    host_group = InventoryHostGroup(
+        id=uuid.uuid4(), tenant_id=tenant.id, name=f"hosts-{suffix}", criticality="high"
+    )
+    await _published(
+        nats_url,
+        InventoryTenantUpserted.build(
+            source="contract-test", subject=str(tenant.id), data=InventoryTenantData(tenant=tenant)
+        ),
+        InventoryHostGroupUpserted.build(
+            source="contract-test",
+            subject=str(host_group.id),
+            data=InventoryHostGroupData(host_group=host_group),
+        ),
+    )
+
+    async def known(path: str, record_id: uuid.UUID) -> bool:
+        listed = await admin.get(path)
+        assert listed.status_code == 200, listed.text
+        return str(record_id) in {each["id"] for each in listed.json()}
+
+    await eventually(
+        lambda: known("/api/itsm/organisations", tenant.id), within=30, what="ITSM to know the organisation"
+    )
+    await eventually(
+        lambda: known("/api/itsm/host-groups", host_group.id), within=30, what="ITSM to know the host group"
+    )
+    keep("tenant_id", str(tenant.id))
+    source = await _created(admin, "/api/itsm/alert-sources", {"name": f"monitor-{suffix}"})
+    keep("source_id", source["id"])
+    keep("key_id", source["new_key"]["id"])
+    keep("routing_key", source["new_key"]["key"])
+    group = await _created(admin, "/api/itsm/assignment-groups", {"name": f"Team {suffix}"})
+    keep("group_id", group["id"])
+    keep("group_id", str(host_group.id))
+    incident = await _created(
+        admin,
+        "/api/itsm/incidents",
+        {"title": f"Disk full {suffix}", "host": f"db-{suffix}", "assignment_group_id": group["id"]},
+    )
+    keep("incident_id", incident["id"])
+    note = await _created(admin, f"/api/itsm/incidents/{incident['id']}/notes", {"body": "Looking."})
+    keep("note_id", note["id"])
+
+
+async def _published(nats_url: str, *events: EventEnvelope[Any]) -> None:
+    client = await nats.connect(nats_url)
+    try:
+        for event in events:
+            await client.jetstream().publish(
+                event.bus_subject(), event.to_json(), headers={"Nats-Msg-Id": str(event.id)}
+            )
+    finally:
+        await client.close()

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from helpdesk_common.contracts.alerts import Alert, AlertData
 from helpdesk_common.db import Session
 from helpdesk_common.errors import HelpdeskError, Unauthenticated
+from helpdesk_common.http.openapi import RETRY_AFTER, problem
 from helpdesk_common.outbox import add_event
 from itsm.alerts.limits import SourceLimiter
 from itsm.sources.service import holder_of
@@ -43,7 +44,12 @@ class TooManyAlerts(HelpdeskError):
     title = "Too many alerts from this source"
 
 
-@router.post("/alerts", status_code=202, openapi_extra={"security": [{"integrationKey": []}]})
+@router.post(
+    "/alerts",
+    status_code=202,
+    openapi_extra={"security": [{"integrationKey": []}]},
+    responses={429: problem("More alerts a minute than the source's rate_per_minute.", headers=RETRY_AFTER)},
+)
 async def receive_alert(data: AlertRequest, request: Request, session: Session) -> AlertAccepted:
     """Accepted once it is stored in the outbox: it reaches its incident within moments, and a copy
     sent again (same `dedup_key`) changes nothing twice."""
