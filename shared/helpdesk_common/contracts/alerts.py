@@ -59,9 +59,15 @@ class AlertPayload(BaseModel):
     @field_validator("custom_details")
     @classmethod
     def _bounded(cls, value: dict[str, Any]) -> dict[str, Any]:
-        if len(orjson.dumps(value)) > CUSTOM_DETAILS_MAX_BYTES:
+        try:
+            encoded = orjson.dumps(value)
+        except orjson.JSONEncodeError as error:
+            # An integer past 64 bits, which a JSON body over HTTP may carry: the envelope could not
+            # be written, so it is the alert's fault (422), not the server's.
+            raise ValueError(f"must be storable as JSON: {error}") from error
+        if len(encoded) > CUSTOM_DETAILS_MAX_BYTES:
             raise ValueError(f"must be at most {CUSTOM_DETAILS_MAX_BYTES} bytes as JSON")
-        if "\\u0000" in orjson.dumps(value).decode():
+        if "\\u0000" in encoded.decode():
             raise ValueError("must not contain NUL characters")
         return value
 
