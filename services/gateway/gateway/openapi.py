@@ -14,7 +14,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from gateway.config import PUBLIC_NAMES, GatewaySettings
+from gateway.config import PUBLIC_NAMES, SERVICE_AUTHENTICATED, GatewaySettings
 from gateway.identity.authentication import CSRF_HEADER
 from helpdesk_common.http.openapi import (
     GENERIC_PROBLEMS,
@@ -147,10 +147,13 @@ def merge(
     merged["paths"], merged["components"] = _namespaced(gateway, namespace="gateway", public=None)
     for public, document in services.items():
         paths, components = _namespaced(document, namespace=PUBLIC_NAMES[public], public=public)
-        for item in paths.values():
+        for path, item in paths.items():
             for method in METHODS:
                 if method in item:
-                    _forwarded(item[method], method, authentication)
+                    own = (method.upper(), public, path.removeprefix(f"/api/{public}") or "/")
+                    _forwarded(
+                        item[method], method, authentication, own_credential=own in SERVICE_AUTHENTICATED
+                    )
         merged["paths"].update(paths)
         for kind, items in components.items():
             merged["components"].setdefault(kind, {}).update(items)
@@ -214,13 +217,17 @@ def _tagged(operation: Document, *, namespace: str, public: str) -> Document:
     return operation
 
 
-def _forwarded(operation: Document, method: str, authentication: Authentication) -> None:
+def _forwarded(
+    operation: Document, method: str, authentication: Authentication, *, own_credential: bool
+) -> None:
     """A forwarded operation takes the gateway's credentials (the gateway forwards nothing it could not
-    authenticate), and may meet the gateway's own failures."""
-    operation["security"] = authentication.requirement(method)
+    authenticate), and may meet the gateway's own failures. One that carries a credential of its own
+    (`SERVICE_AUTHENTICATED`) takes none of the gateway's, and is refused only by the service."""
+    operation["security"] = [] if own_credential else authentication.requirement(method)
     responses = operation.setdefault("responses", {})
     for code, response in FORWARDING_PROBLEMS.items():
-        responses.setdefault(code, copy.deepcopy(response))
+        if not (own_credential and code in ("401", "403")):
+            responses.setdefault(code, copy.deepcopy(response))
     operation["responses"] = dict(sorted(responses.items()))
 
 

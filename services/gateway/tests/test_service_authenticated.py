@@ -1,7 +1,8 @@
 """The one request the gateway forwards without an operator (`SERVICE_AUTHENTICATED`: an alert with its
 source's integration key in the body, POST /api/itsm/alerts) over real HTTP on loopback: it reaches the
 service without being authenticated and without an internal token, whatever the caller sends; every
-other method and path of that service, and the same path of another, still needs a signed-in caller."""
+other method and path of that service, and the same path of another, still needs a signed-in caller.
+The API description says the same: no credentials of the gateway's for that operation alone."""
 
 from __future__ import annotations
 
@@ -9,21 +10,29 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp
 
 from gateway.config import SERVICE_AUTHENTICATED
 from gateway.identity.principal import Principal
+from gateway.openapi import merge, public_authentication
 from gateway.proxy import GatewayProxy, install
-from helpdesk_common.auth import INTERNAL_TOKEN_HEADER, Operator, generate_key_pair, mint_internal_token
+from helpdesk_common.auth import (
+    INTERNAL_TOKEN_HEADER,
+    Operator,
+    current_operator,
+    generate_key_pair,
+    mint_internal_token,
+)
 from helpdesk_common.config import HelpdeskSettings
 from helpdesk_common.errors import Unauthenticated
 from helpdesk_common.http.app import create_app
+from helpdesk_common.http.openapi import problem
 from helpdesk_common.service import served
 from helpdesk_common.testing.http import serving
 
@@ -159,3 +168,30 @@ async def test_a_signed_in_caller_elsewhere_on_the_service_gets_the_internal_tok
     response = await gateway.get("/api/itsm/alerts", headers={"x-test-operator": "ada"})
     assert response.status_code == 202, response.text
     assert INTERNAL_TOKEN_HEADER.lower() in response.json()["headers"]
+
+
+def test_the_api_description_asks_the_intake_for_no_credentials_of_the_gateways() -> None:
+    itsm = create_app(title="itsm", settings=HelpdeskSettings(), readiness_checks={})
+
+    @itsm.post(
+        "/alerts", status_code=202, openapi_extra={"security": []}, responses={401: problem("Unknown key.")}
+    )
+    async def receive_alert() -> None:
+        return None
+
+    @itsm.get("/alerts")
+    async def list_alerts(operator: Annotated[Operator, Depends(current_operator)]) -> None:
+        return None
+
+    gateway = create_app(title="gateway", settings=HelpdeskSettings(), readiness_checks={})
+    document = merge(
+        gateway.openapi(), {"itsm": itsm.openapi()}, {}, public_authentication("helpdesk_session")
+    )
+    intake = document["paths"]["/api/itsm/alerts"]["post"]
+    assert intake["security"] == []
+    # The service's refusal of a key stays; the gateway refuses nothing here, and no flag is asked.
+    assert intake["responses"]["401"]["description"] == "Unknown key."
+    assert {"502", "503", "504"} <= intake["responses"].keys() and "403" not in intake["responses"]
+    listed = document["paths"]["/api/itsm/alerts"]["get"]
+    assert listed["security"] == [{"apiToken": []}, {"session": []}]
+    assert {"401", "403"} <= listed["responses"].keys()
