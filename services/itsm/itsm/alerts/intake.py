@@ -47,8 +47,12 @@ class TooManyAlerts(HelpdeskError):
 @router.post(
     "/alerts",
     status_code=202,
-    openapi_extra={"security": [{"integrationKey": []}]},
-    responses={429: problem("More alerts a minute than the source's rate_per_minute.", headers=RETRY_AFTER)},
+    # No operator's credentials: the key is in the body (the gateway asks for none either).
+    openapi_extra={"security": []},
+    responses={
+        401: problem("The routing_key is no enabled source's integration key, or it was revoked."),
+        429: problem("More alerts a minute than the source's rate_per_minute.", headers=RETRY_AFTER),
+    },
 )
 async def receive_alert(data: AlertRequest, request: Request, session: Session) -> AlertAccepted:
     """Accepted once it is stored in the outbox: it reaches its incident within moments, and a copy
