@@ -87,6 +87,12 @@ def configuration(kept: Records, doomed: Records) -> str:
         "[[operations]]",
         f"include-path-regex = {json.dumps(UNCHAINED)}",
         *_NOT_LEARNED,
+        # The alert sources that take the fuzzer's alerts have no seeded id (records.py): learnt from
+        # their list, an edit could disable them before the alerts' turn comes.
+        "[[operations]]",
+        'include-path = "/api/itsm/alert-sources/{source_id}"',
+        'include-method = "PATCH"',
+        *_NOT_LEARNED,
     ]
     return "\n".join(lines) + "\n"
 

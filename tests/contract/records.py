@@ -24,6 +24,8 @@ from tests.backbone.harness import eventually
 
 # Each operation that names a record in its path draws it from these (or makes one up, for a 404).
 Records = dict[str, list[str]]
+# The names of the alert sources whose keys alone the fuzzer draws.
+INTAKE_PREFIX = "intake-"
 
 
 async def _created(client: httpx.AsyncClient, path: str, body: dict[str, Any], **params: str) -> Any:
@@ -181,8 +183,9 @@ async def _seed_one_of_each(
 
 async def seed_itsm(admin: httpx.AsyncClient, *, nats_url: str) -> tuple[Records, Records]:
     """The ITSM records, as `seed`'s: an organisation and a host group (from the inventory contract on
-    the bus, the only way they come), an alert source with its integration key, an assignment group,
-    an incident with a note. Assignment groups and host groups share the path parameter `group_id`."""
+    the bus, the only way they come), an alert source with its integration key and one more whose key
+    alone is drawn (for alerts), an assignment group, an incident with a note. Assignment groups and
+    host groups share the path parameter `group_id`."""
     kept: Records = {}
     doomed: Records = {}
     run = secrets.token_hex(3)
@@ -230,6 +233,10 @@ async def _seed_itsm_one_of_each(
     keep("source_id", source["id"])
     keep("key_id", source["new_key"]["id"])
     keep("routing_key", source["new_key"]["key"])
+    # The key of a source the fuzzer cannot disable or delete (no operation draws its id), so that
+    # alerts are accepted whatever the operations before them did to the one above.
+    intake = await _created(admin, "/api/itsm/alert-sources", {"name": f"{INTAKE_PREFIX}{suffix}"})
+    keep("routing_key", intake["new_key"]["key"])
     group = await _created(admin, "/api/itsm/assignment-groups", {"name": f"Team {suffix}"})
     keep("group_id", group["id"])
     keep("group_id", str(host_group.id))
