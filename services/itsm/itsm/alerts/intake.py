@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import update
 
@@ -28,6 +28,39 @@ class AlertRequest(AlertData):
     routing_key: Annotated[
         str, Field(min_length=1, max_length=200, description="The source's integration key.")
     ]
+
+
+_KEY = "hdk_the-key-shown-once-when-the-source-was-made"
+# Shown in the API's document (Swagger UI) as a producer would send each action.
+EXAMPLES = {
+    "trigger": {
+        "summary": "A check failed",
+        "value": {
+            "routing_key": _KEY,
+            "event_action": "trigger",
+            "dedup_key": "db-01/disk_space",
+            "payload": {
+                "summary": "Disk /var on db-01 is 97% full",
+                "source": "db-01",
+                "severity": "critical",
+                "timestamp": "2026-12-04T09:30:00Z",
+                "rule": "disk_space",
+                "component": "postgres",
+                "group": "databases",
+                "class": "disk",
+                "custom_details": {"free_bytes": 1073741824, "mount": "/var"},
+            },
+        },
+    },
+    "acknowledge": {
+        "summary": "Someone is on it",
+        "value": {"routing_key": _KEY, "event_action": "acknowledge", "dedup_key": "db-01/disk_space"},
+    },
+    "resolve": {
+        "summary": "The check passes again",
+        "value": {"routing_key": _KEY, "event_action": "resolve", "dedup_key": "db-01/disk_space"},
+    },
+}
 
 
 class AlertAccepted(BaseModel):
@@ -54,7 +87,11 @@ class TooManyAlerts(HelpdeskError):
         429: problem("More alerts a minute than the source's rate_per_minute.", headers=RETRY_AFTER),
     },
 )
-async def receive_alert(data: AlertRequest, request: Request, session: Session) -> AlertAccepted:
+async def receive_alert(
+    data: Annotated[AlertRequest, Body(openapi_examples=EXAMPLES)],
+    request: Request,
+    session: Session,
+) -> AlertAccepted:
     """Accepted once it is stored in the outbox: it reaches its incident within moments, and a copy
     sent again (same `dedup_key`) changes nothing twice."""
     holder = await holder_of(session, data.routing_key)
