@@ -103,9 +103,9 @@ def configuration(kept: Records, doomed: Records) -> str:
         'include-method = "POST"',
         "[operations.generation]",
         f"max-examples = {ALERT_EXAMPLES}",
-        "[operations.parameters]",
-        '"body.routing_key" = { dictionary = "routing_key", probability = 1.0 }',
     ]
+    if "routing_key" in kept:
+        lines += ["[operations.parameters]", _binding("body.routing_key", "routing_key", probability=1.0)]
     return "\n".join(lines) + "\n"
 
 
@@ -118,8 +118,8 @@ _NOT_LEARNED = (
 )
 
 
-def _binding(key: str, dictionary: str) -> str:
-    return f'"{key}" = {{ dictionary = "{dictionary}", probability = {EXISTING} }}'
+def _binding(key: str, dictionary: str, *, probability: float = EXISTING) -> str:
+    return f'"{key}" = {{ dictionary = "{dictionary}", probability = {probability} }}'
 
 
 async def fuzz(api: str, authorization: str, config: Path, reports: Path, *, within: float) -> list[Run]:

@@ -2,13 +2,13 @@
 time tracker and ITSM behind it as real processes, finds no answer the document does not describe, and
 no server error.
 
-ITSM is fuzzed in the same run rather than a second one: its 37 operations took schemathesis from
-175 s for the other 99 to 204-328 s for all 136 (three runs on 2026-12-04, 2 vCPUs at a load of 10 to
-13 from other test runs), well within WITHIN_SECONDS, while a second stack would cost its own start-up
-(about 45 s there). Beside the SLA engine its incidents also meet real SLA definitions.
-`POST /api/itsm/alerts` is fuzzed like the rest: the gateway forwards it unauthenticated, so a bad key
-must be a 401 and a bad alert a 422, never a 500; most of the time it carries a seeded source's key,
-and the run must have had an alert accepted."""
+ITSM is fuzzed in the same run rather than a second one: its 38 operations took schemathesis from 87 s
+for the other 103 to 127 s for all 141 at a load of 3 on 2 vCPUs (2026-12-04; 175 s against 204-328 s
+earlier that day at a load of 10 to 13 from other test runs), far within WITHIN_SECONDS, while a second
+stack would cost its own start-up (18-45 s). Beside the SLA engine its incidents also meet real SLA
+definitions. `POST /api/itsm/alerts` is fuzzed like the rest: the gateway forwards it unauthenticated,
+so a bad key must be a 401 and a bad alert a 422, never a 500; every valid alert the fuzzer makes
+carries a seeded key, and the run must have had one accepted."""
 
 from __future__ import annotations
 
