@@ -7504,17 +7504,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No credentials were sent, or they are unknown, expired or revoked. */
+            /** @description The routing_key is no enabled source's integration key, or it was revoked. */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed: a permission flag is missing (`flag` names it; `any_of` lists them when one of several would do), a cookie-authenticated write lacks its CSRF token, or the module is switched off (`reason`). */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7534,6 +7525,17 @@ export interface operations {
             /** @description The request is not valid: `errors` names each field that is wrong and why. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description More alerts a minute than the source's rate_per_minute. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8900,6 +8902,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The incident's status does not allow this (`detail` says which it is). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than this operation accepts. */
             413: {
                 headers: {
@@ -9205,6 +9216,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The incident is neither resolved nor closed: CSAT is not open yet. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than this operation accepts. */
             413: {
                 headers: {
@@ -9307,6 +9327,15 @@ export interface operations {
             };
             /** @description Nothing is there, or the caller may not see it. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The incident's status does not allow this (`detail` says which it is). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9815,6 +9844,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The incident's status does not allow this (`detail` says which it is). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than this operation accepts. */
             413: {
                 headers: {
@@ -9917,6 +9955,15 @@ export interface operations {
             };
             /** @description Nothing is there, or the caller may not see it. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The incident's status does not allow this (`detail` says which it is). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
