@@ -144,6 +144,7 @@ async def test_an_alert_carries_no_token_even_from_a_signed_in_caller_or_a_spoof
         ("PUT", "/api/itsm/alerts"),
         ("DELETE", "/api/itsm/alerts"),
         ("POST", "/api/itsm/alerts/x"),
+        ("POST", "/api/itsm/alerts/"),
         ("POST", "/api/itsm/alerts-x"),
         ("POST", "/api/itsm/incidents"),
         ("POST", "/api/itsm"),

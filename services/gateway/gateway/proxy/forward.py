@@ -133,8 +133,8 @@ class GatewayProxy:
 
 
 def _service_authenticated(method: str, public: str, path: str) -> bool:
-    rest = path[len(public) + 5 :].rstrip("/") or "/"
-    return (method, public, rest) in SERVICE_AUTHENTICATED
+    """The exact path only: `/api/itsm/alerts/` is not a second spelling of the intake."""
+    return (method, public, path[len(public) + 5 :]) in SERVICE_AUTHENTICATED
 
 
 def _upstream_target(scope: Scope) -> bytes:
