@@ -339,3 +339,25 @@ sla_definitions = Table(
     Column("removed", Boolean, nullable=False, server_default=text("false")),
     Column("changed_at", DateTime(timezone=True), nullable=False),
 )
+
+# Each source's admission on the bus (alerts/admission.py): how many of its alerts this minute were
+# correlated at once, and how many wait in `deferred_alerts` to be correlated at its rate.
+alert_admission = Table(
+    "alert_admission",
+    metadata,
+    Column("source", Text, primary_key=True),
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("admitted", Integer, nullable=False, server_default=text("0")),
+    Column("deferred", Integer, nullable=False, server_default=text("0")),
+)
+
+# Alerts of a source over its rate, in arrival order, until the drain correlates them.
+deferred_alerts = Table(
+    "deferred_alerts",
+    metadata,
+    Column("sequence", BigInteger, primary_key=True, autoincrement=True),
+    Column("source", Text, nullable=False),
+    Column("envelope", JSONB, nullable=False),
+    Column("deferred_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+Index("deferred_alerts_source", deferred_alerts.c.source, deferred_alerts.c.sequence)

@@ -122,7 +122,7 @@ class Desk:
     async def correlate(self, *alerts: Alert) -> None:
         """One batch through the correlator, in one transaction (as the consumer applies it)."""
         async with self.app.sessions() as session, session.begin():
-            await correlate(session, list(alerts))
+            await correlate(session, list(alerts), now=self.clock.now())
 
     async def sla(self, name: str = "Gold", **fields: Any) -> uuid.UUID:
         sla_id = uuid.uuid4()

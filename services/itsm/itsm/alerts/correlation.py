@@ -18,10 +18,11 @@ so a storm of alerts is not a storm of notifications.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, text, tuple_, update
@@ -31,6 +32,8 @@ from helpdesk_common.bus.consumer import EventConsumer
 from helpdesk_common.bus.topology import ConsumerSpec, declare_consumer
 from helpdesk_common.contracts.alerts import SEVERITIES, Alert, AlertSeverity
 from helpdesk_common.db import driver_connection
+from itsm.alerts.admission import admit
+from itsm.config import ItsmSettings as ItsmConfig
 from itsm.incidents import service as incidents_service
 from itsm.incidents import store
 from itsm.incidents.enrichment import Signal, enrich
@@ -99,7 +102,19 @@ async def on_alerts(session: AsyncSession, events: list[Alert]) -> None:
     await correlate(session, events)
 
 
-async def correlate(session: AsyncSession, events: list[Alert]) -> None:
+async def correlate(session: AsyncSession, events: list[Alert], *, now: datetime | None = None) -> None:
+    """A batch from the bus: each source held to its rate first (admission.py), the rest correlated."""
+    admitted = await admit(session, events, now=now or datetime.now(UTC), default_rate=_bus_rate())
+    if admitted:
+        await correlate_admitted(session, admitted)
+
+
+@functools.cache
+def _bus_rate() -> int:
+    return ItsmConfig().itsm_bus_rate_per_minute
+
+
+async def correlate_admitted(session: AsyncSession, events: list[Alert]) -> None:
     keys = sorted({correlation_key(event) for event in events})
     rules = sorted({rule for event in events if (rule := _rule_key(event)) is not None})
     await _lock(session, keys, rules)
