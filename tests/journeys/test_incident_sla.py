@@ -94,7 +94,7 @@ async def test_an_incident_under_an_sla_gets_its_deadlines_and_a_breach_escalate
     async def deadlines_applied() -> bool:
         return (await read(manager))["response_due_at"] is not None
 
-    # Two hops (itsm to the engine, the engine back), each of which may wait out one ack wait (30 s).
+    # Two hops (itsm to the engine, the engine back), each of which may wait out one ack wait.
     await eventually(deadlines_applied, within=90, what="the engine's deadlines on the incident")
     applied = await read(manager)
     response_due_at = datetime.fromisoformat(applied["response_due_at"])

@@ -193,7 +193,8 @@ async def test_two_consumer_replicas_racing_on_one_dedup_key_open_one_incident(
 async def test_an_alert_that_is_not_valid_on_the_bus_is_dead_lettered_and_the_next_goes_on(
     desk: Desk, jetstream: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Tried as often as ever (an unknown version may be understood after an upgrade), only sooner.
+    # Not a mock: the real consumer on the real NATS and PostgreSQL, tried as often as ever (an unknown
+    # version may be understood after an upgrade), only with a shorter backoff so the test need not wait.
     monkeypatch.setattr(alerts_consumer, "retry", RetryPolicy(backoff_base_seconds=0.05))
     client = await nats.connect(desk.servers.nats_url)
     try:
