@@ -97,10 +97,17 @@ async def add_events(session: AsyncSession | AsyncConnection, events: Iterable[E
     if not parameters[0]:
         return
     await (await driver_connection(session)).execute(_INSERT, *parameters)
+    wake_after_commit(session)
+
+
+def wake_after_commit(session: AsyncSession | AsyncConnection) -> None:
+    """The relay in this process is woken when `session` commits, for events written to the outbox
+    in its transaction by other means than `add_events` (straight on its driver connection)."""
     if isinstance(session, AsyncSession):
         session.sync_session.info[_WROTE] = True
     else:
-        # A bare connection has no after-commit hook here: an early wake only costs the relay a look.
+        # A bare connection has no after-commit hook here: the wake comes early, the relay finds
+        # nothing committed yet, and its next poll publishes the events.
         committed.set()
 
 

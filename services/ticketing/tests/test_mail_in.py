@@ -283,7 +283,8 @@ async def test_a_sender_flooding_a_mailbox_fills_one_ticket_not_the_queue(ticket
 async def test_a_run_of_messages_is_applied_as_one_after_another_would_be(ticketing_app: Ticketing) -> None:
     """The consumer applies a pulled run at once (`receive_many`): the same message twice in the run
     lands once, a reply threads onto a ticket opened earlier in the same run, one new sender becomes
-    one contact, and the flood limit counts the tickets the run itself opened."""
+    one contact, the flood limit counts the tickets the run itself opened, and the tickets a run opens
+    together are numbered in its order."""
     from ticketing.mail_in.service import NEW_TICKETS_PER_SENDER_PER_HOUR, receive_many
 
     await ticketing_app.switch_module(True)
@@ -330,6 +331,10 @@ async def test_a_run_of_messages_is_applied_as_one_after_another_would_be(ticket
     assert stormed[-3:] == [stormed[NEW_TICKETS_PER_SENDER_PER_HOUR - 1]] * 3, "onto the newest"
     queue = (await ticketing_app.client.get("/", params={"tab": "all", "limit": 200}, headers=headers)).json()
     assert queue["counts"]["all"] == 2 + NEW_TICKETS_PER_SENDER_PER_HOUR
+    numbers = {row["id"]: row["number"] for row in queue["rows"]}
+    opened = [str(ticket_id) for ticket_id in dict.fromkeys([first, second, *stormed])]
+    in_order = [numbers[ticket_id] for ticket_id in opened]
+    assert in_order == sorted(in_order), "the run's tickets are numbered in the order their mail came"
     coyotes = (
         await ticketing_app.client.get("/contacts", params={"search": "coyote@"}, headers=headers)
     ).json()

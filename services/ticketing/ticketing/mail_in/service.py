@@ -20,12 +20,13 @@ from helpdesk_common.contracts.mail import BounceReport, InboundMail
 from helpdesk_common.contracts.tickets import TicketSource
 from helpdesk_common.db import driver_connection
 from helpdesk_common.files import safe_file_name
+from helpdesk_common.outbox import wake_after_commit
 from ticketing.tables.attachments import attachments
 from ticketing.tables.comments import comments
 from ticketing.tables.contacts import contacts
 from ticketing.tables.tickets import tickets
 from ticketing.tickets import events, messages
-from ticketing.tickets.creation import FirstMessage, create_ticket
+from ticketing.tickets.creation import FirstMessage, NewTicket, create_tickets
 from ticketing.tickets.reading import read_ticket_by_id
 from ticketing.tickets.schemas import MessageBody, TicketCreate
 from ticketing.tickets.service import apply_changes
@@ -48,16 +49,35 @@ async def receive(session: AsyncSession, mail: InboundMail) -> uuid.UUID | None:
 async def receive_many(session: AsyncSession, mails: list[InboundMail]) -> list[uuid.UUID | None]:
     """Each message in order, as `receive` would one after another; what every message needs (seen
     before? its sender's contact and tickets of the hour) is read for the whole run in a few
-    statements, since the consumer's rate is bound by statements per message (`make bench-mail`)."""
+    statements, and the new tickets of a run are created together, since the consumer's rate is
+    bound by statements per message (`make bench-mail`). A message that may concern an earlier one
+    of the run (a reply, a bounce, a sender past the flood limit) first has the run's pending
+    tickets written, so that it finds them."""
     known = await _Known.read(session, mails)
+    pending = _NewTickets()
     landed: list[uuid.UUID | None] = []
     for mail in mails:
         if mail.message_id in known.seen:
             landed.append(None)
             continue
         known.seen.add(mail.message_id)
-        landed.append(await _receive_one(session, mail, known))
+        if _concerns_earlier_mail(mail, known):
+            await pending.create(session)
+            landed.append(await _receive_one(session, mail, known))
+        else:
+            landed.append(await pending.add(session, mail, known))
+    await pending.create(session)
     return landed
+
+
+def _concerns_earlier_mail(mail: InboundMail, known: _Known) -> bool:
+    count, _ = known.hour.get((mail.department_id, _address(mail)), (0, None))
+    return _may_thread(mail) or count >= NEW_TICKETS_PER_SENDER_PER_HOUR
+
+
+def _may_thread(mail: InboundMail) -> bool:
+    """A bounce, a reply, or a ticket number in the subject: the message may land on a ticket."""
+    return bool(mail.bounce or mail.in_reply_to or mail.references or NUMBER_IN_SUBJECT.search(mail.subject))
 
 
 async def _receive_one(session: AsyncSession, mail: InboundMail, known: _Known) -> uuid.UUID | None:
@@ -65,8 +85,9 @@ async def _receive_one(session: AsyncSession, mail: InboundMail, known: _Known) 
         return await _record_bounce(session, mail, mail.bounce)
     ticket = await _matching_ticket(session, mail) or await _flooding(session, mail, known)
     if ticket is None:
-        created = await _new_ticket(session, mail, known)
-        known.opened(mail, created)
+        new_tickets = _NewTickets()
+        created = await new_tickets.add(session, mail, known)
+        await new_tickets.create(session)
         return created
     await _reply(session, ticket, mail)
     return ticket.id
@@ -111,9 +132,7 @@ async def _add_new_senders(session: AsyncSession, mails: list[InboundMail]) -> N
     subject, no thread, no bounce), in one statement; other messages get theirs only if they do."""
     rows: dict[str, dict[str, Any]] = {}
     for mail in mails:
-        if mail.bounce is not None or mail.in_reply_to or mail.references:
-            continue
-        if NUMBER_IN_SUBJECT.search(mail.subject):
+        if _may_thread(mail):
             continue
         rows.setdefault(_address(mail), _contact_row(mail))
     if rows:
@@ -229,7 +248,7 @@ async def _reply(session: AsyncSession, ticket: Any, mail: InboundMail) -> None:
         body=_body(mail),
         message_id=mail.message_id,
     )
-    await _link_attachments(session, ticket.id, comment.id, mail)
+    await _link_attachments(session, [(ticket.id, comment.id, mail)])
     await _note_blocked(session, ticket.id, mail)
     if ticket.status in REOPENED_FROM:
         # Seed: a reply to a resolved or closed ticket reopens it.
@@ -237,32 +256,50 @@ async def _reply(session: AsyncSession, ticket: Any, mail: InboundMail) -> None:
     await events.publish_comment(session, await read_ticket_by_id(session, ticket.id), comment)
 
 
-async def _new_ticket(session: AsyncSession, mail: InboundMail, known: _Known) -> uuid.UUID:
-    contact = known.contacts.get(_address(mail)) or await _contact_for(session, mail, known)
-    body = _body(mail)
-    message = FirstMessage(
-        direction="inbound",
-        author=_sender(mail),
-        body=render_body(body.body, body.body_format),
-        mail_message_id=mail.message_id,
-        mail_from=mail.from_address,
-        mail_automatic=mail.automatic,
-    )
-    created = await create_ticket(
-        await driver_connection(session),
-        data=TicketCreate(
-            title=(mail.subject.strip() or "(no subject)")[:500],
-            department_id=mail.department_id,
-            contact_id=contact.id,
-        ),
-        actor=None,
-        source=TicketSource.EMAIL,
-        message=message,
-        arrived_as=mail.from_name.strip() or None,
-    )
-    await _link_attachments(session, created.id, message.comment_id, mail)
-    await _note_blocked(session, created.id, mail)
-    return created.id
+class _NewTickets:
+    """New tickets from e-mail gathered while a run is applied and created in one `create_tickets`,
+    with their attachments and blocked-attachment notes."""
+
+    def __init__(self) -> None:
+        self.wanted: list[tuple[NewTicket, InboundMail]] = []
+
+    async def add(self, session: AsyncSession, mail: InboundMail, known: _Known) -> uuid.UUID:
+        contact = known.contacts.get(_address(mail)) or await _contact_for(session, mail, known)
+        body = _body(mail)
+        message = FirstMessage(
+            direction="inbound",
+            author=_sender(mail),
+            body=render_body(body.body, body.body_format),
+            mail_message_id=mail.message_id,
+            mail_from=mail.from_address,
+            mail_automatic=mail.automatic,
+        )
+        asked = NewTicket(
+            data=TicketCreate(
+                title=(mail.subject.strip() or "(no subject)")[:500],
+                department_id=mail.department_id,
+                contact_id=contact.id,
+            ),
+            source=TicketSource.EMAIL,
+            message=message,
+            arrived_as=mail.from_name.strip() or None,
+        )
+        self.wanted.append((asked, mail))
+        known.opened(mail, asked.ticket_id)
+        return asked.ticket_id
+
+    async def create(self, session: AsyncSession) -> None:
+        if not self.wanted:
+            return
+        wanted, self.wanted = self.wanted, []
+        await create_tickets(await driver_connection(session), [asked for asked, _ in wanted])
+        wake_after_commit(session)
+        await _link_attachments(
+            session,
+            [(asked.ticket_id, asked.message.comment_id, mail) for asked, mail in wanted if asked.message],
+        )
+        for asked, mail in wanted:
+            await _note_blocked(session, asked.ticket_id, mail)
 
 
 async def _contact_for(session: AsyncSession, mail: InboundMail, known: _Known) -> Any:
@@ -277,9 +314,10 @@ async def _contact_for(session: AsyncSession, mail: InboundMail, known: _Known) 
 
 
 async def _link_attachments(
-    session: AsyncSession, ticket_id: uuid.UUID, comment_id: uuid.UUID, mail: InboundMail
+    session: AsyncSession, landed: list[tuple[uuid.UUID, uuid.UUID, InboundMail]]
 ) -> None:
-    """The mail gateway already stored the bytes in the object store; the ticket lists them."""
+    """The mail gateway already stored the bytes in the object store; each ticket lists its message's
+    (`landed`: ticket, comment, message)."""
     rows = [
         {
             "id": uuid.uuid4(),
@@ -292,6 +330,7 @@ async def _link_attachments(
             "origin": "email",
             "uploaded_by_name": mail.from_address,
         }
+        for ticket_id, comment_id, mail in landed
         for attachment in mail.attachments
         if attachment.object_name
     ]
