@@ -260,10 +260,7 @@ class ImapConnection:
         return [uid for uid in await self.uids(f"UID {last_uid + 1}:*") if uid > last_uid]
 
     async def sizes(self, uids: Iterable[int]) -> dict[int, int]:
-        response = await self._run(
-            "fetch", self.protocol.fetch(uid_set(uids), "(UID RFC822.SIZE)", by_uid=True)
-        )
-        _expect_ok("fetch", response)
+        response = await self._fetch(uids, "(UID RFC822.SIZE)")
         sizes: dict[int, int] = {}
         for line in response.lines:
             if isinstance(line, bytes) and (uid := _UID.search(line)) and (size := _SIZE.search(line)):
@@ -272,32 +269,27 @@ class ImapConnection:
 
     async def fetch(self, uids: Iterable[int]) -> list[Message]:
         """Whole messages (BODY.PEEK[]: nothing is marked seen by fetching)."""
+        return _literals((await self._fetch(uids, "(UID BODY.PEEK[])")).lines)
+
+    async def headers(self, uids: Iterable[int], field: str) -> list[Message]:
+        """One header field of each message, as the literal the server sends."""
+        return _literals((await self._fetch(uids, f"(UID BODY.PEEK[HEADER.FIELDS ({field})])")).lines)
+
+    async def _fetch(self, uids: Iterable[int], items: str) -> aioimaplib.Response:
+        """Every UID FETCH goes through `_Fetch`: aioimaplib's own command rescans its whole response
+        on each line, so one over a folder's UIDs grows with their square (`make bench-mail`)."""
         protocol = self.protocol
         command = _Fetch(
             protocol.new_tag(),
             uid_set(uids),
-            "(UID BODY.PEEK[])",
+            items,
             prefix="UID",
             loop=protocol.loop,
             timeout=self.timeout_seconds,
         )
         response = await self._run("fetch", protocol.execute(command), bounded=False)
         _expect_ok("fetch", response)
-        return _literals(response.lines)
-
-    async def headers(self, uids: Iterable[int], field: str) -> list[Message]:
-        """One header field of each message, as the literal the server sends."""
-        response = await self._run(
-            "fetch",
-            self.protocol.fetch(
-                uid_set(uids),
-                f"(UID BODY.PEEK[HEADER.FIELDS ({field})])",
-                by_uid=True,
-                timeout=self.timeout_seconds,
-            ),
-        )
-        _expect_ok("fetch", response)
-        return _literals(response.lines)
+        return response
 
     async def add_flags(self, uids: Iterable[int], flags: str) -> None:
         response = await self._run(
