@@ -1,6 +1,7 @@
 """Creating a ticket (seed 10.6), the one way every ticket is made (the API's and e-mail's), and the
 rules that decide it: the fallback department, the number's prefix, the SLA's priority floor. The
-hottest write of the product, in two statements:
+hottest write of the product, in two statements for one ticket or for a run of them (e-mail
+creates a consumer's pulled run at once):
 
 1. one read gathers everything the rules need (fallback department, contact and customer, prefix,
    SLA, assignee, type, labels), everything the answer shows, and the next number of the prefix;
@@ -49,15 +50,34 @@ from ticketing.tickets.schemas import (
 ASSIGN_FLAG = "tickets_assign"
 PRIORITY_RANK = {priority: rank for rank, priority in enumerate(TicketPriority)}
 
+
+def _asked_rows(positions: Positions, columns: dict[str, str], alias: str, *, run: bool) -> str:
+    """The rows a statement works on, as a FROM item with their position: for a run, one array
+    parameter per column, unnested; for a single ticket, its values, one parameter per column. Not
+    one unnest of one-element arrays for both: PostgreSQL's generic plan cannot know how many rows
+    an unnest gives, so every single create, the API's, was planned anew (`make bench-tickets`)."""
+    names = ", ".join(columns)
+    if run:
+        arrays = ", ".join(f"{getattr(positions, name)}::{kind}[]" for name, kind in columns.items())
+        return f"unnest({arrays}) WITH ORDINALITY AS {alias}({names}, position)"
+    values = ", ".join(f"{getattr(positions, name)}::{kind}" for name, kind in columns.items())
+    return f"(SELECT {values}, 1::bigint) AS {alias}({names}, position)"
+
+
 # One row per ticket asked for, in the order asked. The contact is found by id or else by e-mail in
 # two index lookups: one OR would defeat the indexes once the plan is generic. The department asked
-# for, else the creator's default one. Labels travel as one array literal per ticket (`{a,b}`), since
+# for, else the creator's default one. Labels travel as an array literal per ticket (`{a,b}`), since
 # an array of arrays must be rectangular. Numbers are drawn in the outer query, after the sort, so
 # a run of tickets is numbered in the order it was asked for.
-_READ = Positions(
-    "department_ids", "creator_ids", "assignee_ids", "type_ids", "contact_ids", "contact_emails", "label_ids"
-)
-_CONTEXT = f"""
+_ASKED = {
+    "department_id": "uuid", "creator_id": "uuid", "assignee_id": "uuid", "type_id": "uuid",
+    "contact_id": "uuid", "contact_email": "text", "label_ids": "text",
+}  # fmt: skip
+_READ = Positions(*_ASKED)
+
+
+def _context_sql(*, run: bool) -> str:
+    return f"""
 SELECT found.*, {next_value_sql("found.prefix")} AS number_value
 FROM (
 SELECT
@@ -75,11 +95,7 @@ SELECT
                      ORDER BY dv.name)
      FROM contact_devices cd JOIN devices dv ON dv.id = cd.device_id
      WHERE cd.contact_id = c.id)::text AS devices
-FROM unnest({_READ.department_ids}::uuid[], {_READ.creator_ids}::uuid[], {_READ.assignee_ids}::uuid[],
-            {_READ.type_ids}::uuid[], {_READ.contact_ids}::uuid[], {_READ.contact_emails}::text[],
-            {_READ.label_ids}::text[])
-     WITH ORDINALITY AS asked(department_id, creator_id, assignee_id, type_id, contact_id, contact_email,
-                              label_ids, position)
+FROM {_asked_rows(_READ, _ASKED, "asked", run=run)}
 CROSS JOIN LATERAL (
     SELECT coalesce(asked.department_id,
                     (SELECT default_department_id FROM operators WHERE id = asked.creator_id)) AS id
@@ -101,21 +117,30 @@ ORDER BY asked.position
 ) AS found
 """
 
+
 # The first message is a comment: the creator's description (outbound) or the customer's mail
 # (inbound), and so the Last Contact. A description is not a response to the customer (nobody was
-# sent anything), so the response SLA keeps running, as the SLA engine counts it. Every parameter is
-# an array: one element per ticket (per label, per history entry), so many tickets are one statement.
+# sent anything), so the response SLA keeps running, as the SLA engine counts it. The tickets come
+# as `_asked_rows`; their labels, first messages and history entries, of any number, as arrays.
+_TICKET = {
+    "id": "uuid", "number": "text", "title": "text", "priority": "text", "source": "text",
+    "department_id": "uuid", "assignee_id": "uuid", "contact_id": "uuid", "contact_email": "text",
+    "contact_name": "text", "customer_id": "uuid", "sla_id": "uuid", "type_id": "uuid",
+    "creator_id": "uuid", "now": "timestamptz", "search_text": "text", "message_id": "uuid",
+    "message_direction": "text",
+}  # fmt: skip
 _WRITTEN = Positions(
-    "ticket_ids", "numbers", "titles", "priorities", "sources", "department_ids", "assignee_ids",
-    "contact_ids", "contact_emails", "contact_names", "customer_ids", "sla_ids", "type_ids", "creator_ids",
-    "nows", "search_texts", "message_ids", "message_directions",
+    *_TICKET,
     "labelled_ticket_ids", "label_ids",
     "described_ticket_ids", "described_ids", "described_directions", "described_author_ids",
     "described_authors", "described_html", "described_text", "described_mail_ids", "described_at",
     "history_ticket_ids", "history_actor_ids", "history_actor_names", "history_fields", "history_values",
 )  # fmt: skip
 _W = _WRITTEN
-_WRITE = f"""
+
+
+def _write_sql(*, run: bool) -> str:
+    return f"""
 WITH ticket AS (
     INSERT INTO tickets (
         id, number, title, priority, source, department_id, assignee_id, contact_id, contact_email,
@@ -125,15 +150,7 @@ WITH ticket AS (
            t.contact_email, t.contact_name, t.customer_id, t.sla_id, t.type_id, t.creator_id, t.now, t.now,
            t.now, t.message_direction, CASE WHEN t.message_id IS NULL THEN NULL ELSE t.now END,
            lower(t.search_text)
-    FROM unnest({_W.ticket_ids}::uuid[], {_W.numbers}::text[], {_W.titles}::text[], {_W.priorities}::text[],
-                {_W.sources}::text[], {_W.department_ids}::uuid[], {_W.assignee_ids}::uuid[],
-                {_W.contact_ids}::uuid[], {_W.contact_emails}::text[], {_W.contact_names}::text[],
-                {_W.customer_ids}::uuid[], {_W.sla_ids}::uuid[], {_W.type_ids}::uuid[],
-                {_W.creator_ids}::uuid[], {_W.nows}::timestamptz[], {_W.search_texts}::text[],
-                {_W.message_ids}::uuid[], {_W.message_directions}::text[])
-         AS t(id, number, title, priority, source, department_id, assignee_id, contact_id, contact_email,
-              contact_name, customer_id, sla_id, type_id, creator_id, now, search_text, message_id,
-              message_direction)
+    FROM {_asked_rows(_WRITTEN, _TICKET, "t", run=run)}
 ), labelled AS (
     INSERT INTO ticket_labels (ticket_id, label_id)
     SELECT * FROM unnest({_W.labelled_ticket_ids}::uuid[], {_W.label_ids}::uuid[])
@@ -154,6 +171,19 @@ WITH ticket AS (
     ORDER BY entry.position
 )
 """ + outbox_insert(_WRITTEN.following)
+
+
+_CONTEXT = {run: _context_sql(run=run) for run in (False, True)}
+_WRITE = {run: _write_sql(run=run) for run in (False, True)}
+
+
+def _asked_values(positions: Positions, columns: dict[str, str], *, run: bool, **given: Any) -> list[Any]:
+    """The parameters of `_asked_rows` (each column's values, one per ticket) and the rest of the
+    statement's: a single ticket passes each column's one value."""
+    if not run:
+        given = {name: value[0] if name in columns else value for name, value in given.items()}
+    return positions.values(**given)
+
 
 # A reference removed between the read and the write, by the foreign key that caught it.
 _VANISHED = {
@@ -248,15 +278,19 @@ async def create_tickets(connection: asyncpg.Connection[Any], wanted: list[NewTi
         if asked.data.assignee_id is not None and not (asked.actor and asked.actor.has(ASSIGN_FLAG)):
             raise PermissionMissing(ASSIGN_FLAG)
     label_ids = [list(dict.fromkeys(asked.data.label_ids)) for asked in wanted]
+    run = len(wanted) > 1
     contexts = await connection.fetch(
-        _CONTEXT,
-        *_READ.values(
-            department_ids=[asked.data.department_id for asked in wanted],
-            creator_ids=[asked.actor.id if asked.actor else None for asked in wanted],
-            assignee_ids=[asked.data.assignee_id for asked in wanted],
-            type_ids=[asked.data.type_id for asked in wanted],
-            contact_ids=[asked.data.contact_id for asked in wanted],
-            contact_emails=[asked.data.contact_email for asked in wanted],
+        _CONTEXT[run],
+        *_asked_values(
+            _READ,
+            _ASKED,
+            run=run,
+            department_id=[asked.data.department_id for asked in wanted],
+            creator_id=[asked.actor.id if asked.actor else None for asked in wanted],
+            assignee_id=[asked.data.assignee_id for asked in wanted],
+            type_id=[asked.data.type_id for asked in wanted],
+            contact_id=[asked.data.contact_id for asked in wanted],
+            contact_email=[asked.data.contact_email for asked in wanted],
             label_ids=["{" + ",".join(map(str, ids)) + "}" for ids in label_ids],
         ),
     )
@@ -417,27 +451,31 @@ async def _write(connection: asyncpg.Connection[Any], made: list[tuple[TicketOut
     described = [(ticket, asked.message) for ticket, asked in made if asked.message is not None]
     labelled = [(ticket.id, label.id) for ticket in tickets for label in ticket.labels]
     history = [entry for ticket, asked in made for entry in _history(ticket, asked)]
+    run = len(made) > 1
     await connection.execute(
-        _WRITE,
-        *_WRITTEN.values(
-            ticket_ids=[ticket.id for ticket in tickets],
-            numbers=[ticket.number for ticket in tickets],
-            titles=[ticket.title for ticket in tickets],
-            priorities=[ticket.priority.value for ticket in tickets],
-            sources=[ticket.source.value for ticket in tickets],
-            department_ids=[ticket.department.id if ticket.department else None for ticket in tickets],
-            assignee_ids=[ticket.assignee.id if ticket.assignee else None for ticket in tickets],
-            contact_ids=[ticket.contact.id for ticket in tickets],
-            contact_emails=[None if ticket.contact.id else ticket.contact.email for ticket in tickets],
-            contact_names=[asked.arrived_as for _, asked in made],
-            customer_ids=[ticket.customer.id if ticket.customer else None for ticket in tickets],
-            sla_ids=[ticket.sla.sla_id for ticket in tickets],
-            type_ids=[ticket.type.id if ticket.type else None for ticket in tickets],
-            creator_ids=[ticket.created_by_id for ticket in tickets],
-            nows=[ticket.created_at for ticket in tickets],
-            search_texts=[search_text(ticket, asked.arrived_as) for ticket, asked in made],
-            message_ids=[asked.message.comment_id if asked.message else None for _, asked in made],
-            message_directions=[asked.message.direction if asked.message else None for _, asked in made],
+        _WRITE[run],
+        *_asked_values(
+            _WRITTEN,
+            _TICKET,
+            run=run,
+            id=[ticket.id for ticket in tickets],
+            number=[ticket.number for ticket in tickets],
+            title=[ticket.title for ticket in tickets],
+            priority=[ticket.priority.value for ticket in tickets],
+            source=[ticket.source.value for ticket in tickets],
+            department_id=[ticket.department.id if ticket.department else None for ticket in tickets],
+            assignee_id=[ticket.assignee.id if ticket.assignee else None for ticket in tickets],
+            contact_id=[ticket.contact.id for ticket in tickets],
+            contact_email=[None if ticket.contact.id else ticket.contact.email for ticket in tickets],
+            contact_name=[asked.arrived_as for _, asked in made],
+            customer_id=[ticket.customer.id if ticket.customer else None for ticket in tickets],
+            sla_id=[ticket.sla.sla_id for ticket in tickets],
+            type_id=[ticket.type.id if ticket.type else None for ticket in tickets],
+            creator_id=[ticket.created_by_id for ticket in tickets],
+            now=[ticket.created_at for ticket in tickets],
+            search_text=[search_text(ticket, asked.arrived_as) for ticket, asked in made],
+            message_id=[asked.message.comment_id if asked.message else None for _, asked in made],
+            message_direction=[asked.message.direction if asked.message else None for _, asked in made],
             labelled_ticket_ids=[ticket_id for ticket_id, _ in labelled],
             label_ids=[label_id for _, label_id in labelled],
             described_ticket_ids=[ticket.id for ticket, _ in described],
