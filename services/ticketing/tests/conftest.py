@@ -26,7 +26,7 @@ from helpdesk_common.testing.apps import ServiceApp, service_app
 from helpdesk_common.testing.infrastructure import TestServers
 from helpdesk_common.testing.plugin import TestDatabase
 from ticketing.main import service as ticketing
-from ticketing.projections.consumers import on_operator_upserted, on_sla_upserted
+from ticketing.projections.consumers import on_sla_upserted, operators_projection
 from ticketing.projections.sla_deadlines import on_sla_deadlines_set
 
 
@@ -72,7 +72,7 @@ class Ticketing(ServiceApp):
             ),
         )
         async with self.session_factory() as session, session.begin():
-            await on_operator_upserted(session, event)
+            await operators_projection.upserted(session, event)
         return event.data.operator.id
 
     async def sla_known(self, name: str, priority_override: str | None = None) -> uuid.UUID:

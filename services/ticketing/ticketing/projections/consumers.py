@@ -8,21 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.bus.consumer import EventConsumer
 from helpdesk_common.bus.topology import ConsumerSpec, declare_consumer
-from helpdesk_common.contracts.identity import OperatorRemoved, OperatorUpserted
 from helpdesk_common.contracts.sla import SlaDefinitionRemoved, SlaDefinitionUpserted
+from helpdesk_common.projections.operators import OperatorsProjection
 from ticketing.tables.customers import customers
 from ticketing.tables.projections import operators, sla_definitions
 
-identity_consumer = EventConsumer(
-    declare_consumer(
-        ConsumerSpec(
-            durable="ticketing-identity",
-            stream="IDENTITY",
-            filter_subject="identity.operator.>",
-            description="Ticketing's copy of operators (assignees, department members, search).",
-        )
-    )
+operators_projection = OperatorsProjection(
+    "ticketing", operators, why="Ticketing's copy of operators (assignees, department members, search)."
 )
+identity_consumer = operators_projection.consumer
 sla_consumer = EventConsumer(
     declare_consumer(
         ConsumerSpec(
@@ -33,28 +27,6 @@ sla_consumer = EventConsumer(
         )
     )
 )
-
-
-@identity_consumer.on(OperatorUpserted)
-async def on_operator_upserted(session: AsyncSession, event: OperatorUpserted) -> None:
-    operator = event.data.operator
-    values = {
-        "username": operator.username,
-        "email": operator.email,
-        "display_name": operator.display_name,
-        "active": operator.active,
-        "default_department_id": operator.default_department_id,
-    }
-    await session.execute(
-        insert(operators)
-        .values(id=operator.id, **values)
-        .on_conflict_do_update(index_elements=["id"], set_=values)
-    )
-
-
-@identity_consumer.on(OperatorRemoved)
-async def on_operator_removed(session: AsyncSession, event: OperatorRemoved) -> None:
-    await session.execute(delete(operators).where(operators.c.id == event.data.operator.id))
 
 
 @sla_consumer.on(SlaDefinitionUpserted)

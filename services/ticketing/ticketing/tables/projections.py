@@ -1,20 +1,13 @@
 """Projections of other services' records, kept from their events (event-carried state transfer)."""
 
-from sqlalchemy import Boolean, Column, DateTime, Index, Integer, Table, Text, func
+from sqlalchemy import Column, DateTime, Index, Integer, Table, Text, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+from helpdesk_common.projections.operators import operators_table
 from ticketing.tables.metadata import metadata
 
-operators = Table(
-    "operators",
-    metadata,
-    Column("id", UUID(as_uuid=True), primary_key=True),
-    Column("username", Text, nullable=False),
-    Column("email", Text, nullable=False),
-    Column("display_name", Text, nullable=False),
-    Column("active", Boolean, nullable=False),
-    Column("default_department_id", UUID(as_uuid=True)),
-)
+# Assignees and department members; the shared projection keeps it (projections/consumers.py).
+operators = operators_table(metadata)
 
 sla_definitions = Table(
     "sla_definitions",
