@@ -44,7 +44,8 @@ async def _administrator(operator: Annotated[Operator, Depends(current_operator)
 
 IncidentReader = Annotated[Operator, Depends(_reader)]
 IncidentManager = Annotated[Operator, Depends(_manager)]
-# The settings, groups, organisations and host groups: what incidents show, and what administrators set.
+# The settings, groups, organisations, host groups and SLA definitions: what incidents show, and what
+# administrators set.
 SettingsReader = Annotated[Operator, Depends(_settings_reader)]
 ItsmAdministrator = Annotated[Operator, Depends(_administrator)]
 

@@ -27,6 +27,7 @@ from itsm.jobs import jobs
 from itsm.notes.routes import router as notes_router
 from itsm.operators.routes import router as operators_router
 from itsm.settings.routes import router as settings_router
+from itsm.sla.routes import router as sla_router
 from itsm.sources.routes import router as sources_router
 from itsm.tables import metadata
 
@@ -44,6 +45,7 @@ def configure_api(app: FastAPI, runtime: ServiceRuntime) -> None:
         groups_router,
         operators_router,
         inventory_router,
+        sla_router,
     ):
         app.include_router(router)
 

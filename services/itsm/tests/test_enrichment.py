@@ -161,3 +161,19 @@ async def test_an_sla_removed_since_it_was_set_is_given_to_no_new_incident(desk:
     await desk.correlate(desk.trigger("db-01.acme.local", "replication_lag"))
     (incident,) = await desk.incidents()
     assert incident["sla_id"] is None and "sla_id" not in incident["enrichment"]
+
+
+async def test_the_sla_definitions_are_listed_by_name_a_removed_one_marked_to_itsm_readers(
+    desk: Desk,
+) -> None:
+    gold, bronze = await desk.sla("Gold"), await desk.sla("Bronze")
+    await desk.sql("UPDATE sla_definitions SET removed = true WHERE id = :id", id=bronze)
+    viewer = await desk.person("vera", "incidents.view")
+    listed = await desk.client.get("/sla-definitions", headers=viewer.headers)
+    assert listed.status_code == 200, listed.text
+    assert [(each["id"], each["name"], each["removed"]) for each in listed.json()] == [
+        (str(bronze), "Bronze", True),
+        (str(gold), "Gold", False),
+    ]
+    nobody = await desk.person("nemo")
+    assert (await desk.client.get("/sla-definitions", headers=nobody.headers)).status_code == 403
