@@ -112,6 +112,8 @@ async def test_the_list_counts_filters_and_bulk_acknowledges_with_a_skipped_inci
     await expect(page.get_by_role("tab", name=re.compile(r"^Acknowledged"))).to_have_accessible_name(
         "Acknowledged 3"
     )
+    # The dialog fades out after the answer; a screenshot before it is gone catches it half-drawn.
+    await expect(dialog).to_be_hidden()
     await screenshot(page, "incidents-bulk-acknowledged")
     notes = await console.admin.get(f"/api/itsm/incidents/{by_host[f'db-{tag}-0']['id']}/notes")
     assert [note["body"] for note in notes.json()] == ["Looking at the disks"]
