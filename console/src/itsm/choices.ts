@@ -1,5 +1,6 @@
-// The pickers the incident pages share: assignment groups and operators, both ITSM's own reads (the
-// operators an assignment is checked against), with the current assignee always an option.
+// The pickers the ITSM pages share: assignment groups and operators, both ITSM's own reads (the
+// operators an assignment is checked against), with the current assignee always an option; and the
+// SLA definitions ITSM keeps, for an incident's SLA name.
 import { computed, ref } from 'vue'
 import { api, type Schemas } from '@/api/client'
 import type { OperatorChoice } from '@/api/directory'
@@ -7,6 +8,7 @@ import { outcome } from '@/api/outcome'
 import type { Problem } from '@/api/problems'
 
 export type Group = Schemas['itsm__GroupOut']
+export type SlaDefinition = Schemas['itsm__SlaDefinitionOut']
 
 export interface Choice {
   label: string
@@ -47,4 +49,23 @@ export function useIncidentChoices() {
   const groupChoices = computed<Choice[]>(() => groups.value.map((group) => ({ label: group.name, value: group.id })))
 
   return { groups, operators, directoryMissing, problem, load, groupName, operatorChoices, groupChoices }
+}
+
+export function useSlaDefinitions() {
+  const definitions = ref<SlaDefinition[]>([])
+  const problem = ref<Problem | null>(null)
+
+  async function load(): Promise<void> {
+    const answer = await outcome(api.GET('/api/itsm/sla-definitions'))
+    if (answer.ok) definitions.value = answer.data
+    problem.value = answer.ok ? null : answer.problem
+  }
+
+  function slaName(id: string): string {
+    const found = definitions.value.find((one) => one.id === id)
+    if (!found) return 'An SLA'
+    return found.removed ? `${found.name} (removed)` : found.name
+  }
+
+  return { definitions, problem, load, slaName }
 }
