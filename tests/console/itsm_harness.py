@@ -1,5 +1,6 @@
 """What the ITSM pages' browser tests share: alert sources and their keys, alerts over the real HTTP
-intake, incidents made by hand, and waiting for what the ITSM consumers and the time tracker learn."""
+intake, incidents made by hand, SLAs, and waiting for what the ITSM consumers
+and the time tracker learn."""
 
 from __future__ import annotations
 
@@ -65,6 +66,32 @@ async def incident(client: httpx.AsyncClient, title: str, **fields: Any) -> dict
     assert made.status_code == 201, made.text
     made_incident: dict[str, Any] = made.json()
     return made_incident
+
+
+async def sla(console: Console, name: str) -> dict[str, Any]:
+    """A new SLA of the SLA engine, once ITSM has learnt of it."""
+    made: dict[str, Any] = {}
+
+    async def created() -> bool:
+        # The engine refuses its API until the Ticket System's module switch has reached it.
+        answer = await console.admin.post(
+            "/api/sla/definitions", json={"name": name, "response_hours": 1, "resolution_hours": 4}
+        )
+        made.update(answer.json() if answer.status_code == 201 else {})
+        return answer.status_code == 201
+
+    await eventually(created, within=60, what="the SLA engine to create an SLA")
+    await sla_known_to_itsm(console, made["id"], removed=False)
+    return made
+
+
+async def sla_known_to_itsm(console: Console, sla_id: str, *, removed: bool) -> None:
+    async def known() -> bool:
+        answer = await console.admin.get("/api/itsm/sla-definitions")
+        assert answer.status_code == 200, answer.text
+        return any(each["id"] == sla_id and each["removed"] is removed for each in answer.json())
+
+    await eventually(known, within=60, what=f"ITSM to know the SLA {'removed' if removed else 'made'}")
 
 
 async def known_to_time_tracker(console: Console, incident_id: str) -> None:

@@ -2,7 +2,8 @@
 the real ITSM service: a source's name refused under its field, a new integration key shown once (with
 copy and a warning) and gone after, the key working at the real intake until revoked, a second key
 added, the source disabled and deleted; the storm and auto-close settings and the ITIL priority matrix
-saved, a refused number under its field."""
+saved, a refused number under its field; the default SLA picked by name, one the SLA engine removed
+meanwhile refused under its field."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ import secrets
 from playwright.async_api import Page, expect
 
 from tests.console.harness import Console, assert_accessible, screenshot, sign_in
-from tests.console.itsm_harness import ADMIN, MANAGE, send_alert
+from tests.console.itsm_harness import (
+    ADMIN,
+    MANAGE,
+    send_alert,
+    sla,
+    sla_known_to_itsm,
+)
 
 
 async def test_a_new_key_is_shown_once_works_until_revoked_and_the_source_is_disabled_and_deleted(
@@ -119,6 +126,52 @@ async def test_the_itsm_settings_save_the_storm_window_auto_close_and_priority_m
         assert (saved["auto_close_hours"], saved["storm_host_threshold"]) == (72, 4)
         assert saved["priority_matrix"]["low"]["low"] == "P3"
         assert saved["priority_matrix"]["high"] == before["priority_matrix"]["high"]
+    finally:
+        keep = {name: before[name] for name in before if name != "updated_at"}
+        restored = await console.admin.put("/api/itsm/settings", json=keep)
+        assert restored.status_code == 200, restored.text
+
+
+async def test_the_default_sla_is_picked_by_name_and_one_removed_meanwhile_refused_under_its_field(
+    page: Page, console: Console
+) -> None:
+    before = (await console.admin.get("/api/itsm/settings")).json()
+    tag = secrets.token_hex(3)
+    gold, bronze = await sla(console, f"Gold {tag}"), await sla(console, f"Bronze {tag}")
+    administrator = await console.operator(ADMIN)
+    try:
+        await sign_in(page, console, administrator, at="/itsm/settings")
+        form = page.get_by_role("form", name="ITSM settings")
+        picker = form.get_by_label("Default SLA")
+        await picker.click()
+        await page.get_by_role("option", name=f"Gold {tag}").click()
+        await expect(picker).to_have_text(f"Gold {tag}")
+
+        # The SLA engine removes it before the administrator saves.
+        removed = await console.admin.delete(f"/api/sla/definitions/{gold['id']}")
+        assert removed.status_code == 204, removed.text
+        await sla_known_to_itsm(console, gold["id"], removed=True)
+        await form.get_by_role("button", name="Save").click()
+        error = form.locator("#setting-default_sla_id-error")
+        await expect(error).to_have_text("There is no such SLA: the SLA engine removed it, or never had it.")
+        await expect(form.get_by_role("alert")).to_have_count(1)
+        await expect(picker).to_have_text(f"Gold {tag} (removed)")
+        await assert_accessible(page, "itsm settings with a refused default sla")
+        await screenshot(page, "itsm-settings-default-sla-refused")
+
+        await picker.click()
+        await page.get_by_role("option", name=f"Bronze {tag}").click()
+        await form.get_by_role("button", name="Save").click()
+        await expect(form.get_by_role("status")).to_have_text("Saved.")
+        await expect(error).to_be_empty()
+        assert (await console.admin.get("/api/itsm/settings")).json()["default_sla_id"] == bronze["id"]
+        await page.reload()
+        await expect(picker).to_have_text(f"Bronze {tag}")
+        await picker.click()
+        # The removed SLA is no longer offered.
+        await expect(page.get_by_role("option", name=f"Gold {tag}")).to_have_count(0)
+        await page.keyboard.press("Escape")
+        await screenshot(page, "itsm-settings-default-sla")
     finally:
         keep = {name: before[name] for name in before if name != "updated_at"}
         restored = await console.admin.put("/api/itsm/settings", json=keep)

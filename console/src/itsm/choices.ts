@@ -1,6 +1,6 @@
 // The pickers the ITSM pages share: assignment groups and operators, both ITSM's own reads (the
 // operators an assignment is checked against), with the current assignee always an option; and the
-// SLA definitions ITSM keeps, for an incident's SLA name.
+// SLA definitions ITSM keeps, for a default SLA and an incident's SLA name.
 import { computed, ref } from 'vue'
 import { api, type Schemas } from '@/api/client'
 import type { OperatorChoice } from '@/api/directory'
@@ -67,5 +67,12 @@ export function useSlaDefinitions() {
     return found.removed ? `${found.name} (removed)` : found.name
   }
 
-  return { definitions, problem, load, slaName }
+  /** The SLAs a default may name, with `current` (the one chosen) among them even if removed since. */
+  function slaChoices(current: string | null | undefined): Choice[] {
+    return definitions.value
+      .filter((one) => !one.removed || one.id === current)
+      .map((one) => ({ label: slaName(one.id), value: one.id }))
+  }
+
+  return { definitions, problem, load, slaName, slaChoices }
 }

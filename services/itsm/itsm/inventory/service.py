@@ -141,7 +141,7 @@ async def facts_of(session: AsyncSession, hosts: list[str]) -> dict[str, HostFac
 
 async def ensure_sla_exists(session: AsyncSession, sla_id: uuid.UUID, *, field: str) -> None:
     if not await sla_exists(session, sla_id):
-        raise ValidationFailed(field, f"There is no SLA {sla_id}.")
+        raise ValidationFailed(field, "There is no such SLA: the SLA engine removed it, or never had it.")
 
 
 async def set_tenant_defaults(
