@@ -1,5 +1,5 @@
 """What the ITSM pages' browser tests share: alert sources and their keys, alerts over the real HTTP
-intake, incidents made by hand, SLAs, and waiting for what the ITSM consumers
+intake, incidents made by hand (and resolved long ago), SLAs, and waiting for what the ITSM consumers
 and the time tracker learn."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import json
 import secrets
 from typing import Any
 
+import asyncpg
 import httpx
 from playwright.async_api import Page, Route
 
@@ -66,6 +67,22 @@ async def incident(client: httpx.AsyncClient, title: str, **fields: Any) -> dict
     assert made.status_code == 201, made.text
     made_incident: dict[str, Any] = made.json()
     return made_incident
+
+
+async def resolved_hours_ago(console: Console, incident_ids: list[str], hours: int) -> None:
+    """Moves these resolved incidents' resolution `hours` back, so the auto-close window counts them.
+    ITSM runs on the system's clock: moving it would age every test's incidents, and its sweep would
+    close them."""
+    connection = await asyncpg.connect(console.stack.database.url)
+    try:
+        await connection.execute(
+            "UPDATE itsm.incidents SET resolved_at = resolved_at - make_interval(hours => $2)"
+            " WHERE id = ANY($1::uuid[]) AND status = 'resolved'",
+            incident_ids,
+            hours,
+        )
+    finally:
+        await connection.close()
 
 
 async def sla(console: Console, name: str) -> dict[str, Any]:

@@ -3,10 +3,11 @@ the real ITSM service: a source's name refused under its field, a new integratio
 copy and a warning) and gone after, the key working at the real intake until revoked, a second key
 added, the source disabled and deleted; the storm and auto-close settings and the ITIL priority matrix
 saved, a refused number under its field; the default SLA picked by name, one the SLA engine removed
-meanwhile refused under its field."""
+meanwhile refused under its field; auto-close by hand, previewed and then run, for incidents.manage."""
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from playwright.async_api import Page, expect
@@ -15,6 +16,8 @@ from tests.console.harness import Console, assert_accessible, screenshot, sign_i
 from tests.console.itsm_harness import (
     ADMIN,
     MANAGE,
+    incident,
+    resolved_hours_ago,
     send_alert,
     sla,
     sla_known_to_itsm,
@@ -112,6 +115,11 @@ async def test_the_itsm_settings_save_the_storm_window_auto_close_and_priority_m
         await expect(cell).to_have_text("P4 Low")
         await assert_accessible(page, "itsm settings")
         await screenshot(page, "itsm-settings")
+        # Auto-close by hand takes incidents.manage, which this administrator lacks.
+        await expect(
+            page.get_by_text("Running auto-close by hand takes the incidents.manage permission.")
+        ).to_be_visible()
+        await expect(page.get_by_role("button", name="Preview auto-close")).to_have_count(0)
 
         await form.get_by_label("Auto-close after (hours)").fill("0")
         await form.get_by_role("button", name="Save").click()
@@ -176,3 +184,53 @@ async def test_the_default_sla_is_picked_by_name_and_one_removed_meanwhile_refus
         keep = {name: before[name] for name in before if name != "updated_at"}
         restored = await console.admin.put("/api/itsm/settings", json=keep)
         assert restored.status_code == 200, restored.text
+
+
+async def test_auto_close_by_hand_previews_then_closes_the_incidents_resolved_long_enough_ago(
+    page: Page, console: Console
+) -> None:
+    tag = secrets.token_hex(3)
+    made = [await incident(console.admin, f"Stale {tag} {index}") for index in range(3)]
+    for each in made:
+        resolved = await console.admin.post(
+            f"/api/itsm/incidents/{each['id']}/resolve", json={"resolution_code": "resolved"}
+        )
+        assert resolved.status_code == 200, resolved.text
+    # Two resolved 30 hours ago, within the saved window's 48 hours, so the sweep leaves them.
+    old = [each["id"] for each in made[:2]]
+    await resolved_hours_ago(console, old, 30)
+    manager = await console.operator(ADMIN, MANAGE)
+    await sign_in(page, console, manager, at="/itsm/settings")
+    section = page.get_by_role("region", name="Auto-close now")
+    hours = section.get_by_label("Resolved at least (hours)")
+    await hours.fill("0")
+    await section.get_by_role("button", name="Preview auto-close").click()
+    await expect(section.locator("#auto-close-stale-hours-error")).not_to_be_empty()
+
+    await hours.fill("24")
+    await section.get_by_role("button", name="Preview auto-close").click()
+    preview = section.get_by_role("status")
+    await expect(preview).to_contain_text("2 incidents would be closed: resolved at least 24 hours ago.")
+    await expect(section.locator("#auto-close-stale-hours-error")).to_be_empty()
+    await assert_accessible(page, "auto-close preview")
+    await screenshot(page, "itsm-settings-auto-close-preview")
+    assert await statuses(console, old) == ["resolved", "resolved"]
+
+    await preview.get_by_role("button", name="Close 2 incidents").click()
+    await expect(section.get_by_role("status")).to_have_text(re.compile(r"^2 incidents closed\."))
+    await assert_accessible(page, "auto-close done")
+    await screenshot(page, "itsm-settings-auto-close-done")
+    assert await statuses(console, [each["id"] for each in made]) == ["closed", "closed", "resolved"]
+    runs = (await console.admin.get("/api/itsm/incidents/auto-close/runs", params={"limit": 2})).json()
+    assert [(run["actor_name"], run["dry_run"], run["stale_hours"]) for run in runs] == [
+        (manager, False, 24),
+        (manager, True, 24),
+    ]
+    assert sorted(runs[0]["incident_ids"]) == sorted(old)
+
+
+async def statuses(console: Console, incident_ids: list[str]) -> list[str]:
+    return [
+        (await console.admin.get(f"/api/itsm/incidents/{incident_id}")).json()["status"]
+        for incident_id in incident_ids
+    ]
