@@ -1,12 +1,14 @@
 """What the ITSM pages' browser tests share: alert sources and their keys, alerts over the real HTTP
-intake, incidents made by hand (and resolved long ago), SLAs, and waiting for what the ITSM consumers
-and the time tracker learn."""
+intake, incidents made by hand (and resolved long ago), SLAs, the ITSM settings put back after a test,
+and waiting for what the ITSM consumers and the time tracker learn."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -67,6 +69,19 @@ async def incident(client: httpx.AsyncClient, title: str, **fields: Any) -> dict
     assert made.status_code == 201, made.text
     made_incident: dict[str, Any] = made.json()
     return made_incident
+
+
+@asynccontextmanager
+async def settings_kept(console: Console) -> AsyncIterator[dict[str, Any]]:
+    """The ITSM settings as they were, put back afterwards: the stack is the session's, and the next
+    tests go by its settings."""
+    before: dict[str, Any] = (await console.admin.get("/api/itsm/settings")).json()
+    try:
+        yield before
+    finally:
+        kept = {name: before[name] for name in before if name != "updated_at"}
+        restored = await console.admin.put("/api/itsm/settings", json=kept)
+        assert restored.status_code == 200, restored.text
 
 
 async def resolved_hours_ago(console: Console, incident_ids: list[str], hours: int) -> None:

@@ -19,6 +19,7 @@ from tests.console.itsm_harness import (
     incident,
     resolved_hours_ago,
     send_alert,
+    settings_kept,
     sla,
     sla_known_to_itsm,
 )
@@ -97,10 +98,9 @@ async def test_a_new_key_is_shown_once_works_until_revoked_and_the_source_is_dis
 async def test_the_itsm_settings_save_the_storm_window_auto_close_and_priority_matrix(
     page: Page, console: Console
 ) -> None:
-    before = (await console.admin.get("/api/itsm/settings")).json()
     administrator = await console.operator(ADMIN)
     manager = await console.operator(MANAGE)
-    try:
+    async with settings_kept(console) as before:
         await sign_in(page, console, manager)
         menu = page.get_by_role("navigation", name="Main menu")
         await expect(menu.get_by_role("link", name="Incidents")).to_be_visible()
@@ -134,20 +134,15 @@ async def test_the_itsm_settings_save_the_storm_window_auto_close_and_priority_m
         assert (saved["auto_close_hours"], saved["storm_host_threshold"]) == (72, 4)
         assert saved["priority_matrix"]["low"]["low"] == "P3"
         assert saved["priority_matrix"]["high"] == before["priority_matrix"]["high"]
-    finally:
-        keep = {name: before[name] for name in before if name != "updated_at"}
-        restored = await console.admin.put("/api/itsm/settings", json=keep)
-        assert restored.status_code == 200, restored.text
 
 
 async def test_the_default_sla_is_picked_by_name_and_one_removed_meanwhile_refused_under_its_field(
     page: Page, console: Console
 ) -> None:
-    before = (await console.admin.get("/api/itsm/settings")).json()
     tag = secrets.token_hex(3)
     gold, bronze = await sla(console, f"Gold {tag}"), await sla(console, f"Bronze {tag}")
     administrator = await console.operator(ADMIN)
-    try:
+    async with settings_kept(console):
         await sign_in(page, console, administrator, at="/itsm/settings")
         form = page.get_by_role("form", name="ITSM settings")
         picker = form.get_by_label("Default SLA")
@@ -180,10 +175,6 @@ async def test_the_default_sla_is_picked_by_name_and_one_removed_meanwhile_refus
         await expect(page.get_by_role("option", name=f"Gold {tag}")).to_have_count(0)
         await page.keyboard.press("Escape")
         await screenshot(page, "itsm-settings-default-sla")
-    finally:
-        keep = {name: before[name] for name in before if name != "updated_at"}
-        restored = await console.admin.put("/api/itsm/settings", json=keep)
-        assert restored.status_code == 200, restored.text
 
 
 async def test_auto_close_by_hand_previews_then_closes_the_incidents_resolved_long_enough_ago(
