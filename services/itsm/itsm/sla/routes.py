@@ -1,5 +1,6 @@
 """HTTP for the SLA definitions as ITSM keeps them: what the settings' and host groups' pickers offer
-and what an incident's SLA is called. Read with `incidents.view`; they are the SLA engine's to change."""
+and what an incident's SLA is called. Read by any ITSM reader (`incidents.view`, `incidents.manage` or
+`itsm.settings.manage`); they are the SLA engine's to change."""
 
 from __future__ import annotations
 
