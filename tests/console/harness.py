@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from playwright.async_api import Page, expect
 
+from tests.backbone.harness import eventually
 from tests.journeys.stack import PASSWORD, RunningStack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,6 +101,16 @@ class Console:
                 break
             await asyncio.sleep(0.2)
         assert changed.status_code == 200, changed.text
+
+    async def known_to_ticketing(self, username: str) -> None:
+        """Waits until ticketing's directory lists `username`: it learns of a new operator from the
+        gateway's event, and a picker that read the directory before then does not offer them."""
+
+        async def listed() -> bool:
+            answer = await self.admin.get("/api/tickets/operators", params={"search": username})
+            return answer.status_code == 200 and any(entry["username"] == username for entry in answer.json())
+
+        await eventually(listed, within=30, what=f"ticketing's directory to list {username}")
 
     async def department(self, name: str | None = None) -> dict[str, Any]:
         answer = await self.admin.post(
