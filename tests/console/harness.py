@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from tests.backbone.harness import eventually
 from tests.journeys.stack import PASSWORD, RunningStack
@@ -102,6 +102,16 @@ class Console:
             await asyncio.sleep(0.2)
         assert changed.status_code == 200, changed.text
 
+    async def read(self, path: str) -> Any:
+        """The administrator's GET of `path`, which must answer 200."""
+        answer = await self.admin.get(path)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    async def named(self, path: str, name: str) -> dict[str, Any] | None:
+        """The record called `name` in the list at `path`, if there is one."""
+        return next((item for item in await self.read(path) if item["name"] == name), None)
+
     async def known_to_ticketing(self, username: str) -> None:
         """Waits until ticketing's directory lists `username`: it learns of a new operator from the
         gateway's event, and a picker that read the directory before then does not offer them."""
@@ -125,6 +135,16 @@ class Console:
         return answer.json()
 
 
+def unique(word: str) -> str:
+    """`word` with a random suffix, so records of tests sharing the stack never clash."""
+    return f"{word} {secrets.token_hex(3)}"
+
+
+def row(scope: Page | Locator, text: str) -> Locator:
+    """The table row in `scope` holding `text`."""
+    return scope.get_by_role("row").filter(has_text=text)
+
+
 async def sign_in(page: Page, console: Console, username: str, *, at: str = "/") -> None:
     await page.goto(f"{console.url}{at}")
     await page.get_by_label("Username").fill(username)
@@ -138,9 +158,7 @@ async def assert_accessible(page: Page, what: str) -> None:
     fading in is half transparent, and its text would be judged at a contrast nobody reads it at. A
     violation must still be there a second later: on a loaded machine axe once caught a field between
     two renders (aria-valid-attr-value), which no reader ever meets; a real one stays."""
-    await page.wait_for_function(
-        "() => document.getAnimations().every((animation) => animation.playState !== 'running')"
-    )
+    await settled(page)
     if not await page.evaluate("() => typeof window.axe !== 'undefined'"):
         # evaluate() runs outside the page's Content-Security-Policy, which refuses inline scripts.
         await page.evaluate(AXE.read_text())
@@ -161,7 +179,18 @@ async def _violations(page: Page) -> list[dict[str, Any]]:
     return [violation for violation in result if violation["impact"] in ("serious", "critical")]
 
 
+async def settled(page: Page) -> None:
+    """Dialogs, overlays and tabs have finished fading: mid-fade, text is pale to axe and to a picture.
+    An animation that never ends (a spinner, a loading bar) is not waited for."""
+    await page.wait_for_function(
+        "() => document.getAnimations().every((animation) => animation.playState !== 'running'"
+        " || animation.effect?.getTiming().iterations === Infinity)"
+    )
+
+
 async def screenshot(page: Page, name: str) -> Path:
+    """The page once settled, whole, under `name` in the reviewer's folder."""
+    await settled(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"
     await page.screenshot(path=path, full_page=True)

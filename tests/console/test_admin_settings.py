@@ -7,11 +7,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import Page, expect
 
-from tests.console.harness import Console, sign_in
-from tests.console.harness import assert_accessible as axe_check
-from tests.console.harness import screenshot as picture
+from tests.console.harness import Console, assert_accessible, row, screenshot, sign_in, unique
 
 SETTINGS_FLAGS = (
     "settings_system_enabled",
@@ -19,29 +17,6 @@ SETTINGS_FLAGS = (
     "tickets_manage_labels_types",
     "tickets_manage_sla",
 )
-
-
-async def settled(page: Page) -> None:
-    """Dialogs, overlays and tabs have finished fading in: mid-fade, text is pale to axe and to a picture."""
-    await page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
-
-
-async def assert_accessible(page: Page, what: str) -> None:
-    await settled(page)
-    await axe_check(page, what)
-
-
-async def screenshot(page: Page, name: str) -> None:
-    await settled(page)
-    await picture(page, name)
-
-
-def unique(word: str) -> str:
-    return f"{word} {secrets.token_hex(3)}"
-
-
-def row(page: Page, text: str) -> Locator:
-    return page.get_by_role("row").filter(has_text=text)
 
 
 async def confirm_hard_delete(page: Page, what: str) -> None:
@@ -53,16 +28,6 @@ async def confirm_hard_delete(page: Page, what: str) -> None:
     await screenshot(page, f"{what}-delete-confirmation")
     await prompt.get_by_role("button", name="Delete").click()
     await expect(prompt).to_have_count(0)
-
-
-async def api_list(console: Console, path: str) -> list[dict[str, Any]]:
-    answer = await console.admin.get(path)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
-async def named(console: Console, path: str, name: str) -> dict[str, Any] | None:
-    return next((item for item in await api_list(console, path) if item["name"] == name), None)
 
 
 # --- Templates (10.13) ---------------------------------------------------------------------------
@@ -84,7 +49,7 @@ async def create_template(page: Page, name: str, mode: str, body: str) -> None:
 
 
 async def read_template(console: Console, name: str) -> dict[str, Any]:
-    summary = await named(console, "/api/tickets/templates", name)
+    summary = await console.named("/api/tickets/templates", name)
     assert summary, name
     answer = await console.admin.get(f"/api/tickets/templates/{summary['id']}")
     assert answer.status_code == 200, answer.text
@@ -144,7 +109,7 @@ async def test_templates_in_each_body_mode_are_created_previewed_edited_and_hard
     await row(page, rich).get_by_role("button", name=f"Delete {rich}").click()
     await confirm_hard_delete(page, "templates")
     await expect(row(page, rich)).to_have_count(0)
-    assert await named(console, "/api/tickets/templates", rich) is None
+    assert await console.named("/api/tickets/templates", rich) is None
 
 
 async def test_a_template_without_a_name_is_refused_under_the_field_and_keeps_the_body(
@@ -197,7 +162,7 @@ async def test_labels_and_types_are_created_edited_and_hard_deleted_and_a_label_
     chip = row(page, label).locator(".label-chip")
     await expect(chip).to_have_css("background-color", "rgb(211, 47, 47)")
     await expect(row(page, label)).to_contain_text("#d32f2f")
-    stored = await named(console, "/api/tickets/labels", label)
+    stored = await console.named("/api/tickets/labels", label)
     assert stored and stored["color"] == "#d32f2f"
 
     await row(page, label).get_by_role("button", name=f"Edit label {label}").click()
@@ -205,7 +170,7 @@ async def test_labels_and_types_are_created_edited_and_hard_deleted_and_a_label_
     await dialog.get_by_label("Color", exact=True).fill("#2e7d32")
     await dialog.get_by_role("button", name="Save").click()
     await expect(chip).to_have_css("background-color", "rgb(46, 125, 50)")
-    stored = await named(console, "/api/tickets/labels", label)
+    stored = await console.named("/api/tickets/labels", label)
     assert stored and stored["color"] == "#2e7d32"
 
     kind = unique("Incident")
@@ -222,7 +187,7 @@ async def test_labels_and_types_are_created_edited_and_hard_deleted_and_a_label_
     await dialog.get_by_label("Description").fill("Something is broken")
     await dialog.get_by_role("button", name="Save").click()
     await expect(row(page, kind)).to_contain_text("Something is broken")
-    stored = await named(console, "/api/tickets/types", kind)
+    stored = await console.named("/api/tickets/types", kind)
     assert stored and stored["description"] == "Something is broken"
     await screenshot(page, "labels-types")
 
@@ -232,8 +197,8 @@ async def test_labels_and_types_are_created_edited_and_hard_deleted_and_a_label_
     await confirm_hard_delete(page, "types")
     await expect(row(page, label)).to_have_count(0)
     await expect(row(page, kind)).to_have_count(0)
-    assert await named(console, "/api/tickets/labels", label) is None
-    assert await named(console, "/api/tickets/types", kind) is None
+    assert await console.named("/api/tickets/labels", label) is None
+    assert await console.named("/api/tickets/types", kind) is None
 
 
 # --- SLA (10.15) ---------------------------------------------------------------------------------
@@ -274,7 +239,7 @@ async def test_an_sla_is_refused_under_its_field_then_created_edited_and_hard_de
     await dialog.get_by_role("button", name="Create").click()
     await expect(dialog).to_have_count(0)
     await expect(row(page, name)).to_contain_text("High")
-    stored = await named(console, "/api/sla/definitions", name)
+    stored = await console.named("/api/sla/definitions", name)
     assert stored
     hours = (stored["response_hours"], stored["resolution_hours"])
     assert (hours, stored["priority_override"]) == ((4, 24), "high")
@@ -290,13 +255,13 @@ async def test_an_sla_is_refused_under_its_field_then_created_edited_and_hard_de
     # Closed once saved: the name's random hex may hold "48" itself, so the row alone proves nothing.
     await expect(dialog).to_have_count(0)
     await expect(row(page, name)).to_contain_text("48")
-    stored = await named(console, "/api/sla/definitions", name)
+    stored = await console.named("/api/sla/definitions", name)
     assert stored and (stored["resolution_hours"], stored["priority_override"]) == (48, None)
 
     await row(page, name).get_by_role("button", name=f"Delete SLA {name}").click()
     await confirm_hard_delete(page, "sla")
     await expect(row(page, name)).to_have_count(0)
-    assert await named(console, "/api/sla/definitions", name) is None
+    assert await console.named("/api/sla/definitions", name) is None
 
 
 # --- Settings, Ticket System (10.2) --------------------------------------------------------------
@@ -393,7 +358,7 @@ async def test_the_labels_and_sla_tabs_manage_the_same_records_and_need_their_fl
     await dialog.get_by_label("Color", exact=True).fill("#1565c0")
     await dialog.get_by_role("button", name="Create").click()
     await expect(row(page, label).locator(".label-chip")).to_have_css("background-color", "rgb(21, 101, 192)")
-    assert await named(console, "/api/tickets/labels", label)
+    assert await console.named("/api/tickets/labels", label)
     await assert_accessible(page, "settings labels tab")
     await screenshot(page, "settings-labels-types")
 
@@ -431,7 +396,7 @@ async def test_roles_are_created_with_flags_edited_and_deleted(page: Page, conso
     await screenshot(page, "roles-new")
     await dialog.get_by_role("button", name="Create").click()
     await expect(row(page, name)).to_contain_text("tickets_create")
-    stored = await named(console, "/api/roles", name)
+    stored = await console.named("/api/roles", name)
     assert stored and sorted(stored["flags"]) == ["tickets_create", "tickets_enabled"]
 
     await row(page, name).get_by_role("button", name=f"Edit role {name}").click()
@@ -440,7 +405,7 @@ async def test_roles_are_created_with_flags_edited_and_deleted(page: Page, conso
     await dialog.get_by_label("tickets_edit", exact=True).check()
     await dialog.get_by_role("button", name="Save").click()
     await expect(row(page, name)).to_contain_text("tickets_edit")
-    stored = await named(console, "/api/roles", name)
+    stored = await console.named("/api/roles", name)
     assert stored and sorted(stored["flags"]) == ["tickets_edit", "tickets_enabled"]
     await screenshot(page, "roles-list")
 
@@ -450,7 +415,7 @@ async def test_roles_are_created_with_flags_edited_and_deleted(page: Page, conso
     await assert_accessible(page, "role delete confirmation")
     await prompt.get_by_role("button", name="Delete").click()
     await expect(row(page, name)).to_have_count(0)
-    assert await named(console, "/api/roles", name) is None
+    assert await console.named("/api/roles", name) is None
 
 
 async def test_operators_are_created_edited_disabled_and_deleted(page: Page, console: Console) -> None:
@@ -488,7 +453,7 @@ async def test_operators_are_created_edited_disabled_and_deleted(page: Page, con
     await expect(dialog).to_have_count(0)
     await expect(row(page, new)).to_contain_text(role_name)
     await expect(row(page, new)).to_contain_text(department["name"])
-    stored = next(item for item in await api_list(console, "/api/operators") if item["username"] == new)
+    stored = next(item for item in await console.read("/api/operators") if item["username"] == new)
     assert stored["flags"] == ["tickets_view_statistics"]
     assert [item["name"] for item in stored["roles"]] == [role_name]
     assert stored["default_department_id"] == department["id"]
@@ -499,7 +464,7 @@ async def test_operators_are_created_edited_disabled_and_deleted(page: Page, con
     await dialog.get_by_label("tickets_view_statistics", exact=True).uncheck()
     await dialog.get_by_role("button", name="Save").click()
     await expect(row(page, new)).to_contain_text("Renamed Person")
-    stored = next(item for item in await api_list(console, "/api/operators") if item["username"] == new)
+    stored = next(item for item in await console.read("/api/operators") if item["username"] == new)
     assert (stored["display_name"], stored["flags"]) == ("Renamed Person", [])
 
     await row(page, new).get_by_role("button", name=f"Disable {new}").click()
@@ -507,7 +472,7 @@ async def test_operators_are_created_edited_disabled_and_deleted(page: Page, con
     await expect(prompt).to_contain_text("signed out")
     await prompt.get_by_role("button", name="Disable").click()
     await expect(row(page, new)).to_contain_text("Disabled")
-    stored = next(item for item in await api_list(console, "/api/operators") if item["username"] == new)
+    stored = next(item for item in await console.read("/api/operators") if item["username"] == new)
     assert stored["active"] is False
     await screenshot(page, "operators-list")
 
@@ -519,4 +484,4 @@ async def test_operators_are_created_edited_disabled_and_deleted(page: Page, con
     await screenshot(page, "operators-delete-confirmation")
     await prompt.get_by_role("button", name="Delete").click()
     await expect(row(page, new)).to_have_count(0)
-    assert all(item["username"] != new for item in await api_list(console, "/api/operators"))
+    assert all(item["username"] != new for item in await console.read("/api/operators"))

@@ -6,47 +6,20 @@ on the wall clock. Each step is checked through the API too."""
 from __future__ import annotations
 
 import re
-import secrets
-from typing import Any
 
 from playwright.async_api import Locator, Page, expect
 
 from tests.backbone.harness import eventually
-from tests.console.harness import Console, sign_in
-from tests.console.harness import assert_accessible as axe_check
-from tests.console.harness import screenshot as picture
+from tests.console.harness import Console, assert_accessible, row, screenshot, settled, sign_in, unique
 
 FLAGS = ("tickets_enabled", "tickets_manage_sla")
 CALENDARS = "/tickets/sla/calendars"
 ACTIVE = re.compile(r"\bactive\b")
 
 
-async def settled(page: Page) -> None:
-    """Dialogs and overlays have finished fading: mid-fade, text is pale to axe and to a picture."""
-    await page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
-
-
-async def assert_accessible(page: Page, what: str) -> None:
-    await settled(page)
-    await axe_check(page, what)
-
-
-async def screenshot(page: Page, name: str) -> None:
-    await settled(page)
-    await picture(page, name)
-
-
-def unique(word: str) -> str:
-    return f"{word} {secrets.token_hex(3)}"
-
-
 def dashed(summary: str) -> str:
     """The weekly hours as the list writes them, with en dashes between days and times."""
     return summary.replace("-", "\N{EN DASH}")
-
-
-def row(scope: Page | Locator, text: str) -> Locator:
-    return scope.get_by_role("row").filter(has_text=text)
 
 
 async def engine_ready(console: Console) -> None:
@@ -56,22 +29,6 @@ async def engine_ready(console: Console) -> None:
         return (await console.admin.get("/api/sla/calendars")).status_code == 200
 
     await eventually(answers, within=60, what="the SLA engine to serve calendars")
-
-
-async def api_get(console: Console, path: str) -> Any:
-    answer = await console.admin.get(path)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
-async def calendar_named(console: Console, name: str) -> dict[str, Any] | None:
-    return next((item for item in await api_get(console, "/api/sla/calendars") if item["name"] == name), None)
-
-
-async def sla_named(console: Console, name: str) -> dict[str, Any] | None:
-    return next(
-        (item for item in await api_get(console, "/api/sla/definitions") if item["name"] == name), None
-    )
 
 
 async def choose(page: Page, combobox: Locator, option: str) -> None:
@@ -137,7 +94,7 @@ async def test_a_calendar_is_created_with_hours_in_its_zone_and_holidays_then_ch
     await expect(period(dialog, "Friday", 1, "to")).to_have_value("15:00")
     await assert_accessible(page, "calendar period errors")
     await screenshot(page, "calendars-period-errors")
-    assert await calendar_named(console, name) is None
+    assert await console.named("/api/sla/calendars", name) is None
 
     await period(dialog, "Saturday", 1, "to").fill("14:00")
     await sunday.get_by_role("button", name="Remove Sunday period 1").click()
@@ -196,7 +153,7 @@ async def test_a_calendar_is_created_with_hours_in_its_zone_and_holidays_then_ch
     await expect(listed).not_to_contain_text("Sat")
     await screenshot(page, "calendars-list")
 
-    stored = await calendar_named(console, name)
+    stored = await console.named("/api/sla/calendars", name)
     assert stored
     assert (stored["time_zone"], stored["description"]) == ("Europe/Berlin", "Head office")
     hours = [(period["weekday"], period["start"], period["end"]) for period in stored["working_hours"]]
@@ -206,7 +163,7 @@ async def test_a_calendar_is_created_with_hours_in_its_zone_and_holidays_then_ch
         *((weekday, "09:00", "17:00") for weekday in (1, 2, 3)),
         (4, "09:00", "15:00"),
     ]
-    holidays_stored = await api_get(console, f"/api/sla/calendars/{stored['id']}/holidays")
+    holidays_stored = await console.read(f"/api/sla/calendars/{stored['id']}/holidays")
     assert [(item["date"], item["recurring"], item["name"]) for item in holidays_stored] == [
         ("2026-10-02", False, "Company day"),
         ("2025-12-25", True, "Christmas Day"),
@@ -264,7 +221,7 @@ async def test_an_sla_counts_in_a_calendar_which_cannot_be_deleted_until_the_sla
     await expect(dialog.get_by_label("Clock")).to_contain_text(calendar_name)
     await assert_accessible(page, "sla threshold error")
     await screenshot(page, "sla-threshold-error")
-    assert await sla_named(console, name) is None
+    assert await console.named("/api/sla/definitions", name) is None
 
     # The model follows the typing, not only the field's blur (PrimeVue's InputNumber alone waits for it).
     critical = dialog.get_by_role("spinbutton", name="Critical when % is left")
@@ -290,7 +247,7 @@ async def test_an_sla_counts_in_a_calendar_which_cannot_be_deleted_until_the_sla
         await expect(listed).to_contain_text(shown)
     await assert_accessible(page, "sla list")
     await screenshot(page, "sla-list-with-calendar")
-    stored = await sla_named(console, name)
+    stored = await console.named("/api/sla/definitions", name)
     assert stored
     assert (stored["warning_share"], stored["critical_share"]) == (0.6, 0.25)
     assert (stored["calendar_id"], stored["pause_while_waiting"], stored["on_reopen"]) == (
@@ -312,7 +269,7 @@ async def test_an_sla_counts_in_a_calendar_which_cannot_be_deleted_until_the_sla
     await expect(row(page, calendar_name)).to_contain_text("America/New_York")
     await assert_accessible(page, "calendar delete refused")
     await screenshot(page, "calendars-delete-refused")
-    assert await calendar_named(console, calendar_name)
+    assert await console.named("/api/sla/calendars", calendar_name)
 
     await menu.get_by_role("link", name="SLA", exact=True).click()
     await row(page, name).get_by_role("button", name=f"Edit SLA {name}").click()
@@ -326,7 +283,7 @@ async def test_an_sla_counts_in_a_calendar_which_cannot_be_deleted_until_the_sla
     await expect(dialog).to_have_count(0)
     await expect(listed).to_contain_text("Wall clock")
     await expect(listed).not_to_contain_text(calendar_name)
-    stored = await sla_named(console, name)
+    stored = await console.named("/api/sla/definitions", name)
     assert stored and stored["calendar_id"] is None
     kept = (stored["warning_share"], stored["critical_share"], stored["pause_while_waiting"])
     assert kept == (0.6, 0.25, True)
@@ -336,5 +293,5 @@ async def test_an_sla_counts_in_a_calendar_which_cannot_be_deleted_until_the_sla
     await page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
     await expect(row(page, calendar_name)).to_have_count(0)
     await expect(page.locator(".page .problem-message")).to_have_count(0)
-    assert await calendar_named(console, calendar_name) is None
+    assert await console.named("/api/sla/calendars", calendar_name) is None
     await console.admin.delete(f"/api/sla/definitions/{stored['id']}")
