@@ -17,13 +17,13 @@ import nats
 import orjson
 import pytest
 
+from helpdesk_common.contracts.states import StatesAnswer
 from helpdesk_common.contracts.ticket_states import (
     DEPARTMENT_STATES_SUBJECT,
     SETTINGS_STATE_SUBJECT,
     TICKET_STATES_SUBJECT,
     DepartmentStatesPage,
     SettingsStateAnswer,
-    StatesAnswer,
     TicketStatesPage,
 )
 from helpdesk_common.service import ServiceRuntime

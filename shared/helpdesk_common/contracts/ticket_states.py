@@ -24,20 +24,15 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from helpdesk_common.contracts.states import StatesAnswer, StatesPage
 from helpdesk_common.contracts.ticketing import DepartmentSnapshot, TicketSettingsData
 from helpdesk_common.contracts.tickets import TicketSnapshot
 
 TICKET_STATES_SUBJECT = "rpc.ticketing.ticket-states"
 DEPARTMENT_STATES_SUBJECT = "rpc.ticketing.department-states"
 SETTINGS_STATE_SUBJECT = "rpc.ticketing.settings-state"
-
-
-class StatesAnswer(BaseModel):
-    """What every answer has: an error instead of the states when the request could not be read."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    error: str | None = None
+# How an asker's logs name who answers these subjects.
+TICKET_STATES_ANSWERER = "ticketing's ticket-states role"
 
 
 class TicketScope(StrEnum):
@@ -65,10 +60,8 @@ class TicketState(BaseModel):
     first_response_at: datetime | None = None
 
 
-class TicketStatesPage(StatesAnswer):
-    states: list[TicketState] = []
-    # Null once the last page was sent.
-    next_after: uuid.UUID | None = None
+class TicketStatesPage(StatesPage[TicketState]):
+    """The tickets of the scope, in ticket id order."""
 
 
 class DepartmentStatesRequest(BaseModel):
@@ -86,10 +79,8 @@ class DepartmentState(BaseModel):
     changed_at: datetime
 
 
-class DepartmentStatesPage(StatesAnswer):
-    states: list[DepartmentState] = []
-    # Null once the last page was sent.
-    next_after: uuid.UUID | None = None
+class DepartmentStatesPage(StatesPage[DepartmentState]):
+    """Every department, in id order."""
 
 
 class SettingsStateRequest(BaseModel):

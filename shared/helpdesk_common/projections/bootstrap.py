@@ -1,8 +1,9 @@
-"""How a service without its copy of something of ticketing's (a first deploy, a lost database) learns it:
-not by replaying ticketing's streams (two weeks, and nothing older), but by asking ticketing for its
-state as it is now (contracts/ticket_states.py), each state applied by the projection's own rule, the
-one its events go through. The tickets (ticket_bootstrap.py) and the departments with the module
-switch (records_bootstrap.py) are learnt this one way.
+"""How a service without its copy of another service's records (a first deploy, a lost database) learns
+it: not by replaying the owner's streams (two weeks, and nothing older), but by asking the owner for
+its state as it is now (contracts/ticket_states.py, contracts/incident_states.py; the owner answers
+through states_role.py), each state applied by the projection's own rule, the one its events go
+through. Ticketing's tickets (ticket_bootstrap.py), its departments with the module switch
+(records_bootstrap.py) and itsm's incidents (incident_bootstrap.py) are learnt this one way.
 
 Order makes it whole: the service's durable consumers of the events exist first, so every change after
 that moment arrives as an event; the states read afterwards hold everything before it. The
@@ -19,10 +20,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 import nats
 from nats.errors import NoRespondersError
@@ -33,7 +35,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk_common.bus.topology import ConsumerSpec, ensure_consumer
-from helpdesk_common.contracts.ticket_states import StatesAnswer
+from helpdesk_common.contracts.states import StatesAnswer, StatesPage
 from helpdesk_common.periodic import sleep_unless_stopped
 from helpdesk_common.service import ServiceRuntime
 
@@ -42,11 +44,11 @@ PAGE = 200
 ANSWER_SECONDS = 30.0
 
 Answer = TypeVar("Answer", bound=StatesAnswer)
-State = TypeVar("State")
+State = TypeVar("State", bound=BaseModel)
 
 
-class TicketingDidNotAnswer(Exception):
-    pass
+class OwnerDidNotAnswer(Exception):
+    """The service that owns the states did not answer, or answered with an error."""
 
 
 def bootstrap_table(metadata: MetaData, name: str, *counts: str) -> Table:
@@ -67,6 +69,9 @@ class Bootstrap(ABC):
     learnt; `lock_key` a constant of the service's own (advisory lock keys are per database, which the
     services share); `table` the marker."""
 
+    # Who answers the states, as the logs name it (ticketing's `ticket-states` role, ...).
+    answerer: ClassVar[str]
+
     service: str
     what: str
     lock_key: int
@@ -85,12 +90,12 @@ class Bootstrap(ABC):
         self, runtime: ServiceRuntime, stop: asyncio.Event, *, retry_seconds: float
     ) -> None:
         """Until the states are known, by this process or another; again after `retry_seconds` while
-        ticketing does not answer or another process is learning them."""
+        their owner does not answer or another process is learning them."""
         while not stop.is_set():
             try:
                 if await self.run(runtime.session_factory, runtime.settings.nats_url):
                     return
-            except TicketingDidNotAnswer as silence:
+            except OwnerDidNotAnswer as silence:
                 log.warning("%s not learnt yet: %s; asking again in %g s", self.what, silence, retry_seconds)
             except Exception:
                 log.exception("%s not learnt yet; asking again in %g s", self.what, retry_seconds)
@@ -117,26 +122,49 @@ class Bootstrap(ABC):
                 await client.close()
             await session.execute(insert(self.table).values(id=1, finished_at=func.now(), **learnt))
             counted = ", ".join(f"{count} {kind}" for kind, count in learnt.items())
-            log.info("%s learnt from ticketing's states: %s", self.what, counted)
+            log.info("%s learnt from %s: %s", self.what, self.answerer, counted)
             return True
+
+    async def learn_pages(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        client: nats.NATS,
+        subject: str,
+        request: Callable[[uuid.UUID | None], BaseModel],
+        page: type[StatesPage[State]],
+        apply: Callable[[AsyncSession, State], Awaitable[None]],
+    ) -> int:
+        """Every page of `subject` in id order, each request for the page after the one before, each
+        page applied in a transaction of its own; how many states were learnt."""
+        after: uuid.UUID | None = None
+        learnt = 0
+        while True:
+            read = await ask(client, subject, request(after), page, answerer=self.answerer)
+            await apply_all(sessions, apply, read.states)
+            learnt += len(read.states)
+            if read.next_after is None:
+                return learnt
+            after = read.next_after
 
     async def _done(self, session: AsyncSession) -> bool:
         return await session.scalar(select(self.table.c.id)) is not None
 
 
-async def ask(client: nats.NATS, subject: str, request: BaseModel, answer: type[Answer]) -> Answer:
-    # Without what it leaves at its default, a request is read by a ticketing from before the field
-    # was added; one asking for more than the default is refused by that ticketing, in words.
+async def ask(
+    client: nats.NATS, subject: str, request: BaseModel, answer: type[Answer], *, answerer: str
+) -> Answer:
+    # Without what it leaves at its default, a request is read by an owner from before the field was
+    # added; one asking for more than the default is refused by that owner, in words.
     body = request.model_dump_json(exclude_defaults=True).encode()
     try:
         reply = await client.request(subject, body, timeout=ANSWER_SECONDS)
     except (NoRespondersError, NatsTimeout) as silence:
-        raise TicketingDidNotAnswer(
-            f"ticketing's ticket-states role did not answer on {subject} ({type(silence).__name__})"
+        raise OwnerDidNotAnswer(
+            f"{answerer} did not answer on {subject} ({type(silence).__name__})"
         ) from None
     read = answer.model_validate_json(reply.data)
     if read.error:
-        raise TicketingDidNotAnswer(read.error)
+        raise OwnerDidNotAnswer(read.error)
     return read
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import nats
 from sqlalchemy import MetaData, Table
@@ -25,6 +26,7 @@ from helpdesk_common.bus.topology import ConsumerSpec
 from helpdesk_common.contracts.ticket_states import (
     DEPARTMENT_STATES_SUBJECT,
     SETTINGS_STATE_SUBJECT,
+    TICKET_STATES_ANSWERER,
     DepartmentStatesPage,
     DepartmentStatesRequest,
     SettingsStateAnswer,
@@ -33,7 +35,7 @@ from helpdesk_common.contracts.ticket_states import (
 from helpdesk_common.projections.bootstrap import (
     PAGE,
     Bootstrap,
-    TicketingDidNotAnswer,
+    OwnerDidNotAnswer,
     apply_all,
     ask,
     bootstrap_table,
@@ -51,6 +53,8 @@ def records_bootstrap_table(metadata: MetaData, name: str = "records_bootstrap")
 class RecordsBootstrap(Bootstrap):
     """`departments` and `switch`: the service's projections (the SLA engine keeps no departments)."""
 
+    answerer: ClassVar[str] = TICKET_STATES_ANSWERER
+
     switch: ModuleSwitchProjection
     departments: DepartmentsProjection | None = None
     page_size: int = PAGE
@@ -61,22 +65,30 @@ class RecordsBootstrap(Bootstrap):
         return (switch,) if self.departments is None else (switch, self.departments.consumer.spec)
 
     async def learn(self, sessions: async_sessionmaker[AsyncSession], client: nats.NATS) -> dict[str, int]:
-        settings = await ask(client, SETTINGS_STATE_SUBJECT, SettingsStateRequest(), SettingsStateAnswer)
+        settings = await ask(
+            client,
+            SETTINGS_STATE_SUBJECT,
+            SettingsStateRequest(),
+            SettingsStateAnswer,
+            answerer=self.answerer,
+        )
         if settings.state is None:
-            raise TicketingDidNotAnswer("ticketing's settings state came without the settings")
+            raise OwnerDidNotAnswer("ticketing's settings state came without the settings")
         await apply_all(sessions, self.switch.apply_state, [settings.state])
         return {"departments": await self._learn_departments(sessions, client)}
 
     async def _learn_departments(self, sessions: async_sessionmaker[AsyncSession], client: nats.NATS) -> int:
         if self.departments is None:
             return 0
-        after: uuid.UUID | None = None
-        learnt = 0
-        while True:
-            request = DepartmentStatesRequest(after=after, limit=self.page_size)
-            page = await ask(client, DEPARTMENT_STATES_SUBJECT, request, DepartmentStatesPage)
-            await apply_all(sessions, self.departments.apply_state, page.states)
-            learnt += len(page.states)
-            if page.next_after is None:
-                return learnt
-            after = page.next_after
+
+        def request(after: uuid.UUID | None) -> DepartmentStatesRequest:
+            return DepartmentStatesRequest(after=after, limit=self.page_size)
+
+        return await self.learn_pages(
+            sessions,
+            client,
+            DEPARTMENT_STATES_SUBJECT,
+            request,
+            DepartmentStatesPage,
+            self.departments.apply_state,
+        )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import nats
 from sqlalchemy import MetaData, Table
@@ -21,13 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk_common.bus.topology import ConsumerSpec
 from helpdesk_common.contracts.ticket_states import (
+    TICKET_STATES_ANSWERER,
     TICKET_STATES_SUBJECT,
     TicketScope,
     TicketState,
     TicketStatesPage,
     TicketStatesRequest,
 )
-from helpdesk_common.projections.bootstrap import PAGE, Bootstrap, apply_all, ask, bootstrap_table
+from helpdesk_common.projections.bootstrap import PAGE, Bootstrap, bootstrap_table
 
 ApplyState = Callable[[AsyncSession, TicketState], Awaitable[None]]
 
@@ -42,6 +44,8 @@ class TicketBootstrap(Bootstrap):
     """`consumer` the durable of the ticket events made to exist first; `scope` which tickets to ask
     for."""
 
+    answerer: ClassVar[str] = TICKET_STATES_ANSWERER
+
     consumer: ConsumerSpec
     scope: TicketScope
     apply: ApplyState
@@ -52,13 +56,10 @@ class TicketBootstrap(Bootstrap):
         return (self.consumer,)
 
     async def learn(self, sessions: async_sessionmaker[AsyncSession], client: nats.NATS) -> dict[str, int]:
-        after: uuid.UUID | None = None
-        learnt = 0
-        while True:
-            request = TicketStatesRequest(after=after, limit=self.page_size, scope=self.scope)
-            page = await ask(client, TICKET_STATES_SUBJECT, request, TicketStatesPage)
-            await apply_all(sessions, self.apply, page.states)
-            learnt += len(page.states)
-            if page.next_after is None:
-                return {"tickets": learnt}
-            after = page.next_after
+        def request(after: uuid.UUID | None) -> TicketStatesRequest:
+            return TicketStatesRequest(after=after, limit=self.page_size, scope=self.scope)
+
+        learnt = await self.learn_pages(
+            sessions, client, TICKET_STATES_SUBJECT, request, TicketStatesPage, self.apply
+        )
+        return {"tickets": learnt}
