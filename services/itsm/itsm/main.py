@@ -3,8 +3,9 @@ incident record with its timeline and notes, CSAT, auto-close, alert sources wit
 keys; later problems, changes, catalog, knowledge base and on-call. Its tables live in the `itsm`
 schema, reached with the role `helpdesk_itsm` only; it keeps copies of the operators, the inventory
 and the SLA definitions (the `consumers` role, beside the correlator), sweeps resolved incidents
-closed (the `jobs` role) and publishes `itsm.incident.<event>` through its outbox. docs/itsm.md has
-its rules, docs/alerts.md the producers' contract.
+closed (the `jobs` role), publishes `itsm.incident.<event>` through its outbox, and answers the
+incidents as they are now (the `incident-states` role, states.py). docs/itsm.md has its rules,
+docs/alerts.md the producers' contract.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from helpdesk_common.service import ServiceDefinition, ServiceRuntime
+from helpdesk_common.service import ServiceDefinition, ServiceRuntime, WorkerRole
 from itsm.alerts.intake import router as intake_router
 from itsm.alerts.limits import SourceLimiter
 from itsm.autoclose.routes import router as autoclose_router
@@ -29,6 +30,7 @@ from itsm.operators.routes import router as operators_router
 from itsm.settings.routes import router as settings_router
 from itsm.sla.routes import router as sla_router
 from itsm.sources.routes import router as sources_router
+from itsm.states import serve_incident_states
 from itsm.tables import metadata
 
 
@@ -59,5 +61,7 @@ service = ServiceDefinition(
     configure_api=configure_api,
     consumers=consumers,
     jobs=jobs,
+    # The incidents as they are now, for a service starting without their history.
+    worker_roles=[WorkerRole("incident-states", tasks=[serve_incident_states], uses_bus=True)],
     settings_class=ItsmSettings,
 )
