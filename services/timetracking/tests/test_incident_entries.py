@@ -11,7 +11,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import nats
@@ -31,6 +31,7 @@ from helpdesk_common.contracts.itsm import (
     IncidentSnapshot,
     IncidentUpdated,
 )
+from helpdesk_common.testing.incident_states import incident_snapshot
 from timetracking.incident_events import incidents_consumer
 
 VIEW = "incidents.view"
@@ -64,20 +65,7 @@ class Itsm:
 
     def snapshot(self, **fields: Any) -> IncidentSnapshot:
         self.numbers += 1
-        values = {
-            "id": uuid.uuid4(),
-            "number": f"INC-{self.numbers:06d}",
-            "title": "Database down",
-            "status": "open",
-            "severity": "critical",
-            "impact": "high",
-            "urgency": "high",
-            "priority": "P1",
-            "created_at": datetime(2026, 3, 10, 6, 0, tzinfo=UTC),
-            "updated_at": datetime(2026, 3, 10, 6, 0, tzinfo=UTC),
-            **fields,
-        }
-        return IncidentSnapshot.model_validate(values)
+        return incident_snapshot(f"INC-{self.numbers:06d}", **fields)
 
     async def publish(self, *events: Any) -> None:
         """As ITSM's relay publishes them; returns once the consumer has applied every one."""

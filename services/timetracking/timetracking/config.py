@@ -16,7 +16,8 @@ class TimetrackingSettings(HelpdeskSettings):
     timetracking_sweep_interval_seconds: float = Field(default=5.0, gt=0)
     # Timers claimed per transaction; each batch commits on its own.
     timetracking_sweep_batch_size: int = Field(default=200, gt=0)
-    # How often a time tracker without its tickets, or without its departments and switch, asks
-    # ticketing for them again, while ticketing's ticket-states role does not answer or another replica
-    # is learning them (ticket_bootstrap.py, projections.py; HELPDESK_TIMETRACKING_BOOTSTRAP_RETRY_SECONDS).
+    # How often a time tracker without its tickets, its departments and switch, or its incidents asks
+    # ticketing (or itsm) for them again, while ticketing's ticket-states role (itsm's incident-states
+    # role) does not answer or another replica is learning them (ticket_bootstrap.py, projections.py,
+    # incident_bootstrap.py; HELPDESK_TIMETRACKING_BOOTSTRAP_RETRY_SECONDS).
     timetracking_bootstrap_retry_seconds: float = Field(default=5.0, gt=0)

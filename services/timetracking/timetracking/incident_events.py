@@ -1,12 +1,13 @@
 """The consumer that keeps `incidents` from the ITSM stream, through the inbox: each incident's number,
 title and status, the newest by the event's time (events of one incident may arrive out of order). A
 run of events is one statement: an alert storm is mostly `incident_updated` events of a few incidents.
-It reads the stream from its start; ITSM answers no states yet, so a time tracker that starts empty
-does not know an incident last changed before the stream's 14 days (docs/timetracking.md,
-"Incidents")."""
+The incidents from before the consumer existed come from ITSM's incident states (incident_bootstrap.py),
+each snapshot under the same rule, timed by its `updated_at`: one older than an event already applied
+changes nothing."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
@@ -14,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_common.bus.consumer import EventConsumer
 from helpdesk_common.bus.topology import ConsumerSpec, declare_consumer
-from helpdesk_common.contracts.itsm import INCIDENT_EVENTS
+from helpdesk_common.contracts.incident_states import IncidentState
+from helpdesk_common.contracts.itsm import INCIDENT_EVENTS, IncidentSnapshot
 from timetracking.tables import incidents
 
 incidents_consumer = EventConsumer(
@@ -24,6 +26,8 @@ incidents_consumer = EventConsumer(
             stream="ITSM",
             filter_subject="itsm.incident.>",
             description="Incidents' numbers, titles and statuses, which time is booked on.",
+            # The incidents before it came into being come from ITSM's states (incident_bootstrap.py).
+            deliver_new=True,
         )
     )
 )
@@ -37,15 +41,24 @@ async def apply_incident_events(session: AsyncSession, events: list[Any]) -> Non
         incident_id = event.data.incident.id
         if incident_id not in newest or newest[incident_id].time <= event.time:
             newest[incident_id] = event
+    await _keep(session, [(event.data.incident, event.time) for event in newest.values()])
+
+
+async def apply_incident_state(session: AsyncSession, state: IncidentState) -> None:
+    await _keep(session, [(state.incident, state.incident.updated_at)])
+
+
+async def _keep(session: AsyncSession, changed: list[tuple[IncidentSnapshot, datetime]]) -> None:
+    """Each incident as of when it changed, unless what is kept changed later."""
     rows = [
         {
-            "id": event.data.incident.id,
-            "number": event.data.incident.number,
-            "title": event.data.incident.title,
-            "status": event.data.incident.status,
-            "changed_at": event.time,
+            "id": incident.id,
+            "number": incident.number,
+            "title": incident.title,
+            "status": incident.status,
+            "changed_at": changed_at,
         }
-        for event in newest.values()
+        for incident, changed_at in changed
     ]
     new = insert(incidents).values(rows)
     await session.execute(

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID, ExcludeConstraint
 
 from helpdesk_common.projections.departments import departments_table
+from helpdesk_common.projections.incident_bootstrap import incident_bootstrap_table
 from helpdesk_common.projections.module_switch import module_switch_table
 from helpdesk_common.projections.records_bootstrap import records_bootstrap_table
 from helpdesk_common.projections.ticket_bootstrap import ticket_bootstrap_table
@@ -66,6 +67,9 @@ incidents = Table(
     Column("status", Text, nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False),
 )
+# One row once the incidents from before the consumer existed were learnt from itsm (the shared
+# incident bootstrap): a service without it (a first deploy, a lost database) learns them.
+incident_bootstrap = incident_bootstrap_table(metadata)
 
 # A department's Time Tracking section (seed 10.10); a department without a row has the defaults
 # (settings/schemas.py), auto-timer off.
