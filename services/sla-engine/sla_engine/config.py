@@ -14,7 +14,8 @@ class SlaEngineSettings(HelpdeskSettings):
     sla_sweep_interval_seconds: float = Field(default=0.5, gt=0)
     # Timers claimed per transaction; each batch commits on its own.
     sla_sweep_batch_size: int = Field(default=200, gt=0)
-    # How often an engine without its timers, or without its switch, asks ticketing for them again,
-    # while ticketing's ticket-states role does not answer (timers/bootstrap.py, projections.py;
+    # How often an engine without its timers, or without its switch, asks ticketing (itsm, for the
+    # incident timers) for them again, while ticketing's ticket-states role (itsm's incident-states
+    # role) does not answer (timers/bootstrap.py, incidents/bootstrap.py, projections.py;
     # HELPDESK_SLA_BOOTSTRAP_RETRY_SECONDS).
     sla_bootstrap_retry_seconds: float = Field(default=5.0, gt=0)

@@ -15,6 +15,7 @@ from sla_engine.calendars.routes import router as calendars_router
 from sla_engine.compliance.routes import router as compliance_router
 from sla_engine.config import SlaEngineSettings
 from sla_engine.definitions.routes import router as definitions_router
+from sla_engine.incidents.bootstrap import bootstrap_incident_timers_job
 from sla_engine.incidents.consumers import incident_events_consumer
 from sla_engine.projections import learn_switch_job, ticket_settings_consumer
 from sla_engine.tables import metadata
@@ -37,6 +38,6 @@ service = ServiceDefinition(
     tables=metadata,
     configure_api=configure_api,
     consumers=[ticket_events_consumer, ticket_settings_consumer, incident_events_consumer],
-    jobs=[sla_sweep_job, bootstrap_timers_job, learn_switch_job],
+    jobs=[sla_sweep_job, bootstrap_timers_job, bootstrap_incident_timers_job, learn_switch_job],
     settings_class=SlaEngineSettings,
 )

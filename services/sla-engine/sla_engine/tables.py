@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+from helpdesk_common.projections.incident_bootstrap import incident_bootstrap_table
 from helpdesk_common.projections.module_switch import module_switch_table
 from helpdesk_common.projections.records_bootstrap import records_bootstrap_table
 from helpdesk_common.projections.ticket_bootstrap import ticket_bootstrap_table
@@ -221,3 +222,7 @@ Index(
     incident_timers.c.next_check_at,
     postgresql_where=incident_timers.c.next_check_at.isnot(None),
 )
+
+# One row once the incident timers were learnt from itsm's incident states (incidents/bootstrap.py): an
+# engine without it (a first deploy, a lost database) learns them.
+incident_timer_bootstrap = incident_bootstrap_table(metadata, "incident_timer_bootstrap")

@@ -437,13 +437,14 @@ async def test_the_consumer_on_the_bus_sets_the_deadlines_once_for_an_event_deli
 ) -> None:
     major = await sla_with(sessions, "Major", response_hours=1, resolution_hours=4)
     created = event(IncidentCreated, incident(uuid.uuid4(), created_at=now, sla_id=major))
+    client = await nats.connect(servers.nats_url)
+    stop = asyncio.Event()
+    # First: the consumer starts at the stream's end (what came before is learnt from itsm's states).
+    await ensure_consumer(client.jetstream(), incident_events_consumer.spec)
     for message_id in ("first", "redelivered"):
         # The same event as a second message, as a relay publishing it again after the window would.
         await jetstream.publish(created.bus_subject(), created.to_json(), headers={"Nats-Msg-Id": message_id})
 
-    client = await nats.connect(servers.nats_url)
-    stop = asyncio.Event()
-    await ensure_consumer(client.jetstream(), incident_events_consumer.spec)
     running = asyncio.create_task(incident_events_consumer.run(client, sessions, stop))
     try:
         for _ in range(200):

@@ -1,5 +1,6 @@
 """The consumer of the incident events (ITSM): every event keeps the incident's SLA timer.
-Idempotent through the inbox."""
+Idempotent through the inbox. The incidents from before it existed come from itsm's incident states
+(bootstrap.py), each through the same `observe_incident`."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ from helpdesk_common.contracts.envelope import EventEnvelope
 from helpdesk_common.contracts.itsm import INCIDENT_EVENTS, IncidentChangeData
 from sla_engine.incidents.service import observe_incident
 
-# From the stream's start: incidents have no states to learn from another way, and the ITSM stream
-# holds all of a new platform's incidents (docs/sla.md, "Incidents").
 incident_events_consumer = EventConsumer(
     declare_consumer(
         ConsumerSpec(
@@ -20,6 +19,8 @@ incident_events_consumer = EventConsumer(
             stream="ITSM",
             filter_subject="itsm.incident.>",
             description="SLA timers per incident: deadlines, acknowledgement, resolution, reopening.",
+            # The incidents before it came into being come from itsm's states (bootstrap.py).
+            deliver_new=True,
         )
     )
 )
