@@ -16,14 +16,18 @@ from typing import Any
 
 from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
-from nats.js.errors import NotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk_common.contracts.incident_states import IncidentState
 from helpdesk_common.contracts.itsm import IncidentAcknowledged, IncidentChangeData, IncidentSnapshot
 from helpdesk_common.db import create_engine, create_session_factory
 from helpdesk_common.service import ServiceRuntime
-from helpdesk_common.testing.incident_states import incident_snapshot, incident_states, itsm_answering
+from helpdesk_common.testing.incident_states import (
+    consumer_noted,
+    incident_snapshot,
+    incident_states,
+    itsm_answering,
+)
 from helpdesk_common.testing.infrastructure import TestServers
 from helpdesk_common.testing.plugin import TestDatabase
 from sla_engine.config import SlaEngineSettings
@@ -56,19 +60,6 @@ async def jobs_process(database: TestDatabase, servers: TestServers) -> AsyncIte
         await engine.dispose()
 
 
-def consumer_noted(js: JetStreamContext) -> Callable[[], Awaitable[dict[str, Any]]]:
-    """How the incidents' consumer delivers when a request comes, or None before it exists."""
-
-    async def note() -> dict[str, Any]:
-        try:
-            consumer = await js.consumer_info("ITSM", incident_events_consumer.spec.durable)
-        except NotFoundError:
-            return {"consumer_deliver_policy": None}
-        return {"consumer_deliver_policy": consumer.config.deliver_policy}
-
-    return note
-
-
 async def test_two_engines_without_timers_learn_the_open_incidents_under_an_sla_once(
     sessions: Sessions,
     sql: Sql,
@@ -91,10 +82,10 @@ async def test_two_engines_without_timers_learn_the_open_incidents_under_an_sla_
     )
     fresh = incident_snapshot("INC-000002", sla_id=major, created_at=now, updated_at=now)
     stop = asyncio.Event()
+    states = incident_states(acknowledged, fresh)
+    noted = consumer_noted(jetstream, incident_events_consumer.spec.durable)
     async with (
-        itsm_answering(
-            servers.nats_url, incident_states(acknowledged, fresh), note=consumer_noted(jetstream), delay=0.3
-        ) as requests,
+        itsm_answering(servers.nats_url, states, note=noted, delay=0.3) as requests,
         jobs_process(database, servers) as first,
         jobs_process(database, servers) as second,
     ):

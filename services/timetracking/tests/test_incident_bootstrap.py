@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
 from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
-from nats.js.errors import NotFoundError
 
 from helpdesk_common.contracts.incident_states import IncidentState
 from helpdesk_common.contracts.itsm import IncidentChangeData, IncidentSnapshot, IncidentUpdated
 from helpdesk_common.db import create_engine, create_session_factory
 from helpdesk_common.service import ServiceRuntime
-from helpdesk_common.testing.incident_states import incident_snapshot, incident_states, itsm_answering
+from helpdesk_common.testing.incident_states import (
+    consumer_noted,
+    incident_snapshot,
+    incident_states,
+    itsm_answering,
+)
 from timetracking.config import TimetrackingSettings
 from timetracking.incident_bootstrap import incidents_bootstrap, learn_incidents_job
 from timetracking.incident_events import apply_incident_events, apply_incident_state, incidents_consumer
@@ -85,19 +89,6 @@ async def time_tracker(desk: Any) -> AsyncIterator[ServiceRuntime]:
         await engine.dispose()
 
 
-def consumer_noted(js: JetStreamContext) -> Callable[[], Awaitable[dict[str, Any]]]:
-    """How the incidents' consumer delivers when a request comes, or None before it exists."""
-
-    async def note() -> dict[str, Any]:
-        try:
-            consumer = await js.consumer_info("ITSM", incidents_consumer.spec.durable)
-        except NotFoundError:
-            return {"consumer_deliver_policy": None}
-        return {"consumer_deliver_policy": consumer.config.deliver_policy}
-
-    return note
-
-
 async def test_two_time_trackers_with_an_empty_copy_learn_every_incident_once_after_making_their_consumer(
     desk: Any, jetstream: JetStreamContext
 ) -> None:
@@ -110,10 +101,9 @@ async def test_two_time_trackers_with_an_empty_copy_learn_every_incident_once_af
     # Two incidents a page, so that learning takes several requests.
     bootstrap = dataclasses.replace(incidents_bootstrap, page_size=2)
     stop = asyncio.Event()
+    noted = consumer_noted(jetstream, incidents_consumer.spec.durable)
     async with (
-        itsm_answering(
-            desk.servers.nats_url, incident_states(*old), note=consumer_noted(jetstream), delay=0.3
-        ) as requests,
+        itsm_answering(desk.servers.nats_url, incident_states(*old), note=noted, delay=0.3) as requests,
         time_tracker(desk) as first,
         time_tracker(desk) as second,
     ):

@@ -24,7 +24,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import nats
 from nats.errors import NoRespondersError
@@ -148,6 +148,33 @@ class Bootstrap(ABC):
 
     async def _done(self, session: AsyncSession) -> bool:
         return await session.scalar(select(self.table.c.id)) is not None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PagedBootstrap(Bootstrap, Generic[State]):
+    """One kind of state (the class's `subject`, `page` and `kind`, the marker's count), page by page,
+    after the one durable of its events: `consumer` that durable, `apply` the projection's rule for a
+    state; `request` says what a page after `after` asks for."""
+
+    subject: ClassVar[str]
+    page: ClassVar[type[StatesPage[Any]]]
+    kind: ClassVar[str]
+
+    consumer: ConsumerSpec
+    apply: Callable[[AsyncSession, State], Awaitable[None]]
+    page_size: int = PAGE
+
+    @property
+    def consumers(self) -> Sequence[ConsumerSpec]:
+        return (self.consumer,)
+
+    @abstractmethod
+    def request(self, after: uuid.UUID | None) -> BaseModel:
+        """The request for the page after `after` (the first page's without)."""
+
+    async def learn(self, sessions: async_sessionmaker[AsyncSession], client: nats.NATS) -> dict[str, int]:
+        learnt = await self.learn_pages(sessions, client, self.subject, self.request, self.page, self.apply)
+        return {self.kind: learnt}
 
 
 async def ask(

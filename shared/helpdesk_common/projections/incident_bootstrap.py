@@ -12,15 +12,10 @@ and runs `keep_trying` from a job of its `jobs` role, with a retry interval of i
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
 
-import nats
 from sqlalchemy import MetaData, Table
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpdesk_common.bus.topology import ConsumerSpec
 from helpdesk_common.contracts.incident_states import (
     INCIDENT_STATES_ANSWERER,
     INCIDENT_STATES_SUBJECT,
@@ -29,9 +24,7 @@ from helpdesk_common.contracts.incident_states import (
     IncidentStatesPage,
     IncidentStatesRequest,
 )
-from helpdesk_common.projections.bootstrap import PAGE, Bootstrap, bootstrap_table
-
-ApplyIncidentState = Callable[[AsyncSession, IncidentState], Awaitable[None]]
+from helpdesk_common.projections.bootstrap import PagedBootstrap, bootstrap_table
 
 
 def incident_bootstrap_table(metadata: MetaData, name: str = "incident_bootstrap") -> Table:
@@ -39,27 +32,17 @@ def incident_bootstrap_table(metadata: MetaData, name: str = "incident_bootstrap
     return bootstrap_table(metadata, name, "incidents")
 
 
-@dataclass(frozen=True)
-class IncidentBootstrap(Bootstrap):
+@dataclass(frozen=True, kw_only=True)
+class IncidentBootstrap(PagedBootstrap[IncidentState]):
     """`consumer` the durable of the incident events made to exist first; `scope` which incidents to
     ask for."""
 
-    answerer: ClassVar[str] = INCIDENT_STATES_ANSWERER
+    answerer = INCIDENT_STATES_ANSWERER
+    subject = INCIDENT_STATES_SUBJECT
+    page = IncidentStatesPage
+    kind = "incidents"
 
-    consumer: ConsumerSpec
     scope: IncidentScope
-    apply: ApplyIncidentState
-    page_size: int = PAGE
 
-    @property
-    def consumers(self) -> Sequence[ConsumerSpec]:
-        return (self.consumer,)
-
-    async def learn(self, sessions: async_sessionmaker[AsyncSession], client: nats.NATS) -> dict[str, int]:
-        def request(after: uuid.UUID | None) -> IncidentStatesRequest:
-            return IncidentStatesRequest(after=after, limit=self.page_size, scope=self.scope)
-
-        learnt = await self.learn_pages(
-            sessions, client, INCIDENT_STATES_SUBJECT, request, IncidentStatesPage, self.apply
-        )
-        return {"incidents": learnt}
+    def request(self, after: uuid.UUID | None) -> IncidentStatesRequest:
+        return IncidentStatesRequest(after=after, limit=self.page_size, scope=self.scope)

@@ -12,15 +12,10 @@ and runs `keep_trying` from a job of its `jobs` role, with a retry interval of i
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
 
-import nats
 from sqlalchemy import MetaData, Table
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpdesk_common.bus.topology import ConsumerSpec
 from helpdesk_common.contracts.ticket_states import (
     TICKET_STATES_ANSWERER,
     TICKET_STATES_SUBJECT,
@@ -29,9 +24,7 @@ from helpdesk_common.contracts.ticket_states import (
     TicketStatesPage,
     TicketStatesRequest,
 )
-from helpdesk_common.projections.bootstrap import PAGE, Bootstrap, bootstrap_table
-
-ApplyState = Callable[[AsyncSession, TicketState], Awaitable[None]]
+from helpdesk_common.projections.bootstrap import PagedBootstrap, bootstrap_table
 
 
 def ticket_bootstrap_table(metadata: MetaData, name: str = "ticket_bootstrap") -> Table:
@@ -39,27 +32,17 @@ def ticket_bootstrap_table(metadata: MetaData, name: str = "ticket_bootstrap") -
     return bootstrap_table(metadata, name, "tickets")
 
 
-@dataclass(frozen=True)
-class TicketBootstrap(Bootstrap):
+@dataclass(frozen=True, kw_only=True)
+class TicketBootstrap(PagedBootstrap[TicketState]):
     """`consumer` the durable of the ticket events made to exist first; `scope` which tickets to ask
     for."""
 
-    answerer: ClassVar[str] = TICKET_STATES_ANSWERER
+    answerer = TICKET_STATES_ANSWERER
+    subject = TICKET_STATES_SUBJECT
+    page = TicketStatesPage
+    kind = "tickets"
 
-    consumer: ConsumerSpec
     scope: TicketScope
-    apply: ApplyState
-    page_size: int = PAGE
 
-    @property
-    def consumers(self) -> Sequence[ConsumerSpec]:
-        return (self.consumer,)
-
-    async def learn(self, sessions: async_sessionmaker[AsyncSession], client: nats.NATS) -> dict[str, int]:
-        def request(after: uuid.UUID | None) -> TicketStatesRequest:
-            return TicketStatesRequest(after=after, limit=self.page_size, scope=self.scope)
-
-        learnt = await self.learn_pages(
-            sessions, client, TICKET_STATES_SUBJECT, request, TicketStatesPage, self.apply
-        )
-        return {"tickets": learnt}
+    def request(self, after: uuid.UUID | None) -> TicketStatesRequest:
+        return TicketStatesRequest(after=after, limit=self.page_size, scope=self.scope)

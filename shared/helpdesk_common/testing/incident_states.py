@@ -18,6 +18,8 @@ from typing import Any
 import nats
 import orjson
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 
 from helpdesk_common.contracts.incident_states import (
     INCIDENT_STATES_SUBJECT,
@@ -47,6 +49,20 @@ def incident_snapshot(number: str, **fields: Any) -> IncidentSnapshot:
 
 def incident_states(*incidents: IncidentSnapshot) -> list[IncidentState]:
     return [IncidentState(incident=incident) for incident in incidents]
+
+
+def consumer_noted(js: JetStreamContext, durable: str) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """A `note` of how the durable of the incident events delivers when a request comes (None before
+    it exists): a bootstrap asks only once it exists, at the stream's end."""
+
+    async def note() -> dict[str, Any]:
+        try:
+            consumer = await js.consumer_info("ITSM", durable)
+        except NotFoundError:
+            return {"consumer_deliver_policy": None}
+        return {"consumer_deliver_policy": consumer.config.deliver_policy}
+
+    return note
 
 
 @asynccontextmanager
