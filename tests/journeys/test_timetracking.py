@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,17 +33,17 @@ from tests.backbone.harness import eventually
 from tests.journeys.stack import RunningStack, start_stack
 
 
-@pytest.fixture
-async def stack_before_time(
-    servers: TestServers, database: TestDatabase, jetstream: JetStreamContext, tmp_path: Path
+@asynccontextmanager
+async def time_tracker_added_later(
+    servers: TestServers, database: TestDatabase, log_dir: Path, owner: str
 ) -> AsyncIterator[RunningStack]:
-    """Ticketing whole; of the time tracker only its api, so that nothing of it follows the ticket
-    stream yet (its jobs and consumers come from `start_worker`)."""
+    """The owner of the states (ticketing, itsm) whole; of the time tracker only its api, so that
+    nothing of it follows a stream yet (its jobs and consumers come from `start_worker`)."""
     running = await start_stack(
         servers,
         database,
-        tmp_path,
-        upstreams=("ticketing", "timetracking"),
+        log_dir,
+        upstreams=(owner, "timetracking"),
         roles={"timetracking": ("api",)},
         service_env={"HELPDESK_TIMETRACKING_BOOTSTRAP_RETRY_SECONDS": "0.5"},
     )
@@ -52,7 +53,15 @@ async def stack_before_time(
         running.stop()
 
 
-async def _fetch(stack: RunningStack, query: str, *arguments: Any) -> list[asyncpg.Record]:
+@pytest.fixture
+async def stack_before_time(
+    servers: TestServers, database: TestDatabase, jetstream: JetStreamContext, tmp_path: Path
+) -> AsyncIterator[RunningStack]:
+    async with time_tracker_added_later(servers, database, tmp_path, "ticketing") as running:
+        yield running
+
+
+async def fetch(stack: RunningStack, query: str, *arguments: Any) -> list[asyncpg.Record]:
     connection = await asyncpg.connect(stack.database.url)
     try:
         return list(await connection.fetch(query, *arguments))
@@ -80,7 +89,7 @@ async def test_a_time_tracker_added_later_books_time_on_tickets_whose_events_the
     assert closed.status_code == 200, closed.text
 
     async def all_published() -> bool:
-        return not await _fetch(stack, "SELECT 1 FROM ticketing.outbox LIMIT 1")
+        return not await fetch(stack, "SELECT 1 FROM ticketing.outbox LIMIT 1")
 
     await eventually(all_published, within=60, what="ticketing's relay to publish every event")
     # As two weeks of retention would have it: none of these tickets' events is in the stream any more,
@@ -108,16 +117,16 @@ async def test_a_time_tracker_added_later_books_time_on_tickets_whose_events_the
         )
 
         async def learnt() -> bool:
-            tickets = await _fetch(stack, "SELECT 1 FROM timetracking.ticket_bootstrap")
-            records = await _fetch(stack, "SELECT 1 FROM timetracking.records_bootstrap")
+            tickets = await fetch(stack, "SELECT 1 FROM timetracking.ticket_bootstrap")
+            records = await fetch(stack, "SELECT 1 FROM timetracking.records_bootstrap")
             return bool(tickets and records)
 
         await eventually(
             learnt, within=60, what="the time tracker to learn tickets and records from ticketing"
         )
-        (marker,) = await _fetch(stack, "SELECT tickets FROM timetracking.ticket_bootstrap")
+        (marker,) = await fetch(stack, "SELECT tickets FROM timetracking.ticket_bootstrap")
         assert marker["tickets"] == 3
-        (records,) = await _fetch(stack, "SELECT departments FROM timetracking.records_bootstrap")
+        (records,) = await fetch(stack, "SELECT departments FROM timetracking.records_bootstrap")
         assert records["departments"] == 1
         await spy.flush()
         assert [r for r in requests[TICKET_STATES_SUBJECT] if "after" not in r] == [{"scope": "all"}], (
@@ -159,7 +168,7 @@ async def test_a_time_tracker_added_later_books_time_on_tickets_whose_events_the
     assert renamed.status_code == 200, renamed.text
 
     async def followed() -> bool:
-        rows = await _fetch(
+        rows = await fetch(
             stack, "SELECT title FROM timetracking.tickets WHERE number = $1", tickets[1]["number"]
         )
         return [row["title"] for row in rows] == ["Renamed"]
@@ -173,7 +182,7 @@ async def test_a_time_tracker_added_later_books_time_on_tickets_whose_events_the
     assert moved.status_code == 200, moved.text
 
     async def renamed_department() -> bool:
-        rows = await _fetch(
+        rows = await fetch(
             stack, "SELECT name FROM timetracking.departments WHERE id = $1", desk.json()["id"]
         )
         return [row["name"] for row in rows] == ["Front desk"]
