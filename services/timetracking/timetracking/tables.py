@@ -1,6 +1,7 @@
 """Tables of the `timetracking` schema: the copies of ticketing's departments, module switch and tickets
 (projections.py, ticket_events.py) with the mark that the tickets were learnt from ticketing's ticket
-states (ticket_bootstrap.py), the copy of ITSM's incidents (incident_events.py), each department's time
+states (ticket_bootstrap.py), the copy of ITSM's incidents (incident_events.py) with the mark that
+they were learnt from its incident states (incident_bootstrap.py), each department's time
 settings, the time entries and the running timers; the outbox, inbox and dead letters come from
 helpdesk_common. A change here is a new revision in migrations/ as well (docs/architecture.md,
 "Migrations").
