@@ -4,22 +4,20 @@ id order, each the snapshot its events carry; a request it cannot read answered 
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import nats
-import orjson
 import pytest
 
 from helpdesk_common.contracts.incident_states import INCIDENT_STATES_SUBJECT, IncidentStatesPage
 from helpdesk_common.contracts.itsm import IncidentSnapshot
 from helpdesk_common.service import ServiceRuntime
+from helpdesk_common.testing.states_role import asked, role_answering
 from itsm.incidents.service import close
 from itsm.main import service
 from itsm.states import serve_incident_states
-from tests.backbone.harness import eventually
 
 MANAGE = "incidents.manage"
 Desk = Any
@@ -32,30 +30,13 @@ async def answering(desk: Desk) -> AsyncIterator[nats.NATS]:
         service_name="itsm", database_url=desk.app.url, nats_url=desk.servers.nats_url
     )
     runtime = ServiceRuntime(settings, desk.app.engine, desk.app.sessions)
-    runtime.bus = await nats.connect(desk.servers.nats_url)
-    asker = await nats.connect(desk.servers.nats_url)
-    stop = asyncio.Event()
-    role = asyncio.create_task(serve_incident_states(runtime, stop))
-    try:
-
-        async def subscribed() -> bool:
-            return (await ask(asker, {})).error is None
-
-        await eventually(subscribed, within=10, what="the incident-states role to answer")
+    nats_url = desk.servers.nats_url
+    async with role_answering(runtime, serve_incident_states, nats_url, INCIDENT_STATES_SUBJECT) as asker:
         yield asker
-    finally:
-        stop.set()
-        await role
-        await asker.close()
-        await runtime.bus.close()
 
 
 async def ask(client: nats.NATS, request: dict[str, Any]) -> IncidentStatesPage:
-    try:
-        reply = await client.request(INCIDENT_STATES_SUBJECT, orjson.dumps(request), timeout=5)
-    except nats.errors.NoRespondersError:
-        return IncidentStatesPage(error="no responders yet")
-    return IncidentStatesPage.model_validate_json(reply.data)
+    return await asked(client, INCIDENT_STATES_SUBJECT, request, IncidentStatesPage)
 
 
 async def every_page(client: nats.NATS, **request: Any) -> tuple[list[uuid.UUID], int]:

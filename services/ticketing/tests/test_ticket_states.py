@@ -7,17 +7,15 @@ cannot read gets an error answer, not silence."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import nats
 import orjson
 import pytest
 
-from helpdesk_common.contracts.states import StatesAnswer
 from helpdesk_common.contracts.ticket_states import (
     DEPARTMENT_STATES_SUBJECT,
     SETTINGS_STATE_SUBJECT,
@@ -28,9 +26,9 @@ from helpdesk_common.contracts.ticket_states import (
 )
 from helpdesk_common.service import ServiceRuntime
 from helpdesk_common.testing.infrastructure import TestServers
+from helpdesk_common.testing.states_role import asked, role_answering
 from services.ticketing.tests.conftest import Ticketing
 from services.ticketing.tests.test_sla_follows_customer import contact, customer, ticket_of
-from tests.backbone.harness import eventually
 from ticketing.main import service as ticketing
 from ticketing.states import serve_ticket_states
 
@@ -42,37 +40,12 @@ async def answering(ticketing_app: Ticketing, servers: TestServers) -> AsyncIter
         service_name="ticketing", database_url=ticketing_app.url, nats_url=servers.nats_url
     )
     runtime = ServiceRuntime(settings, ticketing_app.engine, ticketing_app.sessions)
-    runtime.bus = await nats.connect(servers.nats_url)
-    asker = await nats.connect(servers.nats_url)
-    stop = asyncio.Event()
-    role = asyncio.create_task(serve_ticket_states(runtime, stop))
-    try:
-
-        async def subscribed() -> bool:
-            return (await _ask(asker, {})).error is None
-
-        await eventually(subscribed, within=10, what="the ticket-states role to answer")
+    async with role_answering(runtime, serve_ticket_states, servers.nats_url, TICKET_STATES_SUBJECT) as asker:
         yield asker
-    finally:
-        stop.set()
-        await role
-        await asker.close()
-        await runtime.bus.close()
-
-
-Answer = TypeVar("Answer", bound=StatesAnswer)
-
-
-async def _ask_on(client: nats.NATS, subject: str, request: dict[str, Any], answer: type[Answer]) -> Answer:
-    try:
-        reply = await client.request(subject, orjson.dumps(request), timeout=5)
-    except nats.errors.NoRespondersError:
-        return answer(error="no responders yet")
-    return answer.model_validate_json(reply.data)
 
 
 async def _ask(client: nats.NATS, request: dict[str, Any]) -> TicketStatesPage:
-    return await _ask_on(client, TICKET_STATES_SUBJECT, request, TicketStatesPage)
+    return await asked(client, TICKET_STATES_SUBJECT, request, TicketStatesPage)
 
 
 async def _every_page(client: nats.NATS, **request: Any) -> tuple[list[uuid.UUID], int]:
@@ -168,7 +141,7 @@ async def test_the_departments_and_the_settings_are_answered_as_they_are_with_wh
     pages = 0
     while True:
         request = {"limit": 1, **({"after": after} if after else {})}
-        page = await _ask_on(answering, DEPARTMENT_STATES_SUBJECT, request, DepartmentStatesPage)
+        page = await asked(answering, DEPARTMENT_STATES_SUBJECT, request, DepartmentStatesPage)
         assert page.error is None, page.error
         pages += 1
         states.extend(page.states)
@@ -190,7 +163,7 @@ async def test_the_departments_and_the_settings_are_answered_as_they_are_with_wh
     for state in states:
         assert state.changed_at <= department_events[str(state.department.id)]
 
-    answer = await _ask_on(answering, SETTINGS_STATE_SUBJECT, {}, SettingsStateAnswer)
+    answer = await asked(answering, SETTINGS_STATE_SUBJECT, {}, SettingsStateAnswer)
     assert answer.error is None and answer.state is not None, answer.error
     assert answer.state.settings.ticket_system_enabled is True
     assert answer.state.settings.ticket_number_prefix == "TKT"
@@ -205,8 +178,8 @@ async def test_the_departments_and_the_settings_are_answered_as_they_are_with_wh
         <= (await _event_times(ticketing_app, "ticket_settings_changed"))["module_settings"]
     )
 
-    refused = await _ask_on(answering, DEPARTMENT_STATES_SUBJECT, {"limit": 0}, DepartmentStatesPage)
+    refused = await asked(answering, DEPARTMENT_STATES_SUBJECT, {"limit": 0}, DepartmentStatesPage)
     assert refused.error is not None and refused.error.startswith("The request could not be read")
     assert refused.states == []
-    refused_settings = await _ask_on(answering, SETTINGS_STATE_SUBJECT, {"scope": "all"}, SettingsStateAnswer)
+    refused_settings = await asked(answering, SETTINGS_STATE_SUBJECT, {"scope": "all"}, SettingsStateAnswer)
     assert refused_settings.error is not None and refused_settings.state is None
